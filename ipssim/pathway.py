@@ -1,0 +1,173 @@
+"""The IPS pathway and usual services as SimPy processes, one generator per client.
+
+IPS (COA-18): referral, waiting list, engagement and vocational profile, rapid job search with
+the coach, job start, follow-along support while working (COA-17), job end and renewed search,
+exit (dropout, coaching ended, support no longer wanted, programme closed). After exit, and in the
+usual-services arm throughout, the client looks for work without a coach at the lower rate.
+
+Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
+offer rate, which the coach re-evaluates at every review (the caseload may have changed).
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from ipssim.clients import Client
+from ipssim.coaches import Coach, Team
+from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.jobs import draw_job_type, draw_spell
+from ipssim.scenario import Scenario
+from ipssim.streams import CLOCK, SEARCH
+
+INF = math.inf
+
+
+class Pathway:
+    """Client processes of one arm; collects every job spell they start."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario):
+        self.env = env
+        self.coaching = scenario.coaching
+        self.jobs = scenario.jobs
+        self.ips_rate = scenario.jobs.ips_offer_rate_per_month / MONTH_DAYS
+        self.usual_rate = scenario.jobs.usual_offer_rate_per_month / MONTH_DAYS
+        c = scenario.coaching
+        self.dropout_rate = c.dropout_rate_per_month / MONTH_DAYS
+        self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
+        self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
+        self.spells: list = []
+
+    # -- the two arms -------------------------------------------------------------------------
+
+    def ips(self, client: Client, team: Team, market: EmployerMarket):
+        """Referral to exit under IPS, then usual services for the rest of the horizon."""
+        env = self.env
+        self._entry_job(client)
+        request = team.request(client)
+        patience = self.coaching.waiting_patience_days
+        if patience is not None and not request.triggered:
+            yield request | env.timeout(patience * client.baseline.patience_draw)
+            if not request.triggered:
+                team.cancel(request)
+                self._exit(client, "abandoned")
+                yield from self._usual_services(client, market)
+                return
+        else:
+            yield request
+        coach = request.value
+        if coach is None:
+            self._exit(client, "programme_closed")
+        else:
+            client.start_day = env.now
+            client.coach_id = coach.coach_id
+            reason = yield from self._coaching(client, team, coach, market)
+            team.release(coach)
+            self._exit(client, reason)
+        yield from self._usual_services(client, market)
+
+    def usual(self, client: Client, market: EmployerMarket):
+        """Usual services: the same client, no coach, the lower job-finding rate."""
+        self._entry_job(client)
+        client.exit_reason = "usual_services"
+        yield from self._usual_services(client, market)
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _coaching(self, client: Client, team: Team, coach: Coach, market: EmployerMarket):
+        """Engagement, search and follow-along with the coach; returns the exit reason."""
+        env = self.env
+        luck = client.luck
+        close = team.close_day
+        engaged_at = env.now + self.coaching.engagement_days_mean * luck.exponential(CLOCK)
+        rate = self.ips_rate * client.baseline.employability
+        while True:
+            job = client.job
+            now = env.now
+            if job is not None:
+                support_end = now + self._clock(client, self.end_working_rate)
+                if job.end_day <= min(support_end, close):
+                    yield env.timeout(job.end_day - now)
+                    client.job = None
+                    continue
+                yield env.timeout(min(support_end, close) - now)
+                return "completed" if support_end < close else "programme_closed"
+            dropout_at = now + self._clock(client, self.dropout_rate)
+            ended_at = now + self._clock(client, self.end_searching_rate)
+            deadline = min(dropout_at, ended_at, close)
+            offered = False
+            if now < engaged_at:
+                yield env.timeout(min(engaged_at, deadline) - now)
+                if engaged_at < deadline:
+                    offered = yield from self._search(client, rate, team, coach, deadline)
+            else:
+                offered = yield from self._search(client, rate, team, coach, deadline)
+            if not offered:
+                if deadline == close:
+                    return "programme_closed"
+                return "dropout" if deadline == dropout_at else "ended"
+            self._try_hire(client, market, coach.index, in_ips=True)
+
+    def _search(self, client: Client, rate: float, team: Team, coach: Coach, deadline: float):
+        """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first."""
+        env = self.env
+        review = self.coaching.review_interval_days
+        remaining = client.luck.exponential(SEARCH)
+        while True:
+            current = rate * team.offer_multiplier(coach)
+            round_end = min(env.now + review, deadline)
+            span = round_end - env.now
+            if current * span >= remaining:
+                yield env.timeout(remaining / current)
+                return True
+            remaining -= current * span
+            yield env.timeout(span)
+            if round_end == deadline:
+                return False
+
+    def _usual_services(self, client: Client, market: EmployerMarket):
+        """Work until the current job ends, then look for work without a coach; repeat."""
+        env = self.env
+        rate = self.usual_rate * client.baseline.employability
+        while True:
+            if client.job is not None:
+                yield env.timeout(client.job.end_day - env.now)
+                client.job = None
+            yield env.timeout(client.luck.exponential(SEARCH) / rate)
+            self._try_hire(client, market, None, in_ips=False)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _clock(self, client: Client, rate: float) -> float:
+        return client.luck.exponential(CLOCK) / rate if rate > 0 else INF
+
+    def _entry_job(self, client: Client) -> None:
+        """A client working at referral (BAS-09) keeps that job until its tenure ends."""
+        if client.baseline.main_activity == "working":
+            client.job = draw_spell(client.client_id, client.luck, self.jobs, "competitive",
+                                    self.env.now, -1, in_ips=False, at_entry=True)
+            self.spells.append(client.job)
+
+    def _try_hire(self, client: Client, market: EmployerMarket, coach: int | None,
+                  in_ips: bool) -> None:
+        job_type = draw_job_type(client.baseline, client.luck, self.jobs)
+        if job_type is None:
+            return
+        employer = market.match(client.luck, coach)
+        if employer is None:
+            return
+        now = self.env.now
+        spell = draw_spell(client.client_id, client.luck, self.jobs, job_type, now, employer,
+                           in_ips)
+        client.job = spell
+        self.spells.append(spell)
+        if math.isnan(client.first_job_day):
+            client.first_job_day = now
+        if spell.competitive and math.isnan(client.first_competitive_job_day):
+            client.first_competitive_job_day = now
+
+    def _exit(self, client: Client, reason: str) -> None:
+        client.exit_day = self.env.now
+        client.exit_reason = reason

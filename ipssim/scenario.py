@@ -1,0 +1,325 @@
+"""Scenario: every model parameter as one typed, validated object loaded from YAML.
+
+Defaults carry the fact ID they come from (see ``shared/evidence/facts.md`` and ``outside.md``) or
+say ``ASSUMPTION`` with the reasoning. A scenario file only states what differs from the defaults,
+plus its regions. Unknown fields are rejected, so a misspelt parameter never passes silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+MAIN_ACTIVITIES = (
+    "unemployed",
+    "sick_leave",
+    "disability_pension",
+    "rehabilitation_subsidy",
+    "working",
+    "studying",
+    "other",
+)
+TIME_SINCE_WORK = ("under_1y", "1_to_3y", "over_3y")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Region(_Strict):
+    """One IPS team: coaches, team leaders, a referral stream and a local employer population."""
+
+    name: str
+    coaches: Annotated[int, Field(ge=1)]
+    team_leaders: Annotated[int, Field(ge=0)] = 1
+    referrals_per_month: NonNegative = 0.0
+    referral_months: tuple[NonNegative, NonNegative] | None = Field(
+        None, description="[first, last) month of intake; default: the whole horizon"
+    )
+    cohort_size: Annotated[int, Field(ge=0)] = 0
+    operating_months: Positive | None = Field(
+        None, description="the programme closes after this month; default: runs to the horizon"
+    )
+    fidelity: Annotated[float, Field(ge=25, le=125)] = 100.0
+    integrated: bool = True
+    employers: Annotated[int, Field(ge=1)] = 60
+
+
+class AgeMix(_Strict):
+    """BAS-02: mean 37, SD 9.97, range 19-64 (truncated normal)."""
+
+    mean: float = 37.0
+    sd: Positive = 9.97
+    min: float = 19.0
+    max: float = 64.0
+
+
+class ClientMix(_Strict):
+    """Baseline mix of referred clients (BAS-02..BAS-10, Finnish pilots)."""
+
+    age: AgeMix = AgeMix()
+    male_share: Share = 0.619  # BAS-03
+    psychosis_share: Share = 0.913  # BAS-08: F20-29
+    main_activity: dict[str, Share] = Field(  # BAS-09
+        default_factory=lambda: {
+            "unemployed": 0.269,
+            "sick_leave": 0.074,
+            "disability_pension": 0.266,
+            "rehabilitation_subsidy": 0.283,
+            "working": 0.061,
+            "studying": 0.027,
+            "other": 0.020,
+        }
+    )
+    time_since_work: dict[str, Share] = Field(  # BAS-10
+        default_factory=lambda: {"under_1y": 0.382, "1_to_3y": 0.277, "over_3y": 0.341}
+    )
+    upper_secondary_share: Share = 0.412  # BAS-06
+    degree_share: Share = 0.197  # BAS-07
+    lives_alone_share: Share = 0.663  # BAS-05
+
+    @model_validator(mode="after")
+    def _shares(self) -> ClientMix:
+        _check_mix("clients.main_activity", self.main_activity, MAIN_ACTIVITIES)
+        _check_mix("clients.time_since_work", self.time_since_work, TIME_SINCE_WORK)
+        return self
+
+
+def _check_mix(field: str, mix: dict[str, float], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(mix) - set(allowed))
+    if unknown:
+        raise ValueError(f"{field}: unknown category {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    total = sum(mix.values())
+    if abs(total - 1.0) > 0.01:
+        raise ValueError(f"{field}: shares must sum to 1 (got {total:.3f})")
+
+
+class Employability(_Strict):
+    """Latent employability: work history (EMP-08) times lognormal individual heterogeneity.
+
+    ASSUMPTION: relative job-finding rates 1 / 0.6 / 0.3 by time since last work; the evidence
+    names work history as the strongest predictor (EMP-08) but gives no slope.
+    """
+
+    work_history_multiplier: dict[str, Positive] = Field(
+        default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
+    )
+    heterogeneity_sd: NonNegative = 1.0  # ASSUMPTION: log-scale SD, to be calibrated (issue 3)
+
+
+class Coaching(_Strict):
+    """The coach side of the IPS pathway."""
+
+    caseload_cap: Annotated[int, Field(ge=1)] = 20  # STF-01 (fidelity item 1, OUT-E4)
+    full_attention_caseload: Positive = 10.0
+    """ASSUMPTION: up to this many clients a coach gives each one full attention; Norway's 10-15
+    works and results deteriorate at >= 20 (STF-03)."""
+    caseload_elasticity: NonNegative = 0.5
+    """ASSUMPTION: job-offer rate scales as (full_attention_caseload / caseload) ** elasticity above
+    full attention, i.e. less coach time per client means fewer offers."""
+    employer_contacts_per_week: NonNegative = 2.5
+    """Fidelity asks 6 (STF-08); the Finnish pilots scored 2.8/5 on item 17 at best (FID-09).
+    ASSUMPTION: 2.5 contacts a week."""
+    review_interval_days: Positive = 14.0
+    """ASSUMPTION: a coach reviews each client's search about twice a month (COA-03: 73% met at
+    least 2-3 times a month); the job-offer rate is re-evaluated at each review."""
+    engagement_days_mean: NonNegative = 30.0
+    """ASSUMPTION: engagement and vocational profile before active search; rapid search puts the
+    first employer contact within 30 days (TTJ-05)."""
+    dropout_rate_per_month: NonNegative = 0.03
+    """ASSUMPTION: hazard of dropping out while not working; calibrated to 16% (COA-05) in issue 3."""
+    end_rate_searching_per_month: NonNegative = 0.06
+    """ASSUMPTION: hazard that coaching ends without a job (searching state)."""
+    end_rate_working_per_month: NonNegative = 0.15
+    """ASSUMPTION: follow-along support fades (COA-17); hazard that a working client no longer
+    wants support. Together these shape coaching duration, mean 235 d (COA-01)."""
+    waiting_patience_days: Positive | None = None
+    """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
+    fidelity_slope: NonNegative = 0.1
+    """ASSUMPTION: offer rate x (1 + slope * (fidelity - 100) / 25). Direction only (EMP-16)."""
+    not_integrated_multiplier: Positive = 0.8
+    """ASSUMPTION: offer-rate multiplier when coaches are not integrated in psychiatric care
+    (STF-06, EMP-09 direction only)."""
+
+
+class Jobs(_Strict):
+    """Job finding, job attributes and tenure."""
+
+    ips_offer_rate_per_month: Positive = 0.30
+    """ASSUMPTION: job-offer rate at employability 1 with a coach; calibrated in issue 3."""
+    usual_offer_rate_per_month: Positive = 0.06
+    """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
+    subsidised_share: Share = 0.188  # JOB-02
+    other_share: Share = 0.229  # JOB-02 (work trials etc.); none for disability pensioners, BAR-04
+    permanent_share: Share = 0.388  # JOB-06, paid jobs
+    part_time_share: Share = 0.726  # JOB-10, paid jobs
+    full_time_hours: Positive = 37.5  # ASSUMPTION: Finnish standard full-time week
+    part_time_hours_mean: Positive = 17.0
+    """ASSUMPTION: gives a mean of about 22 h/week over paid jobs (JOB-11) with 27% full time."""
+    other_hours_mean: Positive = 15.0  # ASSUMPTION: work trials are typically part-day
+    hourly_wage_median_eur: Positive = 13.5
+    """ASSUMPTION: wages are not reported (JOB-17); a Finnish entry-level service wage."""
+    hourly_wage_sd_log: NonNegative = 0.15  # ASSUMPTION
+    tenure_weibull_shape: Positive = 0.8
+    """ASSUMPTION: < 1 gives the heavy tail of ended spells (JOB-07: CV 1.19)."""
+    tenure_scale_days_fixed_term: Positive = 150.0  # ASSUMPTION; calibrated against JOB-07
+    tenure_scale_days_permanent: Positive = 500.0  # ASSUMPTION
+    tenure_scale_days_other: Positive = 60.0  # ASSUMPTION: work trials last weeks to months
+
+
+class Employers(_Strict):
+    """Employer population of each region: sectors, vacancies, openness, relationships."""
+
+    sectors: dict[str, Share] = Field(
+        default_factory=lambda: {
+            "hospitality": 0.2,
+            "retail": 0.2,
+            "care": 0.15,
+            "cleaning_maintenance": 0.2,
+            "public_sector": 0.15,
+            "it_communications": 0.1,
+        }
+    )
+    """ASSUMPTION: sector mix echoing the job titles in JOB-05."""
+    vacancies_per_employer_per_month: Positive = 0.35
+    """ASSUMPTION: suitable entry-level vacancies opening per employer."""
+    vacancy_open_days_mean: Positive = 30.0  # ASSUMPTION
+    openness_beta: tuple[Positive, Positive] = (2.0, 3.0)
+    """ASSUMPTION: Beta(a, b) openness to hiring a person with a mental illness (mean 0.4)."""
+    relationship_gain_per_contact: Share = 0.3
+    """ASSUMPTION: each coach contact closes this fraction of the gap to a full relationship."""
+    relationship_decay_days: Positive = 90.0  # ASSUMPTION: relationships fade without contact
+
+
+class Economics(_Strict):
+    """Benefits, taxes and programme costs (basic rules; issue 4 deepens them)."""
+
+    national_pension_eur: NonNegative = 775.70  # OUT-B1: Kela full amount, living alone
+    national_pension_cohabiting_eur: NonNegative = 692.54  # OUT-B1
+    national_pension_offset_threshold_eur: NonNegative = 65.62  # OUT-B1
+    earnings_related_pension_eur: NonNegative = 300.0
+    """ASSUMPTION: small earnings-related pension of young clients with short work histories."""
+    pension_earnings_limit_eur: NonNegative = 976.59  # OUT-B2 (2024)
+    labour_market_subsidy_eur: NonNegative = 800.0  # OUT-B3: 37.21 EUR/day x 21.5 days
+    labour_market_subsidy_taper: Share = 0.5  # OUT-B3: 50% of earnings reduce the benefit
+    sickness_allowance_eur: NonNegative = 900.0
+    """ASSUMPTION: typical allowance for a low previous income; paid only in months without work."""
+    earnings_tax_rate: Share = 0.22
+    """ASSUMPTION: effective income tax plus employee contributions at 1,000-2,000 EUR/month."""
+    benefit_tax_rate: Share = 0.10
+    """ASSUMPTION: effective tax on small benefits after the pension-income allowance."""
+    coach_salary_eur_per_year: NonNegative = 40_000.0
+    """ASSUMPTION: Finnish employment coach pay; CST-14 says no cost figures are in the evidence."""
+    team_leader_salary_eur_per_year: NonNegative = 50_000.0  # ASSUMPTION
+    employer_cost_rate: NonNegative = 0.23  # ASSUMPTION: Finnish employer pension + social costs
+    overhead_rate: NonNegative = 0.15  # ASSUMPTION: premises, IT, travel
+
+
+class Scenario(_Strict):
+    """A complete, validated scenario."""
+
+    name: str
+    description: str = ""
+    mode: Literal["trial", "programme"]
+    horizon_months: Annotated[int, Field(ge=1, le=600)] = 48
+    outcome_window_months: Annotated[int, Field(ge=1, le=600)] = 24
+    regions: Annotated[list[Region], Field(min_length=1)]
+    clients: ClientMix = ClientMix()
+    employability: Employability = Employability()
+    coaching: Coaching = Coaching()
+    jobs: Jobs = Jobs()
+    employers: Employers = Employers()
+    economics: Economics = Economics()
+
+    @model_validator(mode="after")
+    def _mode_rules(self) -> Scenario:
+        cap = self.coaching.caseload_cap
+        for i, region in enumerate(self.regions):
+            where = f"regions[{i}]"
+            if self.mode == "trial":
+                if region.cohort_size < 1:
+                    raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
+                if region.coaches * cap < region.cohort_size:
+                    raise ValueError(
+                        f"{where}.coaches: trial mode has no waiting list, so coaches x caseload_cap"
+                        f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"
+                    )
+            elif region.referrals_per_month <= 0:
+                raise ValueError(f"{where}.referrals_per_month: programme mode needs a rate > 0")
+        _check_mix("employers.sectors", self.employers.sectors, tuple(self.employers.sectors))
+        if self.jobs.subsidised_share + self.jobs.other_share > 1:
+            raise ValueError("jobs.subsidised_share + jobs.other_share: must be <= 1")
+        return self
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, str]:
+    """Read and validate a scenario file; return it with the SHA-256 of the file's bytes."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file not found: {path}") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"scenario path is a folder, not a YAML file: {path}") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({_first_line(str(exc))})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario must be a YAML mapping of fields")
+    return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
+
+
+def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
+    """Validate a mapping; raise ScenarioError with one line per problem joined by '; '."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(f"{source}: " + "; ".join(_describe(e) for e in exc.errors())) from None
+
+
+def _describe(error: dict) -> str:
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(error["loc"][:-1])
+        allowed = ", ".join(model.model_fields) if model else "see the scenario schema"
+        return f"{loc}: unknown field; allowed here: {allowed}"
+    if kind == "value_error":
+        return _first_line(str(error["ctx"]["error"]))
+    message = error["msg"]
+    return f"{loc}: {message} (got {error.get('input')!r})" if loc else message
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        candidates = inner if inner else (annotation,)
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

@@ -1,0 +1,173 @@
+"""One replication: draw the shared cohort, simulate each arm, return what happened as tables.
+
+The engine only records histories (clients, spells, caseloads); money and monthly trajectories
+are computed from them afterwards by :mod:`ipssim.accounting`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from ipssim.clients import Baseline, Client, draw_baseline
+from ipssim.coaches import Team
+from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.pathway import Pathway
+from ipssim.scenario import Scenario
+from ipssim.streams import CLIENTS, COACHES, EMPLOYERS, REFERRALS, Luck, stream
+
+ARMS = ("ips", "usual")
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes (for the benchmark)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events_processed = 0
+
+    def step(self) -> None:
+        self.events_processed += 1
+        super().step()
+
+
+@dataclass(frozen=True)
+class CohortMember:
+    client_id: int
+    region: int
+    referral_day: float
+    baseline: Baseline
+    luck: Luck
+
+
+@dataclass
+class ArmHistory:
+    """Columnar record of one arm of one replication."""
+
+    clients: dict[str, np.ndarray]
+    spells: dict[str, np.ndarray]
+    caseload_traces: list[np.ndarray]
+    events: int
+
+
+def horizon_days(scenario: Scenario) -> float:
+    return scenario.horizon_months * MONTH_DAYS
+
+
+def close_day(scenario: Scenario, region_index: int) -> float:
+    months = scenario.regions[region_index].operating_months
+    return math.inf if months is None else months * MONTH_DAYS
+
+
+def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortMember]:
+    """Everyone referred within the horizon, with baseline and luck shared by both arms."""
+    horizon = horizon_days(scenario)
+    cohort: list[CohortMember] = []
+    for r, region in enumerate(scenario.regions):
+        if scenario.mode == "trial":
+            days = np.zeros(region.cohort_size)
+        else:
+            first, last = region.referral_months or (0.0, scenario.horizon_months)
+            start, stop = first * MONTH_DAYS, min(last * MONTH_DAYS, horizon)
+            rng = stream(seed, REFERRALS, replication, r)
+            span = max(stop - start, 0.0)
+            n = rng.poisson(region.referrals_per_month * span / MONTH_DAYS)
+            days = np.sort(rng.uniform(start, stop, n)) if span > 0 else np.zeros(0)
+        for k, day in enumerate(days.tolist()):
+            luck = Luck(seed, (CLIENTS, replication, r, k))
+            baseline = draw_baseline(luck, scenario.clients, scenario.employability)
+            cohort.append(CohortMember(len(cohort), r, day, baseline, luck))
+    return cohort
+
+
+def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+                 replication: int) -> ArmHistory:
+    """Run one arm to the horizon and return its history."""
+    env = CountingEnvironment()
+    horizon = horizon_days(scenario)
+    pathway = Pathway(env, scenario)
+    markets, teams = [], []
+    first_coach = 0
+    for r, region in enumerate(scenario.regions):
+        market = EmployerMarket(env, scenario.employers, region.employers, region.coaches,
+                                horizon, stream(seed, EMPLOYERS, replication, r))
+        markets.append(market)
+        if arm == "ips":
+            teams.append(Team(env, region, scenario.coaching, market, first_coach,
+                              close_day(scenario, r), horizon,
+                              stream(seed, COACHES, replication, r)))
+        first_coach += region.coaches
+    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort]
+    for r in range(len(scenario.regions)):
+        env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
+                               markets[r], teams[r] if teams else None))
+    env.run(until=horizon)
+    return ArmHistory(
+        clients=_client_table(clients),
+        spells=_spell_table(pathway.spells, horizon),
+        caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
+        events=env.events_processed,
+    )
+
+
+def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,
+               market: EmployerMarket, team: Team | None):
+    """Start each client's process on the day of referral (all at day 0 in trial mode)."""
+    for client in clients:
+        if client.referral_day > env.now:
+            yield env.timeout(client.referral_day - env.now)
+        if arm == "ips":
+            env.process(pathway.ips(client, team, market))
+        else:
+            env.process(pathway.usual(client, market))
+
+
+def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
+    b = [c.baseline for c in clients]
+    return {
+        "client_id": np.array([c.client_id for c in clients], dtype=np.int64),
+        "region": np.array([c.region for c in clients], dtype=np.int64),
+        "referral_day": np.array([c.referral_day for c in clients], dtype=float),
+        "start_day": np.array([c.start_day for c in clients], dtype=float),
+        "exit_day": np.array([c.exit_day for c in clients], dtype=float),
+        "exit_reason": np.array([_exit_reason(c) for c in clients], dtype=object),
+        "coach_id": np.array([c.coach_id for c in clients], dtype=np.int64),
+        "first_job_day": np.array([c.first_job_day for c in clients], dtype=float),
+        "first_competitive_job_day": np.array([c.first_competitive_job_day for c in clients],
+                                              dtype=float),
+        "age": np.array([x.age for x in b], dtype=float),
+        "male": np.array([x.male for x in b], dtype=bool),
+        "psychosis": np.array([x.psychosis for x in b], dtype=bool),
+        "main_activity": np.array([x.main_activity for x in b], dtype=object),
+        "benefit": np.array([x.benefit for x in b], dtype=object),
+        "time_since_work": np.array([x.time_since_work for x in b], dtype=object),
+        "upper_secondary": np.array([x.upper_secondary for x in b], dtype=bool),
+        "degree": np.array([x.degree for x in b], dtype=bool),
+        "lives_alone": np.array([x.lives_alone for x in b], dtype=bool),
+        "employability": np.array([x.employability for x in b], dtype=float),
+    }
+
+
+def _exit_reason(client: Client) -> str:
+    if client.exit_reason:
+        return client.exit_reason
+    return "waiting" if math.isnan(client.start_day) else "in_programme"
+
+
+def _spell_table(spells: list, horizon: float) -> dict[str, np.ndarray]:
+    end = np.array([s.end_day for s in spells], dtype=float)
+    return {
+        "client_id": np.array([s.client_id for s in spells], dtype=np.int64),
+        "job_type": np.array([s.job_type for s in spells], dtype=object),
+        "start_day": np.array([s.start_day for s in spells], dtype=float),
+        "end_day": np.where(end > horizon, np.nan, end),
+        "hours_per_week": np.array([s.hours_per_week for s in spells], dtype=float),
+        "hourly_wage_eur": np.array([s.hourly_wage_eur for s in spells], dtype=float),
+        "permanent": np.array([s.permanent for s in spells], dtype=bool),
+        "employer_id": np.array([s.employer_id for s in spells], dtype=np.int64),
+        "in_ips": np.array([s.in_ips for s in spells], dtype=bool),
+        "at_entry": np.array([s.at_entry for s in spells], dtype=bool),
+    }
