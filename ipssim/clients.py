@@ -99,8 +99,18 @@ class Client:
     """A referred client in one arm: baseline, luck cursor, and the record of events."""
 
     __slots__ = (
-        "client_id", "region", "baseline", "luck", "referral_day", "start_day", "exit_day",
-        "exit_reason", "coach_id", "first_job_day", "first_competitive_job_day", "job",
+        "baseline",
+        "client_id",
+        "coach_id",
+        "exit_day",
+        "exit_reason",
+        "first_competitive_job_day",
+        "first_job_day",
+        "job",
+        "luck",
+        "referral_day",
+        "region",
+        "start_day",
     )
 
     def __init__(self, client_id: int, region: int, referral_day: float, baseline: Baseline,

@@ -19,7 +19,7 @@ from ipssim.scenario import Coaching, Region
 class Coach:
     """An employment specialist with a caseload and a weekly employer-contact budget."""
 
-    __slots__ = ("coach_id", "index", "caseload")
+    __slots__ = ("caseload", "coach_id", "index")
 
     def __init__(self, coach_id: int, index: int):
         self.coach_id = coach_id

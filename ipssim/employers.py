@@ -19,7 +19,7 @@ MONTH_DAYS = 365.25 / 12
 
 
 class Vacancy:
-    __slots__ = ("employer", "close_day", "filled")
+    __slots__ = ("close_day", "employer", "filled")
 
     def __init__(self, employer: int, close_day: float):
         self.employer = employer

@@ -119,6 +119,7 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
     for client in clients:
         if client.referral_day > env.now:
             yield env.timeout(client.referral_day - env.now)
+            client.referral_day = env.now  # the clock's own value, so waits are exactly >= 0
         if arm == "ips":
             env.process(pathway.ips(client, team, market))
         else:

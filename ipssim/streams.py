@@ -30,7 +30,7 @@ class Luck:
     PURPOSES = ("baseline", "search", "job", "clock")
     BLOCK = 24
 
-    __slots__ = ("rows", "seed", "key")
+    __slots__ = ("key", "rows", "seed")
 
     def __init__(self, seed: int, key: tuple[int, ...]):
         self.seed = seed

@@ -1,0 +1,117 @@
+"""Command line: ``ipssim run`` and ``ipssim validate``.
+
+Bad input never produces a traceback: one line on stderr naming the field and what is allowed,
+exit code 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ipssim import __version__
+from ipssim.outputs import OutputError, check_out_dir, default_out_dir, write_outputs
+from ipssim.runner import default_workers, run_with_progress
+from ipssim.scenario import ScenarioError, load_scenario
+
+USAGE_ERROR = 2
+HEADLINE = ("ever_employed_competitive_in_window_share", "ever_employed_competitive_share",
+            "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
+            "net_fiscal_eur", "mean_wait_days", "max_caseload")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _at_least(minimum: int, field: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{field} must be an integer >= {minimum} (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{field} must be an integer >= {minimum} (got {value})")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ipssim", description="Simulate IPS supported-employment programmes.")
+    parser.add_argument("--version", action="version", version=f"ipssim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="Monte Carlo run of a scenario, both arms")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--replications", type=_at_least(1, "--replications"), default=100)
+    run.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
+    run.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
+                     help="parallel processes (default: all cores)")
+    run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+
+    validate = commands.add_parser("validate", help="check a scenario file")
+    validate.add_argument("scenario", type=Path, help="scenario YAML file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            scenario, digest = load_scenario(args.scenario)
+            print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
+                  f"sha256 {digest[:16]})")
+            return 0
+        return _run(args)
+    except (ScenarioError, OutputError) as exc:
+        print(f"ipssim: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario, digest = load_scenario(args.scenario)
+    started = datetime.now(UTC)
+    out = args.out or default_out_dir(scenario, started.astimezone())
+    check_out_dir(out)
+    clock = time.perf_counter()
+    results = run_with_progress(scenario, args.seed, args.replications, args.workers)
+    manifest = {
+        "scenario": scenario.name,
+        "scenario_file": str(args.scenario),
+        "scenario_sha256": digest,
+        "seed": args.seed,
+        "replications": args.replications,
+        "ipssim_version": __version__,
+        "created": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - clock, 3),
+        "workers": args.workers,
+        "events": sum(r.events for r in results),
+    }
+    summary = write_outputs(out, scenario, results, manifest)
+    _print_headline(summary)
+    print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
+    return 0
+
+
+def _print_headline(summary: dict[str, list]) -> None:
+    rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
+        summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
+        strict=True)}
+    print(f"{'metric':44} {'ips':>12} {'usual':>12} {'difference [95% range]':>36}")
+    for metric in HEADLINE:
+        cells = [f"{rows[(metric, a)][0]:12.4g}" if (metric, a) in rows else f"{'':12}"
+                 for a in ("ips", "usual")]
+        diff = rows.get((metric, "difference"))
+        tail = f"{diff[0]:.4g} [{diff[1]:.4g}, {diff[2]:.4g}]" if diff else ""
+        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>36}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Run outputs: Parquet tables, summary CSV, HTML report and manifest, written atomically.
+
+Everything is written into a hidden sibling folder and renamed into place at the end, so an
+interrupted run never leaves a folder that looks complete. The file and column names are a
+contract that later tools read (see README).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ipssim.report import write_report
+from ipssim.runner import ReplicationResult
+from ipssim.scenario import Scenario
+from ipssim.simulation import ARMS
+from ipssim.summary import SUMMARY_COLUMNS, summarise
+
+FILES = ("manifest.json", "trajectories.parquet", "clients.parquet", "spells.parquet",
+         "summary.csv", "report.html")
+
+
+class OutputError(ValueError):
+    """An output folder that cannot be used; the message is one line."""
+
+
+def default_out_dir(scenario: Scenario, now: datetime, root: Path = Path("outputs")) -> Path:
+    return root / f"{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}"
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse a path that is a file or a folder that already has something in it."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputError(f"--out: {out} already exists and is not an empty folder; "
+                          "choose a new or empty folder")
+
+
+def stack(results: list[ReplicationResult], table: str) -> pa.Table:
+    """One long table (``replication``, ``arm`` first) from a per-arm table of every replication."""
+    parts: dict[str, list[np.ndarray]] = {"replication": [], "arm": []}
+    for result in results:
+        for arm in ARMS:
+            columns = getattr(result, table)[arm]
+            rows = len(next(iter(columns.values())))
+            parts["replication"].append(np.full(rows, result.replication, dtype=np.int64))
+            parts["arm"].append(np.full(rows, arm, dtype=object))
+            for name, values in columns.items():
+                parts.setdefault(name, []).append(values)
+    return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
+
+
+def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult],
+                  manifest: dict) -> dict[str, list]:
+    """Write every output file into ``out``; return the summary columns."""
+    out = Path(out)
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        trajectories = stack(results, "trajectories")
+        pq.write_table(trajectories, partial / "trajectories.parquet")
+        pq.write_table(stack(results, "clients"), partial / "clients.parquet")
+        pq.write_table(stack(results, "spells"), partial / "spells.parquet")
+        summary = summarise([r.metrics for r in results])
+        write_summary_csv(partial / "summary.csv", summary)
+        write_report(partial / "report.html", scenario, trajectories, summary, manifest)
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if out.exists():
+            out.rmdir()
+        os.rename(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return summary
+
+
+def write_summary_csv(path: Path, summary: dict[str, list]) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SUMMARY_COLUMNS)
+        for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
+            writer.writerow([_fmt(v) for v in row])
+
+
+def _fmt(value: object) -> object:
+    return repr(value) if isinstance(value, float) else value

@@ -1,0 +1,102 @@
+"""Monte Carlo runner: replications in parallel local processes, results in replication order.
+
+Every random stream of replication ``k`` derives from ``(seed, k)`` alone, and results are
+gathered in replication order, so the outputs are bit-identical whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from ipssim.accounting import trajectories
+from ipssim.scenario import Scenario
+from ipssim.simulation import ARMS, draw_cohort, simulate_arm
+from ipssim.summary import arm_metrics, replication_metrics
+
+
+@dataclass
+class ReplicationResult:
+    """Both arms of one replication: tables per arm, scalar metrics, and events processed."""
+
+    replication: int
+    trajectories: dict[str, dict[str, np.ndarray]]
+    clients: dict[str, dict[str, np.ndarray]]
+    spells: dict[str, dict[str, np.ndarray]]
+    metrics: dict[str, dict[str, float]]
+    events: int
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
+    """Draw the shared cohort once, simulate both arms on it, and account for each."""
+    cohort = draw_cohort(scenario, seed, replication)
+    traj, clients, spells, per_arm = {}, {}, {}, {}
+    events = 0
+    for arm in ARMS:
+        history = simulate_arm(scenario, cohort, arm, seed, replication)
+        traj[arm] = trajectories(history, scenario, arm)
+        clients[arm] = history.clients
+        spells[arm] = history.spells
+        per_arm[arm] = arm_metrics(history.clients, traj[arm], scenario, arm)
+        events += history.events
+    return ReplicationResult(replication, traj, clients, spells, replication_metrics(per_arm),
+                             events)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def iterate_replications(scenario: Scenario, seed: int, replications: int,
+                         workers: int) -> Iterator[ReplicationResult]:
+    """Replications 0..n-1 on ``workers`` processes, yielded in replication order.
+
+    The worker processes are started here, before the caller starts any threads (such as a
+    progress display), so forking never copies a lock held by another thread.
+    """
+    if workers <= 1 or replications <= 1:
+        return (run_replication(scenario, seed, k) for k in range(replications))
+    workers = min(workers, replications)
+    # Small chunks keep every worker busy to the end.
+    chunksize = max(1, replications // (workers * 8))
+    pool = ProcessPoolExecutor(max_workers=workers)
+    results = pool.map(run_replication, [scenario] * replications, [seed] * replications,
+                       range(replications), chunksize=chunksize)
+    return _drain(pool, results)
+
+
+def _drain(pool: ProcessPoolExecutor,
+           results: Iterator[ReplicationResult]) -> Iterator[ReplicationResult]:
+    try:
+        yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_replications(scenario: Scenario, seed: int, replications: int,
+                     workers: int) -> list[ReplicationResult]:
+    """All replications, in replication order."""
+    return list(iterate_replications(scenario, seed, replications, workers))
+
+
+def run_with_progress(scenario: Scenario, seed: int, replications: int,
+                      workers: int) -> list[ReplicationResult]:
+    """``run_replications`` with a progress bar on stderr (quiet when stderr is not a terminal)."""
+    pending = iterate_replications(scenario, seed, replications, workers)
+    console = Console(file=sys.stderr)
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    results = []
+    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+        task = progress.add_task(f"{scenario.name}: replications", total=replications)
+        for result in pending:
+            results.append(result)
+            progress.advance(task)
+    return results

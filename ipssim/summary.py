@@ -1,0 +1,93 @@
+"""Scalar outcome metrics per replication and arm, and their summary over replications.
+
+Each replication gives one value per metric and arm; ``difference`` is IPS minus usual services
+within the same replication (paired: both arms share clients and luck). Over replications,
+``mean`` is the Monte Carlo mean, ``mc_se`` its standard error, and ``lo95``/``hi95`` the 2.5th and
+97.5th percentiles: the range of outcomes a programme of this size could see.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ipssim.employers import MONTH_DAYS
+from ipssim.scenario import Scenario
+
+SUMMARY_COLUMNS = ("metric", "arm", "mean", "lo95", "hi95", "mc_se", "replications")
+
+
+def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray],
+                scenario: Scenario, arm: str) -> dict[str, float]:
+    """One replication's metrics for one arm, from its client table and monthly trajectory."""
+    horizon = scenario.horizon_months * MONTH_DAYS
+    window = scenario.outcome_window_months * MONTH_DAYS
+    referral = clients["referral_day"]
+    n = len(referral)
+    competitive_delay = clients["first_competitive_job_day"] - referral
+    # Clients whose whole outcome window lies within the horizon (all of them in trial mode).
+    observed = referral + window <= horizon + 1e-9
+    n_observed = int(observed.sum())
+    started = ~np.isnan(clients["start_day"])
+    wait = np.where(started, clients["start_day"], clients["exit_day"]) - referral
+    enrolled_or_left = ~np.isnan(wait)
+    monthly = {k: float(np.sum(trajectory[k])) for k in (
+        "hours", "earnings_eur", "benefits_eur", "taxes_eur", "programme_cost_eur",
+        "net_fiscal_eur")}
+    metrics = {
+        "clients_referred": float(n),
+        "ever_employed_competitive_in_window_share": _share(
+            (competitive_delay[observed] < window).sum(), n_observed),
+        "ever_employed_competitive_share": _share(
+            (~np.isnan(clients["first_competitive_job_day"])).sum(), n),
+        "ever_employed_share": _share((~np.isnan(clients["first_job_day"])).sum(), n),
+        "months_employed_per_client": _share(trajectory["employed"].sum(), n),
+        "hours_per_client": _share(monthly["hours"], n),
+        "earnings_eur_per_client": _share(monthly["earnings_eur"], n),
+        "benefits_eur_per_client": _share(monthly["benefits_eur"], n),
+        "taxes_eur_per_client": _share(monthly["taxes_eur"], n),
+        "programme_cost_eur": monthly["programme_cost_eur"],
+        "net_fiscal_eur": monthly["net_fiscal_eur"],
+    }
+    if arm == "ips":
+        metrics |= {
+            "clients_started": float(started.sum()),
+            "mean_wait_days": float(np.mean(wait[enrolled_or_left])) if enrolled_or_left.any()
+            else math.nan,
+            "waited_share": _share((wait[enrolled_or_left] > 0).sum(), enrolled_or_left.sum()),
+            "dropout_share": _share((clients["exit_reason"][started] == "dropout").sum(),
+                                    started.sum()),
+            "max_caseload": float(np.max(trajectory["max_caseload"])),
+        }
+    return metrics
+
+
+def replication_metrics(per_arm: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Add the paired ``difference`` arm (IPS minus usual) for metrics both arms have."""
+    ips, usual = per_arm["ips"], per_arm["usual"]
+    difference = {k: ips[k] - usual[k] for k in ips if k in usual and k != "clients_referred"}
+    return {"ips": ips, "usual": usual, "difference": difference}
+
+
+def summarise(replications: list[dict[str, dict[str, float]]]) -> dict[str, list]:
+    """Columns of ``summary.csv``: one row per metric and arm, over all replications."""
+    rows: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
+    for arm in ("ips", "usual", "difference"):
+        for metric in replications[0][arm]:
+            values = np.array([r[arm][metric] for r in replications], dtype=float)
+            values = values[~np.isnan(values)]
+            count = len(values)
+            rows["metric"].append(metric)
+            rows["arm"].append(arm)
+            rows["mean"].append(float(values.mean()) if count else math.nan)
+            rows["lo95"].append(float(np.percentile(values, 2.5)) if count else math.nan)
+            rows["hi95"].append(float(np.percentile(values, 97.5)) if count else math.nan)
+            rows["mc_se"].append(float(values.std(ddof=1) / math.sqrt(count)) if count > 1
+                                 else math.nan)
+            rows["replications"].append(count)
+    return rows
+
+
+def _share(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else math.nan
