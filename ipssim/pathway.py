@@ -84,8 +84,8 @@ class Pathway:
         engaged_at = env.now + self.coaching.engagement_days_mean * luck.exponential(CLOCK)
         rate = self.ips_rate * client.baseline.employability
         while True:
-            job = client.job
             now = env.now
+            job = self._current_job(client)
             if job is not None:
                 support_end = now + self._clock(client, self.end_working_rate)
                 if job.end_day <= min(support_end, close):
@@ -132,13 +132,20 @@ class Pathway:
         env = self.env
         rate = self.usual_rate * client.baseline.employability
         while True:
-            if client.job is not None:
-                yield env.timeout(client.job.end_day - env.now)
+            job = self._current_job(client)
+            if job is not None:
+                yield env.timeout(job.end_day - env.now)
                 client.job = None
             yield env.timeout(client.luck.exponential(SEARCH) / rate)
             self._try_hire(client, market, None, in_ips=False)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _current_job(self, client: Client):
+        """The client's job if it is still going (a job held at referral may end while waiting)."""
+        if client.job is not None and client.job.end_day <= self.env.now:
+            client.job = None
+        return client.job
 
     def _clock(self, client: Client, rate: float) -> float:
         return client.luck.exponential(CLOCK) / rate if rate > 0 else INF
