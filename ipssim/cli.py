@@ -18,6 +18,7 @@ from ipssim.runner import default_workers, run_with_progress
 from ipssim.scenario import ScenarioError, load_scenario
 
 USAGE_ERROR = 2
+INTERRUPTED = 130
 HEADLINE = ("ever_employed_competitive_in_window_share", "ever_employed_competitive_share",
             "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
             "net_fiscal_eur", "mean_wait_days", "max_caseload")
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("ipssim: interrupted; nothing written", file=sys.stderr)
+        return INTERRUPTED
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -111,7 +115,3 @@ def _print_headline(summary: dict[str, list]) -> None:
         diff = rows.get((metric, "difference"))
         tail = f"{diff[0]:.4g} [{diff[1]:.4g}, {diff[2]:.4g}]" if diff else ""
         print(f"{metric:44} {cells[0]} {cells[1]} {tail:>36}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

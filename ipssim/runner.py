@@ -63,12 +63,11 @@ def iterate_replications(scenario: Scenario, seed: int, replications: int,
     """
     if workers <= 1 or replications <= 1:
         return (run_replication(scenario, seed, k) for k in range(replications))
-    workers = min(workers, replications)
-    # Small chunks keep every worker busy to the end.
-    chunksize = max(1, replications // (workers * 8))
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # One replication per task (~0.1 s each) keeps every worker busy to the end and lets an
+    # interrupted run stop within a replication or two.
+    pool = ProcessPoolExecutor(max_workers=min(workers, replications))
     results = pool.map(run_replication, [scenario] * replications, [seed] * replications,
-                       range(replications), chunksize=chunksize)
+                       range(replications))
     return _drain(pool, results)
 
 

@@ -1,0 +1,7 @@
+"""``python -m ipssim`` is the ``ipssim`` command."""
+
+import sys
+
+from ipssim.cli import main
+
+sys.exit(main())

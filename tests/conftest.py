@@ -1,0 +1,26 @@
+"""Shared helpers: small scenarios built in code, and paths to the bundled ones."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from ipssim.scenario import Scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+SMALL = {
+    "name": "small",
+    "mode": "programme",
+    "horizon_months": 12,
+    "regions": [{"name": "A", "coaches": 2, "team_leaders": 1, "referrals_per_month": 6.0,
+                 "employers": 20}],
+}
+
+
+def small_scenario(**changes: object) -> Scenario:
+    """The small programme scenario, with top-level fields replaced by ``changes``."""
+    data = copy.deepcopy(SMALL)
+    data.update(changes)
+    return parse_scenario(data)

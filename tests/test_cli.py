@@ -1,0 +1,130 @@
+"""The command line on real files: validation, bad input, and what a run writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import SCENARIOS, SMALL
+
+
+def ipssim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ipssim", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("name", ["finland_pilot", "europe_rct"])
+def test_bundled_scenarios_validate(name):
+    done = ipssim("validate", SCENARIOS / f"{name}.yaml")
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+
+
+def _region(**changes):
+    return {**SMALL["regions"][0], **changes}
+
+
+BAD = {
+    "unknown field": ({**SMALL, "horizon_monthz": 12}, "horizon_monthz: unknown field",
+                      "horizon_months"),
+    "unknown nested field": ({**SMALL, "coaching": {"caseload_cop": 20}},
+                             "coaching.caseload_cop: unknown field", "caseload_cap"),
+    "wrong type": ({**SMALL, "horizon_months": "four years"}, "horizon_months", "integer"),
+    "negative headcount": ({**SMALL, "regions": [_region(coaches=-3)]}, "regions[0].coaches",
+                           "greater than or equal to 1"),
+    "zero headcount": ({**SMALL, "regions": [_region(coaches=0)]}, "regions[0].coaches",
+                       "greater than or equal to 1"),
+    "caseload cap below 1": ({**SMALL, "coaching": {"caseload_cap": 0}}, "coaching.caseload_cap",
+                             "greater than or equal to 1"),
+    "unknown mode": ({**SMALL, "mode": "pilot"}, "mode", "'trial' or 'programme'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_scenario_gives_one_line_exit_2_and_no_output(tmp_path, case, command):
+    data, field, allowed = BAD[case]
+    path = write_yaml(tmp_path / "bad.yaml", data)
+    out = tmp_path / "out"
+    args = ("run", path, "--replications", "2", "--out", out) if command == "run" else \
+        ("validate", path)
+    done = ipssim(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert field in lines[0] and allowed in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not out.exists() and not (tmp_path / "outputs").exists()
+
+
+def test_missing_file(tmp_path):
+    done = ipssim("run", tmp_path / "nowhere.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"ipssim: error: scenario file not found: {tmp_path / 'nowhere.yaml'}"]
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("option,value", [("--replications", "0"), ("--workers", "-1"),
+                                          ("--seed", "abc")])
+def test_bad_option_gives_one_line(tmp_path, option, value):
+    done = ipssim("run", SCENARIOS / "europe_rct.yaml", option, value, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and option in lines[0] and "integer" in lines[0]
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_occupied_out_folder_is_refused_untouched(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    done = ipssim("run", SCENARIOS / "europe_rct.yaml", "--out", out, cwd=tmp_path)
+    assert done.returncode == 2 and "--out" in done.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_run_writes_the_output_contract(tmp_path):
+    path = write_yaml(tmp_path / "small.yaml", SMALL)
+    done = ipssim("run", path, "--replications", "3", "--seed", "5", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (out,) = (tmp_path / "outputs").iterdir()
+    assert out.name.startswith("small-")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["manifest.json", "trajectories.parquet", "clients.parquet", "spells.parquet",
+         "summary.csv", "report.html"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",
+            "wall_seconds"} <= set(manifest)
+    assert manifest["seed"] == 5 and manifest["replications"] == 3
+    traj = pq.read_table(out / "trajectories.parquet").to_pydict()
+    assert len(traj["month"]) == 3 * 2 * 12
+    assert {"replication", "arm", "month", "referred", "waiting", "enrolled", "employed",
+            "employed_competitive", "ever_employed_competitive", "hours", "earnings_eur",
+            "benefits_eur", "taxes_eur", "programme_cost_eur", "max_caseload"} <= set(traj)
+    assert set(traj["arm"]) == {"ips", "usual"} and set(traj["month"]) == set(range(1, 13))
+    clients = pq.read_table(out / "clients.parquet").column_names
+    assert {"replication", "arm", "client_id", "referral_day", "start_day", "exit_day",
+            "exit_reason", "first_job_day", "first_competitive_job_day", "age",
+            "main_activity"} <= set(clients)
+    spells = pq.read_table(out / "spells.parquet").to_pydict()
+    assert {"replication", "arm", "client_id", "job_type", "start_day", "end_day",
+            "hours_per_week", "hourly_wage_eur"} <= set(spells)
+    assert set(spells["job_type"]) <= {"competitive", "subsidised", "other"}
+    summary = (out / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("metric,arm,mean,lo95,hi95")
+    assert {line.split(",")[1] for line in summary[1:]} == {"ips", "usual", "difference"}
+    report = (out / "report.html").read_text()
+    assert "plotly" in report and "Cumulative net fiscal effect" in report
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
