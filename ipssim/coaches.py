@@ -68,6 +68,8 @@ class Team:
     def request(self, client: object) -> simpy.Event:
         """Ask for a coach; the event's value is the coach, or None if the programme closed."""
         event = self.env.event()
+        if self.env.now >= self.close_day:
+            return event.succeed(None)
         coach = self._free_coach()
         if coach is not None and not self.waiting:
             self._assign(event, coach)
