@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ipssim.report import write_report
@@ -23,9 +24,6 @@ from ipssim.runner import ReplicationResult
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS
 from ipssim.summary import SUMMARY_COLUMNS, summarise
-
-FILES = ("manifest.json", "trajectories.parquet", "clients.parquet", "spells.parquet",
-         "summary.csv", "report.html")
 
 
 class OutputError(ValueError):
@@ -69,6 +67,7 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
     try:
         trajectories = stack(results, "trajectories")
         pq.write_table(trajectories, partial / "trajectories.parquet")
+        pacsv.write_csv(trajectories, partial / "trajectories.csv")
         pq.write_table(stack(results, "clients"), partial / "clients.parquet")
         pq.write_table(stack(results, "spells"), partial / "spells.parquet")
         summary = summarise([r.metrics for r in results])

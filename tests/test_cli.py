@@ -102,7 +102,7 @@ def test_run_writes_the_output_contract(tmp_path):
     (out,) = (tmp_path / "outputs").iterdir()
     assert out.name.startswith("small-")
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json", "trajectories.parquet", "clients.parquet", "spells.parquet",
+        ["manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet",
          "summary.csv", "report.html"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",

@@ -16,7 +16,7 @@ from conftest import SCENARIOS
 from ipssim.runner import run_replication
 from ipssim.scenario import load_scenario
 
-DATA_FILES = ("trajectories.parquet", "clients.parquet", "spells.parquet", "summary.csv",
+DATA_FILES = ("trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet", "summary.csv",
               "report.html")
 
 
