@@ -1,0 +1,93 @@
+"""Observation models against hand-built client and spell tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ipssim import observation as obs
+from ipssim.employers import MONTH_DAYS
+
+NAN = math.nan
+SIX, TWELVE = 6 * MONTH_DAYS, 12 * MONTH_DAYS
+CLOSE = 1000.0
+
+
+def tables():
+    # 0: ended coaching at 300 (dropout)       -> evaluable, window to 300
+    # 1: started at 100, still in at the close -> in IPS 900 d: window to the 12-month point
+    # 2: started at 900, still in at the close -> 100 d < 6 months: excluded
+    # 3: started at 700, still in at the close -> 300 d: window to the 6-month point
+    # 4: never started (waiting)                -> excluded
+    clients = {
+        "client_id": np.arange(5),
+        "referral_day": np.array([0.0, 50.0, 880.0, 690.0, 990.0]),
+        "start_day": np.array([0.0, 100.0, 900.0, 700.0, NAN]),
+        "exit_day": np.array([300.0, NAN, NAN, NAN, NAN]),
+        "exit_reason": np.array(["dropout", "in_programme", "in_programme", "in_programme",
+                                 "waiting"], dtype=object),
+        "first_competitive_job_day": np.array([50.0, 400.0, NAN, 750.0, NAN]),
+    }
+    spells = {
+        "client_id": np.array([0, 0, 1, 1, 2, 3]),
+        "job_type": np.array(["other", "competitive", "subsidised", "competitive", "competitive",
+                              "competitive"], dtype=object),
+        "start_day": np.array([20.0, 250.0, 400.0, 100.0 + TWELVE + 5, 950.0, 750.0]),
+        "end_day": np.array([80.0, NAN, 450.0, NAN, NAN, 990.0]),
+    }
+    return clients, spells
+
+
+def test_documented_window():
+    clients, _ = tables()
+    evaluable, end = obs.documented_window(clients, CLOSE)
+    np.testing.assert_array_equal(evaluable, [True, True, False, True, False])
+    np.testing.assert_allclose(end[[0, 1, 3]], [300.0, 100.0 + TWELVE, 700.0 + SIX])
+    assert np.isnan(end[[2, 4]]).all()
+
+
+def test_spells_shares_and_time_to_first():
+    clients, spells = tables()
+    evaluable, end = obs.documented_window(clients, CLOSE)
+    in_window = obs.spells_in_window(clients, spells, evaluable, end)
+    # the spell after client 1's 12-month point and the excluded client's spell do not count
+    np.testing.assert_array_equal(in_window, [True, True, True, False, False, True])
+    assert obs.ever_share(clients, spells, evaluable, in_window, obs.PAID) == pytest.approx(1.0)
+    assert obs.ever_share(clients, spells, evaluable, in_window, ("other",)) == pytest.approx(1 / 3)
+    assert obs.ever_share(clients, spells, evaluable, in_window,
+                          ("competitive",)) == pytest.approx(2 / 3)
+    first_any = obs.first_transition_days(clients, spells, in_window,
+                                          ("competitive", "subsidised", "other"))
+    np.testing.assert_allclose(sorted(first_any), [20.0, 50.0, 300.0])
+    first_paid = obs.first_transition_days(clients, spells, in_window, obs.PAID)
+    np.testing.assert_allclose(sorted(first_paid), [50.0, 250.0, 300.0])
+    assert obs.job_mix(spells, in_window) == {"competitive": 0.5, "subsidised": 0.25,
+                                              "other": 0.25}
+    # ended within the documentation: client 0's work trial (60 d) and client 1's job (50 d);
+    # client 3's job ends after its 6-month window
+    np.testing.assert_allclose(sorted(obs.ended_tenures(clients, spells, in_window, end)),
+                               [50.0, 60.0])
+
+
+def test_coaching_and_dropout():
+    clients, _ = tables()
+    np.testing.assert_allclose(obs.coaching_durations(clients, CLOSE), [300.0])
+    assert obs.dropout_share(clients, CLOSE) == pytest.approx(1 / 4)
+    assert obs.dropout_share(clients, 200.0) == 0.0  # the dropout came after this close
+
+
+def test_trial_window_counts_from_entry():
+    clients, _ = tables()
+    # delays: 50, 350, none, 60, none -> 2 of 5 within 100 days, 3 of 5 within 400
+    assert obs.ever_competitive_within(clients, 100.0) == pytest.approx(0.4)
+    assert obs.ever_competitive_within(clients, 400.0) == pytest.approx(0.6)
+
+
+def test_finnish_statistics_names_every_target():
+    clients, spells = tables()
+    stats = obs.finnish_statistics(clients, spells, CLOSE)
+    assert stats["fin_evaluable"] == 3
+    assert stats["fin_days_to_first_paid_mean"] == pytest.approx(200.0)
+    assert stats["fin_dropout_share"] == pytest.approx(0.25)
