@@ -232,6 +232,9 @@ class Scenario(_Strict):
 
     name: str
     description: str = ""
+    calibration: str | None = Field(
+        None, description="calibrated parameter file, relative to the scenario file; its values "
+        "replace the defaults and the scenario's own fields override them")
     mode: Literal["trial", "programme"]
     horizon_months: Annotated[int, Field(ge=1, le=600)] = 48
     outcome_window_months: Annotated[int, Field(ge=1, le=600)] = 24
@@ -265,21 +268,73 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario, str]:
-    """Read and validate a scenario file; return it with the SHA-256 of the file's bytes."""
+    """Read and validate a scenario file, applying its calibration file if it names one.
+
+    Returns the scenario and the SHA-256 of the scenario file's bytes followed by the
+    calibration file's bytes, so a recalibration changes the hash.
+    """
     path = Path(path)
+    raw = _read(path, "scenario")
+    data = _mapping(raw, path)
+    if data.get("calibration") is None:
+        return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
+    if not isinstance(data["calibration"], str):
+        raise ScenarioError(f"{path}: calibration: must be a file path (got {data['calibration']!r})")
+    calibration_path = path.parent / data["calibration"]
+    calibration_raw = _read(calibration_path, "calibration")
+    values = _mapping(calibration_raw, calibration_path).get("values")
+    if not isinstance(values, dict):
+        raise ScenarioError(f"{calibration_path}: values: must be a mapping of parameter paths")
+    merged = with_values(data, values)
+    return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
+
+
+def read_scenario_data(path: str | Path) -> dict:
+    """The raw mapping of a scenario file (without its calibration applied)."""
+    path = Path(path)
+    return _mapping(_read(path, "scenario"), path)
+
+
+def with_values(data: dict, values: dict[str, float]) -> dict:
+    """Scenario data with dotted-path parameter values (``jobs.ips_offer_rate_per_month``) as
+    defaults under the scenario's own fields."""
+    merged: dict = {}
+    for dotted, value in values.items():
+        node = merged
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return _deep_merge(merged, data)
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read(path: Path, what: str) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"scenario file not found: {path}") from None
+        raise ScenarioError(f"{what} file not found: {path}") from None
     except IsADirectoryError:
-        raise ScenarioError(f"scenario path is a folder, not a YAML file: {path}") from None
+        raise ScenarioError(f"{what} path is a folder, not a YAML file: {path}") from None
+
+
+def _mapping(raw: bytes, path: Path) -> dict:
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML ({_first_line(str(exc))})") from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario must be a YAML mapping of fields")
-    return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
+        raise ScenarioError(f"{path}: must be a YAML mapping of fields")
+    return data
 
 
 def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
