@@ -17,6 +17,7 @@ as the calibrated sample.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -265,7 +266,9 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
     dims = len(spec.names)
     n_design = max(2, round(budget * settings.design_share))
     n_refine = max(0, budget - n_design)
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    # Spawned (not forked) workers: the caller may be running a progress-display thread.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) \
+        if workers > 1 else None
     try:
         evaluator = Evaluator(spec, seed, pool)
         design = qmc.LatinHypercube(d=dims, seed=np.random.default_rng([seed, 1])).random(n_design)

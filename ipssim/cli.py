@@ -7,14 +7,17 @@ exit code 2, and nothing written.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ipssim import __version__
+from ipssim.calibration import calibrate, load_spec
+from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
 from ipssim.outputs import OutputError, check_out_dir, default_out_dir, write_outputs
-from ipssim.runner import default_workers, run_with_progress
+from ipssim.runner import default_workers, progress_bar, run_with_progress
 from ipssim.scenario import ScenarioError, load_scenario
 
 USAGE_ERROR = 2
@@ -57,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="parallel processes (default: all cores)")
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
 
+    calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
+    calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
+    calibrate.add_argument("--parameters", type=Path, default=Path("calibration/parameters.yaml"),
+                           help="parameters to fit, with bounds, and the evaluation effort")
+    calibrate.add_argument("--seed", type=_at_least(0, "--seed"), default=2026)
+    calibrate.add_argument("--budget", type=_at_least(4, "--budget"), default=240,
+                           help="parameter sets to evaluate (default 240)")
+    calibrate.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
+    calibrate.add_argument("--out", type=Path, default=Path("calibration"),
+                           help="folder for calibrated.yaml and fit_report.html")
+    calibrate.add_argument("--quick", action="store_true",
+                           help="the whole machinery at a fraction of the effort (minutes)")
+
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
     return parser
@@ -70,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
                   f"sha256 {digest[:16]})")
             return 0
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _run(args)
     except (ScenarioError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
@@ -101,6 +119,42 @@ def _run(args: argparse.Namespace) -> int:
     summary = write_outputs(out, scenario, results, manifest)
     _print_headline(summary)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    spec = load_spec(args.targets, args.parameters)
+    if args.out.exists() and not args.out.is_dir():
+        raise OutputError(f"--out: {args.out} is a file; give a folder")
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    with progress_bar("calibration: parameter sets") as (progress, task):
+        result = calibrate(spec, args.seed, args.budget, args.workers, quick=args.quick,
+                           progress=lambda done, total: progress.update(task, completed=done,
+                                                                        total=total))
+    provenance = {
+        "ipssim_version": __version__,
+        "method": "simulated method of moments, Latin hypercube then Nelder-Mead, common random "
+                  "numbers",
+        "seed": args.seed,
+        "budget": args.budget,
+        "quick": args.quick,
+        "targets": str(args.targets),
+        "targets_sha256": hashlib.sha256(args.targets.read_bytes()).hexdigest(),
+        "parameters_sha256": hashlib.sha256(args.parameters.read_bytes()).hexdigest(),
+        "created": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - clock, 1),
+    }
+    write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
+    write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed)
+    rows = fit_table(spec, result)
+    print(f"{'target':38} {'published':>10} {'simulated':>10} {'95% MC interval':>22} fitted")
+    for r in rows:
+        interval = f"[{r['lo95']:.4g}, {r['hi95']:.4g}]"
+        print(f"{r['target']:38} {r['published']:10.4g} {r['simulated']:10.4g} {interval:>22} "
+              f"{'yes' if r['fitted'] else 'NO'}")
+    print(f"{sum(r['fitted'] for r in rows)} of {len(rows)} targets fitted; objective "
+          f"{result.best.objective:.2f}; wrote {args.out}/calibrated.yaml and fit_report.html")
     return 0
 
 

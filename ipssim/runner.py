@@ -10,11 +10,19 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ipssim.accounting import trajectories
 from ipssim.scenario import Scenario
@@ -89,13 +97,19 @@ def run_with_progress(scenario: Scenario, seed: int, replications: int,
                       workers: int) -> list[ReplicationResult]:
     """``run_replications`` with a progress bar on stderr (quiet when stderr is not a terminal)."""
     pending = iterate_replications(scenario, seed, replications, workers)
-    console = Console(file=sys.stderr)
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
     results = []
-    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-        task = progress.add_task(f"{scenario.name}: replications", total=replications)
+    with progress_bar(f"{scenario.name}: replications", replications) as (progress, task):
         for result in pending:
             results.append(result)
             progress.advance(task)
     return results
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None) -> Iterator[tuple[Progress, TaskID]]:
+    """A progress bar on stderr, silent when stderr is not a terminal."""
+    console = Console(file=sys.stderr)
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+        yield progress, progress.add_task(description, total=total)
