@@ -129,10 +129,11 @@ class Spec:
 
 
 def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
-    """Read and validate the target and parameter files (paths in them are repo-relative)."""
+    """Read and validate the target and parameter files (scenario paths are relative to the
+    targets file)."""
     targets = _validated(TargetFile, targets_path)
     params = _validated(ParameterFile, parameters_path)
-    root = Path(targets_path).resolve().parent.parent
+    root = Path(targets_path).parent
     data = {}
     for key, obs in (("finland", targets.observation.finland), ("trial", targets.observation.trial)):
         raw = dict(read_scenario_data(root / obs.scenario))
