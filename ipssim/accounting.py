@@ -31,13 +31,19 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
                       - np.maximum(start[:, None], month_start), 0.0, None)
     hours = overlap / 7.0 * s["hours_per_week"][:, None]
     competitive = (s["job_type"] != "other")[:, None]
-    out = {key: np.zeros((n, n_months)) for key in ("days", "competitive_days", "hours", "earnings")}
-    who = s["client_id"]
-    np.add.at(out["days"], who, overlap)
-    np.add.at(out["competitive_days"], who, overlap * competitive)
-    np.add.at(out["hours"], who, hours)
-    np.add.at(out["earnings"], who, hours * s["hourly_wage_eur"][:, None])
-    return out
+    # Each spell-month's cell in the flattened client x month table.
+    cells = (s["client_id"][:, None] * n_months + np.arange(n_months)).ravel()
+
+    def per_client(values: np.ndarray) -> np.ndarray:
+        """Sum a spell x month table over each client's spells."""
+        return np.bincount(cells, weights=values.ravel(), minlength=n * n_months).reshape(n, n_months)
+
+    return {
+        "days": per_client(overlap),
+        "competitive_days": per_client(overlap * competitive),
+        "hours": per_client(hours),
+        "earnings": per_client(hours * s["hourly_wage_eur"][:, None]),
+    }
 
 
 def money(history: ArmHistory, months: dict[str, np.ndarray], scenario: Scenario) -> dict:

@@ -7,11 +7,14 @@ client (same seed, replication, region and index) is the same person in every ar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from itertools import accumulate
 from statistics import NormalDist
+from typing import NamedTuple
+
+import numpy as np
 
 from ipssim.scenario import MAIN_ACTIVITIES, TIME_SINCE_WORK, ClientMix, Employability
-from ipssim.streams import BASELINE, Luck
+from ipssim.streams import Luck
 
 NORMAL = NormalDist()
 EDUCATION = ("comprehensive", "upper_secondary")
@@ -28,8 +31,7 @@ BENEFITS = ("none", "labour_market_subsidy", "sickness_allowance", "disability_p
             "rehabilitation_subsidy")
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     """A client's attributes at referral (BAS-02..BAS-10) and latent employability (EMP-08)."""
 
     age: float
@@ -50,49 +52,64 @@ class Baseline:
         return self.main_activity != "disability_pension"
 
 
-def draw_baseline(luck: Luck, mix: ClientMix, employability: Employability) -> Baseline:
-    """Draw one client's baseline from the first uniforms of the client's own stream."""
-    u = luck.rows[BASELINE]
-    age = _truncated_normal(u[0], mix.age.mean, mix.age.sd, mix.age.min, mix.age.max)
-    activity = _categorical(u[3], mix.main_activity, MAIN_ACTIVITIES)
-    history = _categorical(u[4], mix.time_since_work, TIME_SINCE_WORK)
-    sd = employability.heterogeneity_sd
-    # Mean-one lognormal heterogeneity on top of the work-history level.
-    frailty = math.exp(sd * NORMAL.inv_cdf(min(max(u[8], 1e-12), 1 - 1e-12)) - sd * sd / 2)
-    return Baseline(
-        age=age,
-        male=u[1] < mix.male_share,
-        psychosis=u[2] < mix.psychosis_share,
-        main_activity=activity,
-        benefit=BENEFIT_AT_ENTRY[activity],
-        time_since_work=history,
-        upper_secondary=u[5] < mix.upper_secondary_share,
-        degree=u[6] < mix.degree_share,
-        lives_alone=u[7] < mix.lives_alone_share,
-        employability=employability.work_history_multiplier[history] * frailty,
-        patience_draw=-math.log1p(-u[9]),
-    )
+class BaselineSampler:
+    """Draws baselines from a client mix; the age bounds and category cut points are set up once."""
+
+    def __init__(self, mix: ClientMix, employability: Employability):
+        self.mix = mix
+        age = mix.age
+        self._age_cdf = (NORMAL.cdf((age.min - age.mean) / age.sd),
+                         NORMAL.cdf((age.max - age.mean) / age.sd))
+        self._activity = _Categories(mix.main_activity, MAIN_ACTIVITIES)
+        self._history = _Categories(mix.time_since_work, TIME_SINCE_WORK)
+        self._multiplier = employability.work_history_multiplier
+        self._sd = employability.heterogeneity_sd
+
+    def draw(self, uniforms: np.ndarray) -> list[Baseline]:
+        """Baselines of several clients, one per row of their first baseline uniforms."""
+        mix, sd = self.mix, self._sd
+        lo, hi = self._age_cdf
+        u = uniforms.T
+        age = [mix.age.mean + mix.age.sd * _normal_quantile(p)
+               for p in (lo + u[0] * (hi - lo)).tolist()]
+        activity = self._activity.pick(u[3])
+        history = self._history.pick(u[4])
+        # Mean-one lognormal heterogeneity on top of the work-history level.
+        frailty = [math.exp(sd * _normal_quantile(p) - sd * sd / 2) for p in u[8].tolist()]
+        patience = [-math.log1p(-p) for p in u[9].tolist()]
+        columns = zip(
+            age,
+            (u[1] < mix.male_share).tolist(),
+            (u[2] < mix.psychosis_share).tolist(),
+            activity,
+            [BENEFIT_AT_ENTRY[a] for a in activity],
+            history,
+            (u[5] < mix.upper_secondary_share).tolist(),
+            (u[6] < mix.degree_share).tolist(),
+            (u[7] < mix.lives_alone_share).tolist(),
+            [self._multiplier[h] * f for h, f in zip(history, frailty, strict=True)],
+            patience,
+            strict=True,
+        )
+        return [Baseline(*values) for values in columns]
 
 
-def _truncated_normal(u: float, mean: float, sd: float, lo: float, hi: float) -> float:
-    a, b = NORMAL.cdf((lo - mean) / sd), NORMAL.cdf((hi - mean) / sd)
-    p = min(max(a + u * (b - a), 1e-12), 1 - 1e-12)
-    return mean + sd * NORMAL.inv_cdf(p)
+def _normal_quantile(p: float) -> float:
+    return NORMAL.inv_cdf(min(max(p, 1e-12), 1 - 1e-12))
 
 
-def _categorical(u: float, shares: dict[str, float], order: tuple[str, ...]) -> str:
-    total = sum(shares.get(k, 0.0) for k in order)
-    acc = 0.0
-    last = order[0]
-    for key in order:
-        share = shares.get(key, 0.0)
-        if share <= 0:
-            continue
-        acc += share / total
-        last = key
-        if u < acc:
-            return key
-    return last
+class _Categories:
+    """Categories with their shares: a uniform picks the first whose cumulative share exceeds it."""
+
+    def __init__(self, shares: dict[str, float], order: tuple[str, ...]):
+        present = [k for k in order if shares.get(k, 0.0) > 0]
+        total = sum(shares.get(k, 0.0) for k in order)
+        self.names = present or [order[0]]
+        self.cuts = np.array(list(accumulate(shares[k] / total for k in present)))
+
+    def pick(self, u: np.ndarray) -> list[str]:
+        index = np.minimum(np.searchsorted(self.cuts, u, side="right"), len(self.names) - 1)
+        return [self.names[i] for i in index.tolist()]
 
 
 class Client:
@@ -106,6 +123,7 @@ class Client:
         "exit_reason",
         "first_competitive_job_day",
         "first_job_day",
+        "first_unsubsidised_job_day",
         "job",
         "luck",
         "referral_day",
@@ -126,4 +144,5 @@ class Client:
         self.coach_id = -1
         self.first_job_day = math.nan
         self.first_competitive_job_day = math.nan
+        self.first_unsubsidised_job_day = math.nan
         self.job = None

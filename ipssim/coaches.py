@@ -14,6 +14,7 @@ import simpy
 
 from ipssim.employers import EmployerMarket
 from ipssim.scenario import Coaching, Region
+from ipssim.streams import compact
 
 
 class Coach:
@@ -43,27 +44,27 @@ class Team:
         self.waiting: deque[tuple[simpy.Event, object]] = deque()
         # (day, largest caseload of any coach) after every change: the caseload trace.
         self.caseload_trace: list[tuple[float, int]] = []
+        self._max_caseload = 0
         quality = 1.0 + coaching.fidelity_slope * (region.fidelity - 100.0) / 25.0
         self.quality = max(quality, 0.0) * (1.0 if region.integrated else
                                             coaching.not_integrated_multiplier)
+        # Offer-rate multiplier by caseload (0 to the cap): less coach time per client above full
+        # attention means fewer job offers.
+        full = coaching.full_attention_caseload
+        self.multiplier = [self.quality * min(1.0, full / load) ** coaching.caseload_elasticity
+                           if load else self.quality for load in range(self.cap + 1)]
         weeks = int(min(close_day, horizon_days) // 7) + 1
-        self._contacts = rng.poisson(coaching.employer_contacts_per_week,
-                                     (region.coaches, weeks)).tolist()
-        self._targets = rng.integers(0, len(market.openness), int(sum(map(sum, self._contacts))))
-        self._targets = self._targets.tolist()
-        self._next_target = 0
+        # Each coach's employer contacts: how many in each week, and the employers, in order.
+        contacts = rng.poisson(coaching.employer_contacts_per_week, (region.coaches, weeks))
+        counts = compact(contacts.ravel())
+        targets = compact(rng.integers(0, len(market.openness), int(contacts.sum())))
+        ends = np.cumsum(contacts.sum(axis=1)).tolist()
+        self._contacts = [counts[c * weeks:(c + 1) * weeks] for c in range(region.coaches)]
+        self._targets = [targets[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         for coach in self.coaches:
             env.process(self.work_week(coach))
         if math.isfinite(close_day):
             env.process(self.close())
-
-    def offer_multiplier(self, coach: Coach) -> float:
-        """Less coach time per client above full attention means fewer job offers."""
-        load = coach.caseload
-        full = self.coaching.full_attention_caseload
-        if load <= full:
-            return self.quality
-        return self.quality * (full / load) ** self.coaching.caseload_elasticity
 
     def request(self, client: object) -> simpy.Event:
         """Ask for a coach; the event's value is the coach, or None if the programme closed."""
@@ -84,6 +85,8 @@ class Team:
     def release(self, coach: Coach) -> None:
         """A client leaves the caseload; the longest-waiting client takes the place."""
         coach.caseload -= 1
+        if coach.caseload + 1 == self._max_caseload:
+            self._max_caseload = max(c.caseload for c in self.coaches)
         self._trace()
         if self.waiting and self.env.now < self.close_day:
             event, _ = self.waiting.popleft()
@@ -91,14 +94,15 @@ class Team:
 
     def work_week(self, coach: Coach):
         """Each week a coach contacts employers (a Poisson number, at random employers)."""
-        env = self.env
-        for n in self._contacts[coach.index]:
+        env, market, close, index = self.env, self.market, self.close_day, coach.index
+        targets = self._targets[index]
+        first = 0
+        for n in self._contacts[index]:
             yield env.timeout(7.0)
-            if env.now >= self.close_day:
+            if env.now >= close:
                 return
-            for _ in range(n):
-                self.market.contact(coach.index, self._targets[self._next_target])
-                self._next_target += 1
+            market.contact(index, targets[first:first + n])
+            first += n
 
     def close(self):
         """At the programme's close everyone still waiting is turned away."""
@@ -116,8 +120,9 @@ class Team:
 
     def _assign(self, event: simpy.Event, coach: Coach) -> None:
         coach.caseload += 1
+        self._max_caseload = max(self._max_caseload, coach.caseload)
         self._trace()
         event.succeed(coach)
 
     def _trace(self) -> None:
-        self.caseload_trace.append((self.env.now, max(c.caseload for c in self.coaches)))
+        self.caseload_trace.append((self.env.now, self._max_caseload))

@@ -7,24 +7,19 @@ open) is drawn once per region and replication, so both arms face the same labou
 
 from __future__ import annotations
 
-import math
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
+from math import exp
 
 import numpy as np
 import simpy
 
 from ipssim.scenario import Employers
-from ipssim.streams import JOB, LuckCursor
+from ipssim.streams import JOB, LuckCursor, compact
 
 MONTH_DAYS = 365.25 / 12
-
-
-class Vacancy:
-    __slots__ = ("close_day", "employer", "filled")
-
-    def __init__(self, employer: int, close_day: float):
-        self.employer = employer
-        self.close_day = close_day
-        self.filled = False
 
 
 class EmployerMarket:
@@ -38,39 +33,69 @@ class EmployerMarket:
         weights = np.array([params.sectors[s] for s in sectors])
         self.sector = rng.choice(len(sectors), size=n_employers, p=weights / weights.sum())
         self.sector_names = sectors
-        self.openness = rng.beta(*params.openness_beta, size=n_employers).tolist()
+        openness = rng.beta(*params.openness_beta, size=n_employers)
+        self.openness = compact(openness)
         rate = n_employers * params.vacancies_per_employer_per_month / MONTH_DAYS
         n = rng.poisson(rate * horizon_days)
-        self._opening_days = np.sort(rng.uniform(0.0, horizon_days, n)).tolist()
-        self._opening_employer = rng.integers(0, n_employers, n).tolist()
-        self._open_days = rng.exponential(params.vacancy_open_days_mean, n).tolist()
-        self.open: list[Vacancy] = []
-        # Relationship strength of each coach with each employer, stored with the day it was set.
-        self._strength = [[0.0] * n_employers for _ in range(n_coaches)]
-        self._since = [[0.0] * n_employers for _ in range(n_coaches)]
+        # Vacancy i: the day it opens, its employer, the day it closes unless filled before.
+        opening_days = np.sort(rng.uniform(0.0, horizon_days, n))
+        self._opening_days = compact(opening_days)
+        employer = rng.integers(0, n_employers, n)
+        self._employer = compact(employer)
+        self._vacancy_openness = compact(openness[employer])
+        self._close_day = compact(opening_days + rng.exponential(params.vacancy_open_days_mean, n))
+        self._filled = bytearray(n)
+        # Open vacancies, plus some that have closed since the list was last pruned.
+        self.open: list[int] = []
+        self._prune_at = 16
+        # Relationship strength of each coach with each employer. It decays exponentially at the
+        # same rate for all, so it is kept scaled up by that decay since a reference day:
+        # strength = scaled x exp(-(now - reference) / decay days). Decay then costs one exp()
+        # per contact or match rather than one per employer.
+        self._scaled = [array("d", [0.0]) * n_employers for _ in range(n_coaches)]
+        self._reference = 0.0
         self._decay = 1.0 / params.relationship_decay_days
+        self._gain = params.relationship_gain_per_contact
         env.process(self.vacancies())
 
     def vacancies(self):
         """Open each vacancy at its day; it closes when filled or when its open period ends."""
-        env = self.env
-        for day, employer, length in zip(self._opening_days, self._opening_employer,
-                                         self._open_days, strict=True):
+        env, open_ = self.env, self.open
+        for vacancy, day in enumerate(self._opening_days):
             yield env.timeout(day - env.now)
-            self.open = [v for v in self.open if not v.filled and v.close_day > day]
-            self.open.append(Vacancy(employer, day + length))
+            open_.append(vacancy)
+            if len(open_) >= self._prune_at:
+                self._open_now(day)
 
-    def relationship(self, coach: int, employer: int) -> float:
-        """Current strength in [0, 1]: it decays exponentially since the last contact."""
-        return self._strength[coach][employer] * math.exp(
-            -(self.env.now - self._since[coach][employer]) * self._decay)
+    def _open_now(self, now: float) -> list[int]:
+        """Drop filled and expired vacancies from the open list and return it."""
+        filled, close_day = self._filled, self._close_day
+        self.open[:] = [v for v in self.open if not filled[v] and close_day[v] > now]
+        self._prune_at = max(2 * len(self.open), 16)
+        return self.open
 
-    def contact(self, coach: int, employer: int) -> None:
-        """A coach's employer contact strengthens the relationship (closes part of the gap to 1)."""
-        strength = self.relationship(coach, employer)
-        self._strength[coach][employer] = strength + (1.0 - strength) * \
-            self.params.relationship_gain_per_contact
-        self._since[coach][employer] = self.env.now
+    def _decay_factor(self, now: float) -> float:
+        """exp(-(now - reference) / decay days): scaled strength x this = strength now.
+
+        The reference day moves up to now, rescaling every strength, long before the scale
+        could overflow.
+        """
+        elapsed = (now - self._reference) * self._decay
+        if elapsed > 50.0:
+            factor = exp(-elapsed)
+            self._scaled = [array("d", [x * factor for x in row]) for row in self._scaled]
+            self._reference, elapsed = now, 0.0
+        return exp(-elapsed)
+
+    def contact(self, coach: int, employers: Sequence[int]) -> None:
+        """Contacts strengthen the coach's relationships (each closes part of the gap to 1)."""
+        if not employers:
+            return
+        # strength + (1 - strength) x gain, on the scaled strength.
+        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(self.env.now)
+        scaled = self._scaled[coach]
+        for employer in employers:
+            scaled[employer] = scaled[employer] * keep + gain
 
     def match(self, luck: LuckCursor, coach: int | None) -> int | None:
         """Try to place a client in an open vacancy; return the employer, or None if no match.
@@ -79,35 +104,30 @@ class EmployerMarket:
         employer's openness. A coach steers to vacancies where hiring is likelier and vouches
         for the client: acceptance is openness + (1 - openness) x relationship strength.
         """
-        now = self.env.now
-        candidates = [v for v in self.open if not v.filled and v.close_day > now]
-        self.open = candidates
+        candidates = self._open_now(self.env.now)
         if not candidates:
             luck.uniform(JOB)
             luck.uniform(JOB)
             return None
         if coach is None:
             chosen = candidates[min(int(luck.uniform(JOB) * len(candidates)), len(candidates) - 1)]
-            accept = self.openness[chosen.employer]
+            accept = self._vacancy_openness[chosen]
         else:
-            accepts = []
-            for v in candidates:
-                o = self.openness[v.employer]
-                accepts.append(o + (1.0 - o) * self.relationship(coach, v.employer))
-            chosen, accept = _weighted_pick(candidates, accepts, luck.uniform(JOB))
+            chosen, accept = self._steer(candidates, coach, luck.uniform(JOB))
         if luck.uniform(JOB) >= accept:
             return None
-        chosen.filled = True
+        self._filled[chosen] = 1
+        employer = self._employer[chosen]
         if coach is not None:
-            self.contact(coach, chosen.employer)
-        return chosen.employer
+            self.contact(coach, (employer,))
+        return employer
 
-
-def _weighted_pick(items: list[Vacancy], weights: list[float], u: float) -> tuple[Vacancy, float]:
-    target = u * sum(weights)
-    acc = 0.0
-    for item, weight in zip(items, weights, strict=True):
-        acc += weight
-        if target < acc:
-            return item, weight
-    return items[-1], weights[-1]
+    def _steer(self, candidates: list[int], coach: int, u: float) -> tuple[int, float]:
+        """The coach's pick among open vacancies, in proportion to the chance each would hire."""
+        openness, employer_of = self._vacancy_openness, self._employer
+        scaled, decay = self._scaled[coach], self._decay_factor(self.env.now)
+        accepts = [openness[v] + (1.0 - openness[v]) * scaled[employer_of[v]] * decay
+                   for v in candidates]
+        cumulative = list(accumulate(accepts))
+        chosen = min(bisect_right(cumulative, u * cumulative[-1]), len(candidates) - 1)
+        return candidates[chosen], accepts[chosen]

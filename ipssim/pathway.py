@@ -114,11 +114,13 @@ class Pathway:
         """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first."""
         env = self.env
         review = self.coaching.review_interval_days
+        multiplier = team.multiplier
         remaining = client.luck.exponential(SEARCH)
         while True:
-            current = rate * team.offer_multiplier(coach)
-            round_end = min(env.now + review, deadline)
-            span = round_end - env.now
+            now = env.now
+            current = rate * multiplier[coach.caseload]
+            round_end = now + review if now + review < deadline else deadline
+            span = round_end - now
             if current * span >= remaining:
                 yield env.timeout(remaining / current)
                 return True
@@ -174,6 +176,8 @@ class Pathway:
             client.first_job_day = now
         if spell.competitive and math.isnan(client.first_competitive_job_day):
             client.first_competitive_job_day = now
+        if spell.job_type == "competitive" and math.isnan(client.first_unsubsidised_job_day):
+            client.first_unsubsidised_job_day = now
 
     def _exit(self, client: Client, reason: str) -> None:
         client.exit_day = self.env.now

@@ -7,6 +7,7 @@ gathered in replication order, so the outputs are bit-identical whatever the num
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -73,10 +74,24 @@ def iterate_replications(scenario: Scenario, seed: int, replications: int,
         return (run_replication(scenario, seed, k) for k in range(replications))
     # One replication per task (~0.1 s each) keeps every worker busy to the end and lets an
     # interrupted run stop within a replication or two.
-    pool = ProcessPoolExecutor(max_workers=min(workers, replications))
+    pool = worker_pool(min(workers, replications))
     results = pool.map(run_replication, [scenario] * replications, [seed] * replications,
                        range(replications))
     return _drain(pool, results)
+
+
+def worker_pool(workers: int, **options) -> ProcessPoolExecutor:
+    """A process pool whose workers leave Ctrl-C to the parent.
+
+    Ctrl-C reaches every process of the terminal's group. A worker interrupted while it holds the
+    pool's queue lock would leave the others blocked and the shutdown hanging; instead the parent
+    alone stops (cancelling queued work) and the workers exit after their current replication.
+    """
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts, **options)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _drain(pool: ProcessPoolExecutor,

@@ -6,36 +6,46 @@ are computed from them afterwards by :mod:`ipssim.accounting`.
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import simpy
 
-from ipssim.clients import Baseline, Client, draw_baseline
+from ipssim.clients import Baseline, BaselineSampler, Client
 from ipssim.coaches import Team
 from ipssim.employers import MONTH_DAYS, EmployerMarket
 from ipssim.pathway import Pathway
 from ipssim.scenario import Scenario
-from ipssim.streams import CLIENTS, COACHES, EMPLOYERS, REFERRALS, Luck, stream
+from ipssim.streams import (
+    BASELINE,
+    COACHES,
+    EMPLOYERS,
+    REFERRALS,
+    Luck,
+    region_luck,
+    region_uniforms,
+    stream,
+)
 
 ARMS = ("ips", "usual")
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes (for the benchmark)."""
+def events_processed(env: simpy.Environment) -> int:
+    """How many events ``env`` has processed (for the benchmark); call it once, after the run.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events_processed = 0
-
-    def step(self) -> None:
-        self.events_processed += 1
-        super().step()
+    SimPy numbers every event it schedules and each step pops one event off the queue, so the
+    events processed are those numbered minus those still queued. Unlike overriding ``step``, this
+    adds nothing to the cost of an event.
+    """
+    return next(env._eid) - len(env._queue)
 
 
-@dataclass(frozen=True)
-class CohortMember:
+class CohortMember(NamedTuple):
     client_id: int
     region: int
     referral_day: float
@@ -65,6 +75,7 @@ def close_day(scenario: Scenario, region_index: int) -> float:
 def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortMember]:
     """Everyone referred within the horizon, with baseline and luck shared by both arms."""
     horizon = horizon_days(scenario)
+    sampler = BaselineSampler(scenario.clients, scenario.employability)
     cohort: list[CohortMember] = []
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
@@ -76,17 +87,43 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortM
             span = max(stop - start, 0.0)
             n = rng.poisson(region.referrals_per_month * span / MONTH_DAYS)
             days = np.sort(rng.uniform(start, stop, n)) if span > 0 else np.zeros(0)
-        for k, day in enumerate(days.tolist()):
-            luck = Luck(seed, (CLIENTS, replication, r, k))
-            baseline = draw_baseline(luck, scenario.clients, scenario.employability)
+        uniforms = region_uniforms(seed, replication, r, len(days))
+        lucks = region_luck(seed, replication, r, uniforms)
+        baselines = sampler.draw(uniforms[:, BASELINE])
+        for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
             cohort.append(CohortMember(len(cohort), r, day, baseline, luck))
     return cohort
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an arm runs.
+
+    An arm's objects (clients, processes, pending events) live until the arm ends and then die
+    together, in reference cycles (a waiting SimPy process and its event refer to each other).
+    Collections during the run would only promote them to the oldest generation, which only
+    full collections over the whole heap reclaim; paused until the arm's run has returned, the
+    next young collection reclaims them at once.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
                  replication: int) -> ArmHistory:
     """Run one arm to the horizon and return its history."""
-    env = CountingEnvironment()
+    with _collector_paused():
+        return _run_arm(scenario, cohort, arm, seed, replication)
+
+
+def _run_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+             replication: int) -> ArmHistory:
+    env = simpy.Environment()
     horizon = horizon_days(scenario)
     pathway = Pathway(env, scenario)
     markets, teams = [], []
@@ -109,7 +146,7 @@ def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed:
         clients=_client_table(clients),
         spells=_spell_table(pathway.spells, horizon),
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
-        events=env.events_processed,
+        events=events_processed(env),
     )
 
 
@@ -139,6 +176,8 @@ def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
         "first_job_day": np.array([c.first_job_day for c in clients], dtype=float),
         "first_competitive_job_day": np.array([c.first_competitive_job_day for c in clients],
                                               dtype=float),
+        "first_unsubsidised_job_day": np.array([c.first_unsubsidised_job_day for c in clients],
+                                               dtype=float),
         "age": np.array([x.age for x in b], dtype=float),
         "male": np.array([x.male for x in b], dtype=bool),
         "psychosis": np.array([x.psychosis for x in b], dtype=bool),

@@ -1,13 +1,14 @@
 """Random streams: every stream derives from the run seed through a fixed spawn key.
 
-A client's stream is keyed by (replication, region, client index), never by arm, scenario or
+A client's uniforms are keyed by (replication, region, client index), never by arm, scenario or
 worker, so both arms and any two scenarios compared see the same client with the same luck
 (common random numbers), and results do not depend on how replications are spread over workers.
 """
 
 from __future__ import annotations
 
-import math
+from array import array
+from math import log1p
 
 import numpy as np
 
@@ -19,54 +20,88 @@ def stream(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
+def compact(values: np.ndarray) -> array:
+    """A numpy vector as an ``array.array`` of floats ("d") or integers ("q").
+
+    Python reads single items from it about as fast as from a list, and the garbage collector
+    never visits its items, which matters for the long tables a simulation keeps.
+    """
+    if values.dtype.kind == "f":
+        return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return array("q", np.ascontiguousarray(values, dtype=np.int64).tobytes())
+
+
 class Luck:
     """One client's pre-drawn uniforms, one row per purpose, shared by both arms.
 
     Each arm reads through its own cursor (:meth:`cursor`), so the k-th job offer of a client uses
     the same uniform in the IPS arm and in usual services. A row that runs out is extended from a
     deterministic sub-stream, so an unusually long history never changes earlier draws.
+
+    Rows are arrays of floats rather than lists (see :func:`compact`).
     """
 
     PURPOSES = ("baseline", "search", "job", "clock")
     BLOCK = 24
+    WIDTH = len(PURPOSES) * BLOCK
 
     __slots__ = ("key", "rows", "seed")
 
-    def __init__(self, seed: int, key: tuple[int, ...]):
+    def __init__(self, seed: int, key: tuple[int, ...], uniforms: array):
+        """``uniforms``: the first block of every purpose, one after the other."""
         self.seed = seed
         self.key = key
-        self.rows = stream(seed, *key).random((len(self.PURPOSES), self.BLOCK)).tolist()
+        self.rows = [uniforms[start:start + self.BLOCK] for start in range(0, self.WIDTH, self.BLOCK)]
 
     def extend(self, purpose: int) -> None:
         row = self.rows[purpose]
         block = len(row) // self.BLOCK
         extra = stream(self.seed, EXTENSION, *self.key, purpose, block).random(self.BLOCK)
-        row.extend(extra.tolist())
+        row.frombytes(extra.tobytes())
 
     def cursor(self) -> LuckCursor:
         return LuckCursor(self)
 
 
+def region_uniforms(seed: int, replication: int, region: int, n: int) -> np.ndarray:
+    """The first block of every purpose for a region's clients 0..n-1: (client, purpose, block).
+
+    They come from one generator per region; client k's are the k-th slice of its stream, so they
+    depend on (seed, replication, region, k) only, not on how many clients the region has.
+    """
+    return stream(seed, CLIENTS, replication, region).random((n, len(Luck.PURPOSES), Luck.BLOCK))
+
+
+def region_luck(seed: int, replication: int, region: int, uniforms: np.ndarray) -> list[Luck]:
+    """Each client's luck from the region's uniforms (see :func:`region_uniforms`)."""
+    values, width = compact(uniforms.ravel()), Luck.WIDTH
+    return [Luck(seed, (CLIENTS, replication, region, k), values[k * width:(k + 1) * width])
+            for k in range(len(uniforms))]
+
+
 class LuckCursor:
     """Reads a client's uniforms in order, per purpose."""
 
-    __slots__ = ("luck", "pos")
+    __slots__ = ("luck", "pos", "rows")
 
     def __init__(self, luck: Luck):
         self.luck = luck
+        self.rows = luck.rows
         self.pos = [0] * len(Luck.PURPOSES)
 
     def uniform(self, purpose: int) -> float:
-        i = self.pos[purpose]
-        row = self.luck.rows[purpose]
-        if i == len(row):
+        pos = self.pos
+        i = pos[purpose]
+        pos[purpose] = i + 1
+        try:
+            return self.rows[purpose][i]
+        except IndexError:
             self.luck.extend(purpose)
-        self.pos[purpose] = i + 1
-        return row[i]
+            return self.rows[purpose][i]
 
     def exponential(self, purpose: int) -> float:
         """A standard exponential draw (mean 1) by inversion."""
-        return -math.log1p(-self.uniform(purpose))
+        return -log1p(-self.uniform(purpose))
 
 
 BASELINE, SEARCH, JOB, CLOCK = range(len(Luck.PURPOSES))

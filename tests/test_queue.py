@@ -15,6 +15,7 @@ from ipssim.simulation import draw_cohort, simulate_arm
 COACHES, CAP = 2, 2
 MEAN_STAY_DAYS = 60.0
 LOAD = 0.75  # utilisation of the c = 4 places
+REPLICATIONS = 400  # the per-replication mean wait is heavy-tailed; 400 gives an SE near 1 day
 WARM_UP_MONTHS, LAST_REFERRAL_MONTH, HORIZON_MONTHS = 24, 228, 240
 
 
@@ -45,7 +46,7 @@ def test_mean_wait_matches_erlang_c():
     })
     expected = erlang_c_mean_wait(servers, arrival_rate, service_rate)
     means = []
-    for replication in range(80):
+    for replication in range(REPLICATIONS):
         cohort = draw_cohort(scenario, 2024, replication)
         clients = simulate_arm(scenario, cohort, "ips", 2024, replication).clients
         steady = clients["referral_day"] >= WARM_UP_MONTHS * MONTH_DAYS
