@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from scipy.stats import qmc
 
 from ipssim.employers import MONTH_DAYS
 from ipssim.observation import finnish_statistics, trial_statistics
+from ipssim.runner import worker_pool
 from ipssim.scenario import (
     Scenario,
     ScenarioError,
@@ -39,6 +40,9 @@ from ipssim.scenario import (
     with_values,
 )
 from ipssim.simulation import draw_cohort, simulate_arm
+
+# Size of the first Nelder-Mead simplex on the unit cube: a tenth of every parameter's range.
+SIMPLEX_STEP = 0.1
 
 
 class _Strict(BaseModel):
@@ -181,7 +185,8 @@ def simulate_statistics(spec: Spec, values: dict[str, float], seed: int,
     ips = simulate_arm(fin, cohort, "ips", seed, replication)
     out = finnish_statistics(ips.clients, ips.spells, obs.finland.data_close_month * MONTH_DAYS)
     cohort = draw_cohort(trial, seed, replication)
-    arms = [simulate_arm(trial, cohort, arm, seed, replication).clients for arm in ("ips", "usual")]
+    arms = [simulate_arm(trial, cohort, arm, seed, replication) for arm in ("ips", "usual")]
+    arms = [(history.clients, history.spells) for history in arms]
     out |= trial_statistics(*arms, obs.trial.window_months * MONTH_DAYS)
     return out
 
@@ -268,7 +273,7 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
     n_design = max(2, round(budget * settings.design_share))
     n_refine = max(0, budget - n_design)
     # Spawned (not forked) workers: the caller may be running a progress-display thread.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) \
+    pool = worker_pool(workers, mp_context=multiprocessing.get_context("spawn")) \
         if workers > 1 else None
     try:
         evaluator = Evaluator(spec, seed, pool)
@@ -288,7 +293,8 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
             optimize.minimize(f, spec.to_unit(start.values), method="Nelder-Mead",
                               bounds=[(0.0, 1.0)] * dims,
                               options={"maxfev": n_refine, "xatol": 1e-3, "fatol": 1e-3,
-                                       "adaptive": True})
+                                       "adaptive": True,
+                                       "initial_simplex": initial_simplex(spec.to_unit(start.values))})
         refined = [e for e in evaluator.history if e.replications == settings.refine_replications]
         best = min(refined or evaluator.history, key=lambda e: e.objective)
         (report,) = evaluator.evaluate([best.values], settings.report_replications)
@@ -300,6 +306,18 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
     sample = sorted((e for e in history if e.objective <= threshold), key=lambda e: e.objective)
     return CalibrationResult(best, report, sample[:settings.sample_max], history, threshold,
                              settings)
+
+
+def initial_simplex(x0: np.ndarray, step: float = SIMPLEX_STEP) -> np.ndarray:
+    """x0 and one vertex ``step`` away along each axis (towards the interior of the unit cube).
+
+    SciPy's default simplex moves each coordinate by 5% of its value, a step so small that, with
+    common random numbers, the objective barely changes and the search stalls where it started.
+    """
+    vertices = np.tile(x0, (len(x0) + 1, 1))
+    for i, x in enumerate(x0):
+        vertices[i + 1, i] = x + step if x + step <= 1.0 else x - step
+    return vertices
 
 
 def fitted(target: Target, mean: float) -> bool:

@@ -22,7 +22,8 @@ from ipssim.scenario import ScenarioError, load_scenario
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
-HEADLINE = ("ever_employed_competitive_in_window_share", "ever_employed_competitive_share",
+HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
+            "ever_employed_competitive_share",
             "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
             "net_fiscal_eur", "mean_wait_days", "max_caseload")
 

@@ -26,6 +26,7 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
     referral = clients["referral_day"]
     n = len(referral)
     competitive_delay = clients["first_competitive_job_day"] - referral
+    unsubsidised_delay = clients["first_unsubsidised_job_day"] - referral
     # Clients whose whole outcome window lies within the horizon (all of them in trial mode).
     observed = referral + window <= horizon + 1e-9
     n_observed = int(observed.sum())
@@ -39,6 +40,9 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
         "clients_referred": float(n),
         "ever_employed_competitive_in_window_share": _share(
             (competitive_delay[observed] < window).sum(), n_observed),
+        # The trial outcome of EMP-01 (an open-market job without subsidy; see observation.py).
+        "ever_employed_unsubsidised_in_window_share": _share(
+            (unsubsidised_delay[observed] < window).sum(), n_observed),
         "ever_employed_competitive_share": _share(
             (~np.isnan(clients["first_competitive_job_day"])).sum(), n),
         "ever_employed_share": _share((~np.isnan(clients["first_job_day"])).sum(), n),

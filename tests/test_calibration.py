@@ -48,7 +48,7 @@ def write_spec(folder, targets: dict[str, tuple[float, float]], settings: dict):
 
 def test_recovers_known_parameters(tmp_path):
     placeholder = {name: (0.5, 1.0) for name in MOMENTS}
-    settings = {"design_share": 0.4, "design_replications": 6, "refine_replications": 6,
+    settings = {"design_share": 0.4, "design_replications": 6, "refine_replications": 12,
                 "report_replications": 6, "sample_max": 20}
     spec = write_spec(tmp_path, placeholder, settings)
     # Targets: the model's own statistics at the true values, on other replications (seed 99)

@@ -78,11 +78,20 @@ def test_coaching_and_dropout():
     assert obs.dropout_share(clients, 200.0) == 0.0  # the dropout came after this close
 
 
-def test_trial_window_counts_from_entry():
-    clients, _ = tables()
-    # delays: 50, 350, none, 60, none -> 2 of 5 within 100 days, 3 of 5 within 400
-    assert obs.ever_competitive_within(clients, 100.0) == pytest.approx(0.4)
-    assert obs.ever_competitive_within(clients, 400.0) == pytest.approx(0.6)
+def test_trial_window_counts_new_unsubsidised_jobs_from_entry():
+    clients, spells = tables()
+    spells["at_entry"] = np.zeros(6, dtype=bool)
+    # unsubsidised jobs, days from entry: client 0 250, client 1 ~420, client 2 70, client 3 60;
+    # client 1 also has a subsidised job at 350; client 4 none
+    assert obs.ever_in_work_within(clients, spells, 100.0) == pytest.approx(2 / 5)
+    assert obs.ever_in_work_within(clients, spells, 300.0) == pytest.approx(3 / 5)
+    assert obs.ever_in_work_within(clients, spells, 400.0, obs.PAID) == pytest.approx(4 / 5)
+    # a job held at entry is not an outcome
+    spells["at_entry"][5] = True
+    assert obs.ever_in_work_within(clients, spells, 100.0) == pytest.approx(1 / 5)
+    stats = obs.trial_statistics((clients, spells), (clients, spells), 300.0)
+    assert stats == {"rct_ips_ever_competitive": pytest.approx(2 / 5),
+                     "rct_usual_ever_competitive": pytest.approx(2 / 5)}
 
 
 def test_finnish_statistics_names_every_target():
