@@ -125,6 +125,17 @@ class Spec:
         return {n: _from_unit(float(u), p) for u, (n, p) in zip(x, self.parameters.items(),
                                                                  strict=True)}
 
+    def defaults(self) -> dict[str, float]:
+        """Each parameter's value in the Finnish scenario before any fit, clipped to its bounds."""
+        values = {}
+        fin = parse_scenario(self.scenario_data["finland"], "finland")
+        for name, p in self.parameters.items():
+            node = fin
+            for part in name.split("."):
+                node = getattr(node, part)
+            values[name] = min(max(float(node), p.low), p.high)
+        return values
+
     def scenarios(self, values: dict[str, float]) -> tuple[Scenario, Scenario]:
         """The Finnish and trial scenarios with these parameter values."""
         fin = parse_scenario(with_values(self.scenario_data["finland"], values), "finland")
@@ -277,24 +288,33 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
         if workers > 1 else None
     try:
         evaluator = Evaluator(spec, seed, pool)
-        design = qmc.LatinHypercube(d=dims, seed=np.random.default_rng([seed, 1])).random(n_design)
+        # The sourced defaults (the prior's centre) and a Latin hypercube around the whole box.
+        lhs = qmc.LatinHypercube(d=dims, seed=np.random.default_rng([seed, 1]))
+        design = np.vstack([spec.to_unit(spec.defaults()), lhs.random(n_design - 1)])
         for chunk in np.array_split(design, max(1, n_design // 8)):
             evaluator.evaluate([spec.from_unit(x) for x in chunk], settings.design_replications)
             if progress:
                 progress(len(evaluator.history), budget)
         start = min(evaluator.history, key=lambda e: e.objective)
-        if n_refine:
-            def f(x: np.ndarray) -> float:
-                (ev,) = evaluator.evaluate([spec.from_unit(x)], settings.refine_replications)
-                if progress:
-                    progress(len(evaluator.history), budget)
-                return ev.objective
 
-            optimize.minimize(f, spec.to_unit(start.values), method="Nelder-Mead",
-                              bounds=[(0.0, 1.0)] * dims,
-                              options={"maxfev": n_refine, "xatol": 1e-3, "fatol": 1e-3,
-                                       "adaptive": True,
-                                       "initial_simplex": initial_simplex(spec.to_unit(start.values))})
+        def f(x: np.ndarray) -> float:
+            (ev,) = evaluator.evaluate([spec.from_unit(x)], settings.refine_replications)
+            if progress:
+                progress(len(evaluator.history), budget)
+            return ev.objective
+
+        # Nelder-Mead from the best point so far, restarted with a fresh simplex while budget is
+        # left and the last run improved (a collapsed simplex stalls on a rough objective).
+        x0, best_value, left = spec.to_unit(start.values), math.inf, n_refine
+        while left > dims + 1:
+            fit = optimize.minimize(f, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * dims,
+                                    options={"maxfev": left, "xatol": 1e-3, "fatol": 1e-2,
+                                             "adaptive": True,
+                                             "initial_simplex": initial_simplex(x0)})
+            left -= fit.nfev
+            if fit.fun >= best_value - 1e-2:
+                break
+            x0, best_value = fit.x, fit.fun
         refined = [e for e in evaluator.history if e.replications == settings.refine_replications]
         best = min(refined or evaluator.history, key=lambda e: e.objective)
         (report,) = evaluator.evaluate([best.values], settings.report_replications)
