@@ -37,10 +37,14 @@ from ipssim.scenario import (
     ScenarioError,
     parse_scenario,
     read_scenario_data,
+    scoped_values,
     with_values,
 )
 from ipssim.simulation import draw_cohort, simulate_arm
 
+# Parameters named "trial:<path>" apply only to the trial scenario (and to bundled scenarios
+# whose calibration_scope is "trial").
+TRIAL_SCOPE = "trial"
 # Size of the first Nelder-Mead simplex on the unit cube: a tenth of every parameter's range.
 SIMPLEX_STEP = 0.1
 
@@ -126,20 +130,24 @@ class Spec:
                                                                  strict=True)}
 
     def defaults(self) -> dict[str, float]:
-        """Each parameter's value in the Finnish scenario before any fit, clipped to its bounds."""
+        """Each parameter's value in its scenario before any fit, clipped to its bounds."""
         values = {}
         fin = parse_scenario(self.scenario_data["finland"], "finland")
+        trial = parse_scenario(self.scenario_data["trial"], "trial")
         for name, p in self.parameters.items():
-            node = fin
-            for part in name.split("."):
+            scope, _, path = name.rpartition(":")
+            node = trial if scope == TRIAL_SCOPE else fin
+            for part in path.split("."):
                 node = getattr(node, part)
             values[name] = min(max(float(node), p.low), p.high)
         return values
 
     def scenarios(self, values: dict[str, float]) -> tuple[Scenario, Scenario]:
         """The Finnish and trial scenarios with these parameter values."""
-        fin = parse_scenario(with_values(self.scenario_data["finland"], values), "finland")
-        trial = parse_scenario(with_values(self.scenario_data["trial"], values), "trial")
+        fin = parse_scenario(with_values(self.scenario_data["finland"],
+                                         scoped_values(values, None)), "finland")
+        trial = parse_scenario(with_values(self.scenario_data["trial"],
+                                           scoped_values(values, TRIAL_SCOPE)), "trial")
         return fin, trial
 
 
@@ -154,6 +162,11 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
         raw = dict(read_scenario_data(root / obs.scenario))
         raw.pop("calibration", None)  # fit from the defaults, never from an earlier fit
         data[key] = raw
+    for name in params.parameters:
+        scope = name.rpartition(":")[0]
+        if scope not in ("", TRIAL_SCOPE):
+            raise ScenarioError(f"{parameters_path}: parameters.{name}: unknown scope {scope!r}; "
+                                f"allowed: none or '{TRIAL_SCOPE}:'")
     spec = Spec(targets.targets, targets.observation, params.parameters, params.settings,
                 params.quick, data)
     spec.scenarios(spec.from_unit(np.full(len(spec.names), 0.5)))  # every path must exist

@@ -62,7 +62,8 @@ class BaselineSampler:
                          NORMAL.cdf((age.max - age.mean) / age.sd))
         self._activity = _Categories(mix.main_activity, MAIN_ACTIVITIES)
         self._history = _Categories(mix.time_since_work, TIME_SINCE_WORK)
-        self._multiplier = employability.work_history_multiplier
+        self._multiplier = {history: level * employability.population_multiplier
+                            for history, level in employability.work_history_multiplier.items()}
         self._sd = employability.heterogeneity_sd
 
     def draw(self, uniforms: np.ndarray) -> list[Baseline]:

@@ -23,6 +23,7 @@ from ipssim.scenario import Scenario
 from ipssim.streams import CLOCK, SEARCH
 
 INF = math.inf
+YEAR = 12 * MONTH_DAYS
 
 
 class Pathway:
@@ -38,6 +39,7 @@ class Pathway:
         self.dropout_rate = c.dropout_rate_per_month / MONTH_DAYS
         self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
         self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
+        self.end_shape = c.end_hazard_shape
         self.spells: list = []
 
     # -- the two arms -------------------------------------------------------------------------
@@ -87,7 +89,7 @@ class Pathway:
             now = env.now
             job = self._current_job(client)
             if job is not None:
-                support_end = now + self._clock(client, self.end_working_rate)
+                support_end = self._end_clock(client, self.end_working_rate)
                 if job.end_day <= min(support_end, close):
                     yield env.timeout(job.end_day - now)
                     client.job = None
@@ -95,7 +97,7 @@ class Pathway:
                 yield env.timeout(min(support_end, close) - now)
                 return "completed" if support_end < close else "programme_closed"
             dropout_at = now + self._clock(client, self.dropout_rate)
-            ended_at = now + self._clock(client, self.end_searching_rate)
+            ended_at = self._end_clock(client, self.end_searching_rate)
             deadline = min(dropout_at, ended_at, close)
             offered = False
             if now < engaged_at:
@@ -151,6 +153,19 @@ class Pathway:
 
     def _clock(self, client: Client, rate: float) -> float:
         return client.luck.exponential(CLOCK) / rate if rate > 0 else INF
+
+    def _end_clock(self, client: Client, rate: float) -> float:
+        """Day coaching ends if nothing else happens first, under a Weibull hazard in time since
+        IPS start: cumulative hazard rate * YEAR * (t / YEAR) ** shape, so ``rate`` is the mean
+        hazard over the first year. A fresh draw at each change of state is exact (the clock
+        has no memory beyond the hazard's dependence on time in IPS)."""
+        if self.end_shape == 1.0:
+            return self.env.now + self._clock(client, rate)
+        if rate <= 0:
+            return INF
+        shape, spent = self.end_shape, (self.env.now - client.start_day) / YEAR
+        budget = client.luck.exponential(CLOCK) / (rate * YEAR)
+        return client.start_day + YEAR * (spent**shape + budget) ** (1.0 / shape)
 
     def _entry_job(self, client: Client) -> None:
         """A client working at referral (BAS-09) keeps that job until its tenure ends."""

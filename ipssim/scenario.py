@@ -116,7 +116,11 @@ class Employability(_Strict):
     work_history_multiplier: dict[str, Positive] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
-    heterogeneity_sd: NonNegative = 1.0  # ASSUMPTION: log-scale SD, to be calibrated (issue 3)
+    heterogeneity_sd: NonNegative = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
+    population_multiplier: Positive = 1.0
+    """Employability of this scenario's population relative to the Finnish pilot clients (1 = the
+    same). The pooled trials (EMP-01) come from other countries, benefit systems and eligibility
+    rules (EMP-06, INC-14), so the calibration fits it for trial-like populations."""
 
 
 class Coaching(_Strict):
@@ -145,6 +149,11 @@ class Coaching(_Strict):
     end_rate_working_per_month: NonNegative = 0.15
     """ASSUMPTION: follow-along support fades (COA-17); hazard that a working client no longer
     wants support. Together these shape coaching duration, mean 235 d (COA-01)."""
+    end_hazard_shape: Positive = 1.0
+    """ASSUMPTION, calibrated: Weibull shape of both coaching-end hazards in time since IPS start
+    (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
+    are then their averages over the first year. COA-01's spread (CV 0.67) is below the 1 that a
+    constant hazard gives."""
     waiting_patience_days: Positive | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
     fidelity_slope: NonNegative = 0.1
@@ -235,6 +244,9 @@ class Scenario(_Strict):
     calibration: str | None = Field(
         None, description="calibrated parameter file, relative to the scenario file; its values "
         "replace the defaults and the scenario's own fields override them")
+    calibration_scope: str | None = Field(
+        None, description="which scoped values of the calibration file also apply (a value named "
+        "'trial:employability.population_multiplier' applies only with scope 'trial')")
     mode: Literal["trial", "programme"]
     horizon_months: Annotated[int, Field(ge=1, le=600)] = 48
     outcome_window_months: Annotated[int, Field(ge=1, le=600)] = 24
@@ -285,8 +297,19 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
     values = _mapping(calibration_raw, calibration_path).get("values")
     if not isinstance(values, dict):
         raise ScenarioError(f"{calibration_path}: values: must be a mapping of parameter paths")
-    merged = with_values(data, values)
+    merged = with_values(data, scoped_values(values, data.get("calibration_scope")))
     return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
+
+
+def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, float]:
+    """The calibrated values that apply within ``scope``: unscoped ones (``jobs.x``) and those
+    named ``<scope>:jobs.x``, without the prefix."""
+    out = {}
+    for name, value in values.items():
+        prefix, _, path = name.rpartition(":")
+        if not prefix or prefix == scope:
+            out[path] = value
+    return out
 
 
 def read_scenario_data(path: str | Path) -> dict:

@@ -12,6 +12,7 @@ import yaml
 
 from conftest import ROOT
 from ipssim.calibration import Evaluator, calibrate, load_spec
+from ipssim.scenario import scoped_values
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,
            "regions": [{"name": "A", "coaches": 4, "referrals_per_month": 6.0,
@@ -94,3 +95,14 @@ def test_quick_end_to_end_and_reproducible(tmp_path):
     assert all(isinstance(row["fitted"], bool) for row in a["fit"].values())
     report = (tmp_path / "a" / "fit_report.html").read_text()
     assert "targets fitted" in report and "gamma" in report
+
+
+def test_scoped_values_apply_only_within_their_scope():
+    values = {"jobs.ips_offer_rate_per_month": 0.4, "trial:employability.population_multiplier": 0.7}
+    assert scoped_values(values, None) == {"jobs.ips_offer_rate_per_month": 0.4}
+    assert scoped_values(values, "trial") == {"jobs.ips_offer_rate_per_month": 0.4,
+                                              "employability.population_multiplier": 0.7}
+    spec = load_spec(ROOT / "calibration" / "targets.yaml", ROOT / "calibration" / "parameters.yaml")
+    fin, trial = spec.scenarios(spec.defaults() | {"trial:employability.population_multiplier": 0.7})
+    assert fin.employability.population_multiplier == 1.0
+    assert trial.employability.population_multiplier == 0.7

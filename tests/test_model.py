@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
 from ipssim.runner import run_replications
@@ -42,3 +43,23 @@ def test_lower_caseload_cap_never_raises_capacity():
     started = [_mean(run_replications(s, 6, 6, 1), "ips", "clients_started") for s in caps]
     assert started[0] <= started[1] <= started[2]
     assert started[0] < started[2]
+
+
+def test_rising_coaching_end_hazard_gives_weibull_durations():
+    """With no jobs and no dropout, time in IPS is the end clock alone: Weibull with the given
+    shape and a first-year mean hazard of end_rate_searching_per_month."""
+    rate, shape, year = 0.1, 2.0, 365.25
+    scenario = small_scenario(
+        mode="trial", horizon_months=120,
+        regions=[{"name": "T", "coaches": 40, "cohort_size": 800, "employers": 5}],
+        coaching={"engagement_days_mean": 0.0, "dropout_rate_per_month": 0.0,
+                  "end_rate_searching_per_month": rate, "end_hazard_shape": shape},
+        jobs={"ips_offer_rate_per_month": 1e-9})
+    clients = run_replications(scenario, 3, 1, 1)[0].clients["ips"]
+    stay = clients["exit_day"] - clients["start_day"]
+    assert not np.isnan(stay).any()
+    scale = year / (rate * 12) ** (1 / shape)  # cumulative hazard (rate*12) * (t/year)**shape
+    result = stats.kstest(stay, stats.weibull_min(shape, scale=scale).cdf)
+    assert result.pvalue > 0.01, result
+    # and clearly not the constant-hazard (exponential) stay with the same first-year hazard
+    assert stats.kstest(stay, stats.expon(scale=year / (rate * 12)).cdf).pvalue < 1e-6
