@@ -66,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--parameters", type=Path, default=Path("calibration/parameters.yaml"),
                            help="parameters to fit, with bounds, and the evaluation effort")
     calibrate.add_argument("--seed", type=_at_least(0, "--seed"), default=2026)
-    calibrate.add_argument("--budget", type=_at_least(4, "--budget"), default=240,
-                           help="parameter sets to evaluate (default 240)")
+    calibrate.add_argument("--budget", type=_at_least(4, "--budget"), default=700,
+                           help="parameter sets to evaluate (default 700, about 13 minutes on 2 cores)")
     calibrate.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
     calibrate.add_argument("--out", type=Path, default=Path("calibration"),
                            help="folder for calibrated.yaml and fit_report.html")
