@@ -19,6 +19,7 @@ import simpy
 from ipssim.clients import Baseline, BaselineSampler, Client
 from ipssim.coaches import Team
 from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.engine import Environment
 from ipssim.pathway import Pathway
 from ipssim.scenario import Scenario
 from ipssim.streams import (
@@ -123,7 +124,7 @@ def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed:
 
 def _run_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
              replication: int) -> ArmHistory:
-    env = simpy.Environment()
+    env = Environment()
     horizon = horizon_days(scenario)
     pathway = Pathway(env, scenario)
     markets, teams = [], []
