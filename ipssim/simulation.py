@@ -18,7 +18,7 @@ import simpy
 
 from ipssim.clients import Baseline, BaselineSampler, Client
 from ipssim.coaches import Team
-from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.employers import MONTH_DAYS, EmployerMarket, LabourMarket
 from ipssim.engine import Environment
 from ipssim.pathway import Pathway
 from ipssim.scenario import Scenario
@@ -55,6 +55,15 @@ class CohortMember(NamedTuple):
 
 
 @dataclass
+class Cohort:
+    """What both arms of a replication share: the clients referred and each region's labour
+    market (drawn once, so neither is drawn again for the second arm)."""
+
+    members: list[CohortMember]
+    labour_markets: list[LabourMarket]
+
+
+@dataclass
 class ArmHistory:
     """Columnar record of one arm of one replication."""
 
@@ -73,11 +82,12 @@ def close_day(scenario: Scenario, region_index: int) -> float:
     return math.inf if months is None else months * MONTH_DAYS
 
 
-def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortMember]:
-    """Everyone referred within the horizon, with baseline and luck shared by both arms."""
+def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
+    """Everyone referred within the horizon, with baseline and luck, and the regions' labour
+    markets: what both arms share."""
     horizon = horizon_days(scenario)
     sampler = BaselineSampler(scenario.clients, scenario.employability)
-    cohort: list[CohortMember] = []
+    members: list[CohortMember] = []
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
             days = np.zeros(region.cohort_size)
@@ -92,8 +102,11 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortM
         lucks = region_luck(seed, replication, r, uniforms)
         baselines = sampler.draw(uniforms[:, BASELINE])
         for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
-            cohort.append(CohortMember(len(cohort), r, day, baseline, luck))
-    return cohort
+            members.append(CohortMember(len(members), r, day, baseline, luck))
+    labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,
+                                   stream(seed, EMPLOYERS, replication, r))
+                      for r, region in enumerate(scenario.regions)]
+    return Cohort(members, labour_markets)
 
 
 @contextmanager
@@ -115,14 +128,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+def simulate_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                  replication: int) -> ArmHistory:
     """Run one arm to the horizon and return its history."""
     with _collector_paused():
         return _run_arm(scenario, cohort, arm, seed, replication)
 
 
-def _run_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
              replication: int) -> ArmHistory:
     env = Environment()
     horizon = horizon_days(scenario)
@@ -130,15 +143,14 @@ def _run_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int
     markets, teams = [], []
     first_coach = 0
     for r, region in enumerate(scenario.regions):
-        market = EmployerMarket(env, scenario.employers, region.employers, region.coaches,
-                                horizon, stream(seed, EMPLOYERS, replication, r))
+        market = EmployerMarket(env, cohort.labour_markets[r], region.coaches)
         markets.append(market)
         if arm == "ips":
             teams.append(Team(env, region, scenario.coaching, market, first_coach,
                               close_day(scenario, r), horizon,
                               stream(seed, COACHES, replication, r)))
         first_coach += region.coaches
-    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort]
+    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort.members]
     for r in range(len(scenario.regions)):
         env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
                                markets[r], teams[r] if teams else None))
