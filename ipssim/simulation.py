@@ -155,12 +155,14 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
                                markets[r], teams[r] if teams else None))
     env.run(until=horizon)
-    return ArmHistory(
+    history = ArmHistory(
         clients=_client_table(clients),
         spells=_spell_table(pathway.spells, horizon),
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
         events=events_processed(env),
     )
+    env.discard()
+    return history
 
 
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,

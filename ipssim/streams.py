@@ -25,8 +25,9 @@ def stream(seed: int, *key: int) -> np.random.Generator:
 def compact(values: np.ndarray) -> array:
     """A numpy vector as an ``array.array`` of floats ("d") or integers ("q").
 
-    Python reads single items from it about as fast as from a list, and the garbage collector
-    never visits its items, which matters for the long tables a simulation keeps.
+    The garbage collector never visits its items, which matters for the long tables a simulation
+    keeps; reading an item builds a float object, though, so tables read item by item in hot
+    loops are better kept as lists.
     """
     if values.dtype.kind == "f":
         return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
