@@ -61,6 +61,7 @@ class Cohort:
 
     members: list[CohortMember]
     labour_markets: list[LabourMarket]
+    baseline_table: dict[str, np.ndarray]
 
 
 @dataclass
@@ -106,7 +107,7 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,
                                    stream(seed, EMPLOYERS, replication, r))
                       for r, region in enumerate(scenario.regions)]
-    return Cohort(members, labour_markets)
+    return Cohort(members, labour_markets, _baseline_table([m.baseline for m in members]))
 
 
 @contextmanager
@@ -156,7 +157,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                                markets[r], teams[r] if teams else None))
     env.run(until=horizon)
     history = ArmHistory(
-        clients=_client_table(clients),
+        clients=_client_table(clients, cohort.baseline_table),
         spells=_spell_table(pathway.spells, horizon),
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
         events=events_processed(env),
@@ -178,8 +179,9 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
             env.process(pathway.usual(client, market))
 
 
-def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
-    b = [c.baseline for c in clients]
+def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray]
+                  ) -> dict[str, np.ndarray]:
+    """The arm's record of each client, then the baseline columns (the same in both arms)."""
     return {
         "client_id": np.array([c.client_id for c in clients], dtype=np.int64),
         "region": np.array([c.region for c in clients], dtype=np.int64),
@@ -193,6 +195,13 @@ def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
                                               dtype=float),
         "first_unsubsidised_job_day": np.array([c.first_unsubsidised_job_day for c in clients],
                                                dtype=float),
+        **baseline_table,
+    }
+
+
+def _baseline_table(b: list[Baseline]) -> dict[str, np.ndarray]:
+    """Baseline columns of a cohort, built once and shared (read only) by both arms' tables."""
+    table = {
         "age": np.array([x.age for x in b], dtype=float),
         "male": np.array([x.male for x in b], dtype=bool),
         "psychosis": np.array([x.psychosis for x in b], dtype=bool),
@@ -204,6 +213,9 @@ def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
         "lives_alone": np.array([x.lives_alone for x in b], dtype=bool),
         "employability": np.array([x.employability for x in b], dtype=float),
     }
+    for column in table.values():
+        column.flags.writeable = False
+    return table
 
 
 def _exit_reason(client: Client) -> str:
