@@ -14,7 +14,6 @@ import simpy
 
 from ipssim.employers import EmployerMarket
 from ipssim.scenario import Coaching, Region
-from ipssim.streams import compact
 
 
 class Coach:
@@ -54,10 +53,11 @@ class Team:
         self.multiplier = [self.quality * min(1.0, full / load) ** coaching.caseload_elasticity
                            if load else self.quality for load in range(self.cap + 1)]
         weeks = int(min(close_day, horizon_days) // 7) + 1
-        # Each coach's employer contacts: how many in each week, and the employers, in order.
+        # Each coach's employer contacts: how many in each week, and the employers, in order
+        # (lists: read item by item every week).
         contacts = rng.poisson(coaching.employer_contacts_per_week, (region.coaches, weeks))
-        counts = compact(contacts.ravel())
-        targets = compact(rng.integers(0, len(market.openness), int(contacts.sum())))
+        counts = contacts.ravel().tolist()
+        targets = rng.integers(0, len(market.openness), int(contacts.sum())).tolist()
         ends = np.cumsum(contacts.sum(axis=1)).tolist()
         self._contacts = [counts[c * weeks:(c + 1) * weeks] for c in range(region.coaches)]
         self._targets = [targets[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]

@@ -18,7 +18,8 @@ import simpy
 
 from ipssim.clients import Baseline, BaselineSampler, Client
 from ipssim.coaches import Team
-from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.employers import MONTH_DAYS, EmployerMarket, LabourMarket
+from ipssim.engine import Environment
 from ipssim.pathway import Pathway
 from ipssim.scenario import Scenario
 from ipssim.streams import (
@@ -54,6 +55,16 @@ class CohortMember(NamedTuple):
 
 
 @dataclass
+class Cohort:
+    """What both arms of a replication share: the clients referred and each region's labour
+    market (drawn once, so neither is drawn again for the second arm)."""
+
+    members: list[CohortMember]
+    labour_markets: list[LabourMarket]
+    baseline_table: dict[str, np.ndarray]
+
+
+@dataclass
 class ArmHistory:
     """Columnar record of one arm of one replication."""
 
@@ -72,11 +83,12 @@ def close_day(scenario: Scenario, region_index: int) -> float:
     return math.inf if months is None else months * MONTH_DAYS
 
 
-def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortMember]:
-    """Everyone referred within the horizon, with baseline and luck shared by both arms."""
+def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
+    """Everyone referred within the horizon, with baseline and luck, and the regions' labour
+    markets: what both arms share."""
     horizon = horizon_days(scenario)
     sampler = BaselineSampler(scenario.clients, scenario.employability)
-    cohort: list[CohortMember] = []
+    members: list[CohortMember] = []
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
             days = np.zeros(region.cohort_size)
@@ -91,8 +103,11 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> list[CohortM
         lucks = region_luck(seed, replication, r, uniforms)
         baselines = sampler.draw(uniforms[:, BASELINE])
         for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
-            cohort.append(CohortMember(len(cohort), r, day, baseline, luck))
-    return cohort
+            members.append(CohortMember(len(members), r, day, baseline, luck))
+    labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,
+                                   stream(seed, EMPLOYERS, replication, r))
+                      for r, region in enumerate(scenario.regions)]
+    return Cohort(members, labour_markets, _baseline_table([m.baseline for m in members]))
 
 
 @contextmanager
@@ -114,40 +129,41 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def simulate_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+def simulate_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                  replication: int) -> ArmHistory:
     """Run one arm to the horizon and return its history."""
     with _collector_paused():
         return _run_arm(scenario, cohort, arm, seed, replication)
 
 
-def _run_arm(scenario: Scenario, cohort: list[CohortMember], arm: str, seed: int,
+def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
              replication: int) -> ArmHistory:
-    env = simpy.Environment()
+    env = Environment()
     horizon = horizon_days(scenario)
     pathway = Pathway(env, scenario)
     markets, teams = [], []
     first_coach = 0
     for r, region in enumerate(scenario.regions):
-        market = EmployerMarket(env, scenario.employers, region.employers, region.coaches,
-                                horizon, stream(seed, EMPLOYERS, replication, r))
+        market = EmployerMarket(env, cohort.labour_markets[r], region.coaches)
         markets.append(market)
         if arm == "ips":
             teams.append(Team(env, region, scenario.coaching, market, first_coach,
                               close_day(scenario, r), horizon,
                               stream(seed, COACHES, replication, r)))
         first_coach += region.coaches
-    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort]
+    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort.members]
     for r in range(len(scenario.regions)):
         env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
                                markets[r], teams[r] if teams else None))
     env.run(until=horizon)
-    return ArmHistory(
-        clients=_client_table(clients),
+    history = ArmHistory(
+        clients=_client_table(clients, cohort.baseline_table),
         spells=_spell_table(pathway.spells, horizon),
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
         events=events_processed(env),
     )
+    env.discard()
+    return history
 
 
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,
@@ -163,8 +179,9 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
             env.process(pathway.usual(client, market))
 
 
-def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
-    b = [c.baseline for c in clients]
+def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray]
+                  ) -> dict[str, np.ndarray]:
+    """The arm's record of each client, then the baseline columns (the same in both arms)."""
     return {
         "client_id": np.array([c.client_id for c in clients], dtype=np.int64),
         "region": np.array([c.region for c in clients], dtype=np.int64),
@@ -178,6 +195,13 @@ def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
                                               dtype=float),
         "first_unsubsidised_job_day": np.array([c.first_unsubsidised_job_day for c in clients],
                                                dtype=float),
+        **baseline_table,
+    }
+
+
+def _baseline_table(b: list[Baseline]) -> dict[str, np.ndarray]:
+    """Baseline columns of a cohort, built once and shared (read only) by both arms' tables."""
+    table = {
         "age": np.array([x.age for x in b], dtype=float),
         "male": np.array([x.male for x in b], dtype=bool),
         "psychosis": np.array([x.psychosis for x in b], dtype=bool),
@@ -189,6 +213,9 @@ def _client_table(clients: list[Client]) -> dict[str, np.ndarray]:
         "lives_alone": np.array([x.lives_alone for x in b], dtype=bool),
         "employability": np.array([x.employability for x in b], dtype=float),
     }
+    for column in table.values():
+        column.flags.writeable = False
+    return table
 
 
 def _exit_reason(client: Client) -> str:
