@@ -33,18 +33,13 @@ class Spell:
         return self.job_type != "other"
 
 
-def draw_job_type(baseline: Baseline, luck: LuckCursor, jobs: Jobs,
-                  years_since_referral: float) -> str | None:
+def draw_job_type(baseline: Baseline, luck: LuckCursor, jobs: Jobs) -> str | None:
     """Type of the job an offer leads to (JOB-02); None for a work trial offered to a disability
     pensioner, which cannot happen (BAR-04), so that offer comes to nothing."""
     u = luck.uniform(JOB)
-    other = jobs.other_share
-    if jobs.other_share_trend_per_year:
-        other = min(other * math.exp(jobs.other_share_trend_per_year * years_since_referral),
-                    1.0 - jobs.subsidised_share)
-    if u < other:
+    if u < jobs.other_share:
         return "other" if baseline.work_trials_allowed else None
-    return "subsidised" if u < other + jobs.subsidised_share else "competitive"
+    return "subsidised" if u < jobs.other_share + jobs.subsidised_share else "competitive"
 
 
 def draw_spell(client_id: int, luck: LuckCursor, jobs: Jobs, job_type: str, start_day: float,

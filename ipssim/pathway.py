@@ -176,8 +176,7 @@ class Pathway:
 
     def _try_hire(self, client: Client, market: EmployerMarket, coach: int | None,
                   in_ips: bool) -> None:
-        job_type = draw_job_type(client.baseline, client.luck, self.jobs,
-                                 (self.env.now - client.referral_day) / YEAR)
+        job_type = draw_job_type(client.baseline, client.luck, self.jobs)
         if job_type is None:
             return
         employer = market.match(client.luck, coach)

@@ -172,11 +172,6 @@ class Jobs(_Strict):
     """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
     subsidised_share: Share = 0.188  # JOB-02
     other_share: Share = 0.229  # JOB-02 (work trials etc.); none for disability pensioners, BAR-04
-    other_share_trend_per_year: float = 0.0
-    """ASSUMPTION, calibrated: the share of offers that are work trials grows (or shrinks) as
-    exp(trend x years since referral), within 1 - subsidised_share. Work trials come later in a
-    search: the mean time to a first transition of any kind (TTJ-01, 130 d) exceeds that to a
-    first paid job (TTJ-02, 119 d), which job types drawn independently of time cannot give."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
     full_time_hours: Positive = 37.5  # ASSUMPTION: Finnish standard full-time week
