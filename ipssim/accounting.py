@@ -10,18 +10,23 @@ import numpy as np
 
 from ipssim import economics
 from ipssim.employers import MONTH_DAYS
-from ipssim.scenario import Scenario
+from ipssim.scenario import PAYERS, Scenario
 from ipssim.simulation import ArmHistory, close_day
 
 TRAJECTORY_COLUMNS = (
     "month", "clients", "referred", "waiting", "enrolled", "exited", "employed",
     "employed_competitive", "ever_employed", "ever_employed_competitive", "hours", "earnings_eur",
     "benefits_eur", "taxes_eur", "programme_cost_eur", "net_fiscal_eur", "max_caseload",
+    "wage_subsidy_eur", "pensions_suspended", "pensions_ended", "discount_factor",
+    *(f"{k}_eur" for k in economics.BENEFIT_TYPES),
+    *(f"net_{k}_eur" for k in (*PAYERS, "public", "society")),
 )
+"""Columns of every arm's trajectory (``qalys`` is added when the QALY module is on)."""
 
 
 def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
-    """Per client and month: days employed (any, competitive), hours and gross earnings."""
+    """Per client and month: days employed (any, competitive), hours and gross earnings (all,
+    and in wage-subsidised jobs)."""
     n = len(history.clients["client_id"])
     s = history.spells
     start = s["start_day"]
@@ -31,6 +36,7 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
                       - np.maximum(start[:, None], month_start), 0.0, None)
     hours = overlap / 7.0 * s["hours_per_week"][:, None]
     competitive = (s["job_type"] != "other")[:, None]
+    subsidised = (s["job_type"] == "subsidised")[:, None]
     # Each spell-month's cell in the flattened client x month table.
     cells = (s["client_id"][:, None] * n_months + np.arange(n_months)).ravel()
 
@@ -43,29 +49,51 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
         "competitive_days": per_client(overlap * competitive),
         "hours": per_client(hours),
         "earnings": per_client(hours * s["hourly_wage_eur"][:, None]),
+        "subsidised_earnings": per_client(hours * s["hourly_wage_eur"][:, None] * subsidised),
     }
 
 
 def money(history: ArmHistory, months: dict[str, np.ndarray], scenario: Scenario) -> dict:
-    """Per client and month: benefits after the earnings test and taxes, from referral on."""
+    """Monthly totals over clients of every money flow, from referral on: benefits by type after
+    their rules (:func:`economics.benefit_history`), income taxes, contributions, earnings in
+    subsidised jobs; and the number of suspended and ended pensions."""
     c = history.clients
+    econ = scenario.economics
     n_months = months["earnings"].shape[1]
     month_end = (np.arange(n_months) + 1) * MONTH_DAYS
     active = c["referral_day"][:, None] < month_end
     earnings = months["earnings"]
-    benefits = economics.monthly_benefit(c["benefit"][:, None], earnings, c["lives_alone"][:, None],
-                                         scenario.economics) * active
-    return {"benefits": benefits, "taxes": economics.taxes(earnings, benefits, scenario.economics)}
+    paid = economics.benefit_history(c["benefit"], earnings, active, c["lives_alone"], econ)
+    benefits = sum(paid[k] for k in economics.BENEFIT_TYPES)
+    flows = {k: paid[k].sum(axis=0) for k in economics.BENEFIT_TYPES}
+    flows |= {f"tax_{k}": v.sum(axis=0)
+              for k, v in economics.income_taxes(earnings, benefits, econ).items()}
+    flows |= {f"employee_{k}": v.sum(axis=0)
+              for k, v in economics.employee_contributions(earnings, benefits, econ).items()}
+    flows |= {f"employer_{k}": v.sum(axis=0)
+              for k, v in economics.employer_contributions(earnings, econ).items()}
+    flows |= {"earnings": earnings.sum(axis=0),
+              "subsidised_earnings": months["subsidised_earnings"].sum(axis=0),
+              "pensions_suspended": paid["pension_suspended"].sum(axis=0),
+              "pensions_ended": paid["pension_ended"].sum(axis=0)}
+    if econ.qaly.enabled:
+        flows["qalys"] = economics.qalys(months["days"], active, econ).sum(axis=0)
+    return flows
 
 
 def programme_cost(scenario: Scenario, n_months: int) -> np.ndarray:
-    """Staff cost per month of all teams while they operate."""
+    """Programme cost per month of all teams while they operate: staff, overheads, training of
+    new coaches, fidelity reviews (FID-03)."""
+    econ = scenario.economics
     month_start = np.arange(n_months) * MONTH_DAYS
     cost = np.zeros(n_months)
     for r, region in enumerate(scenario.regions):
-        open_days = np.clip(close_day(scenario, r) - month_start, 0.0, MONTH_DAYS)
-        cost += economics.staff_cost_per_month(region.coaches, region.team_leaders,
-                                               scenario.economics) * open_days / MONTH_DAYS
+        open_share = np.clip(close_day(scenario, r) - month_start, 0.0, MONTH_DAYS) / MONTH_DAYS
+        cost += economics.staff_cost_per_month(region.coaches, region.team_leaders, econ) * open_share
+        cost += economics.training_cost(region.coaches, open_share, econ)
+        for month in economics.fidelity_review_months(region.fidelity, open_share.sum(), econ):
+            if month < n_months:
+                cost[month] += econ.costs.fidelity_review_eur
     return cost
 
 
@@ -87,8 +115,10 @@ def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
 
 
 def trajectories(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
-    """Monthly trajectory of one arm: states, employment and money (one row per month)."""
+    """Monthly trajectory of one arm: states, employment, money by type and net money of each
+    payer and perspective (one row per month; money undiscounted, with the discount factor)."""
     n_months = scenario.horizon_months
+    econ = scenario.economics
     c = history.clients
     month_end = (np.arange(n_months) + 1) * MONTH_DAYS
     referred = c["referral_day"][:, None] < month_end
@@ -97,11 +127,14 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str,
     if arm == "usual":
         exited = np.zeros_like(referred)
     months = client_months(history, n_months)
-    cash = money(history, months, scenario)
-    cost = programme_cost(scenario, n_months) if arm == "ips" else np.zeros(n_months)
-    benefits = cash["benefits"].sum(axis=0)
-    taxes = cash["taxes"].sum(axis=0)
-    return {
+    flows = money(history, months, scenario)
+    flows["programme_cost"] = programme_cost(scenario, n_months) if arm == "ips" else \
+        np.zeros(n_months)
+    net = economics.payer_flows(flows, econ)
+    benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
+    taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
+    wage_subsidy = economics.wage_subsidy(flows["subsidised_earnings"], econ)
+    out = {
         "month": np.arange(1, n_months + 1),
         "clients": np.full(n_months, len(c["client_id"])),
         "referred": referred.sum(axis=0),
@@ -115,10 +148,19 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str,
         "ever_employed_competitive": (c["first_competitive_job_day"][:, None] < month_end)
         .sum(axis=0),
         "hours": months["hours"].sum(axis=0),
-        "earnings_eur": months["earnings"].sum(axis=0),
+        "earnings_eur": flows["earnings"],
         "benefits_eur": benefits,
         "taxes_eur": taxes,
-        "programme_cost_eur": cost,
-        "net_fiscal_eur": taxes - benefits - cost,
+        "programme_cost_eur": flows["programme_cost"],
+        "net_fiscal_eur": net["public"],
         "max_caseload": max_caseload(history.caseload_traces, n_months),
+        "wage_subsidy_eur": wage_subsidy,
+        "pensions_suspended": flows["pensions_suspended"],
+        "pensions_ended": flows["pensions_ended"],
+        "discount_factor": economics.discount_factors(n_months, econ),
     }
+    out |= {f"{k}_eur": flows[k] for k in economics.BENEFIT_TYPES}
+    out |= {f"net_{k}_eur": v for k, v in net.items()}
+    if econ.qaly.enabled:
+        out["qalys"] = flows["qalys"]
+    return out

@@ -45,6 +45,8 @@ class Baseline(NamedTuple):
     lives_alone: bool
     employability: float
     patience_draw: float
+    limit_draw: float
+    """Uniform deciding whether a pensioner keeps earnings under the limit (BAR-03, jobs.py)."""
 
     @property
     def work_trials_allowed(self) -> bool:
@@ -66,8 +68,9 @@ class BaselineSampler:
                             for history, level in employability.work_history_multiplier.items()}
         self._sd = employability.heterogeneity_sd
 
-    def draw(self, uniforms: np.ndarray) -> list[Baseline]:
-        """Baselines of several clients, one per row of their first baseline uniforms."""
+    def draw(self, uniforms: np.ndarray, limit_draws: np.ndarray) -> list[Baseline]:
+        """Baselines of several clients, one per row of their first baseline uniforms, with each
+        client's earnings-limit uniform (``streams.EARNINGS_LIMIT``)."""
         mix, sd = self.mix, self._sd
         lo, hi = self._age_cdf
         u = uniforms.T
@@ -90,6 +93,7 @@ class BaselineSampler:
             (u[7] < mix.lives_alone_share).tolist(),
             [self._multiplier[h] * f for h, f in zip(history, frailty, strict=True)],
             patience,
+            limit_draws.tolist(),
             strict=True,
         )
         return [Baseline(*values) for values in columns]

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ipssim.clients import NORMAL, Baseline
+from ipssim.employers import MONTH_DAYS
 from ipssim.scenario import Jobs
 from ipssim.streams import JOB, LuckCursor
 
@@ -42,9 +43,22 @@ def draw_job_type(baseline: Baseline, luck: LuckCursor, jobs: Jobs) -> str | Non
     return "subsidised" if u < jobs.other_share + jobs.subsidised_share else "competitive"
 
 
+def earnings_cap(baseline: Baseline, jobs: Jobs, pension_limit_eur: float) -> float:
+    """Monthly earnings a client will not exceed (BAR-03): a share of pensioners keep under their
+    pension's earnings limit, with a margin; everyone else has no cap."""
+    pensioner = baseline.benefit in ("disability_pension", "rehabilitation_subsidy")
+    if pensioner and baseline.limit_draw < jobs.keep_under_earnings_limit_share:
+        return jobs.kept_share_of_earnings_limit * pension_limit_eur
+    return math.inf
+
+
 def draw_spell(client_id: int, luck: LuckCursor, jobs: Jobs, job_type: str, start_day: float,
-               employer_id: int, in_ips: bool, at_entry: bool = False) -> Spell:
-    """Draw the terms of a new job from the client's job uniforms (JOB-06, JOB-10, JOB-11)."""
+               employer_id: int, in_ips: bool, at_entry: bool = False,
+               earnings_cap_eur: float = math.inf) -> Spell:
+    """Draw the terms of a new job from the client's job uniforms (JOB-06, JOB-10, JOB-11).
+
+    A client with an earnings cap (:func:`earnings_cap`) takes fewer weekly hours if a full month
+    at the drawn hours and wage would earn more; the draws themselves are unchanged."""
     if job_type == "other":
         permanent = False
         hours = jobs.other_hours_mean
@@ -59,6 +73,7 @@ def draw_spell(client_id: int, luck: LuckCursor, jobs: Jobs, job_type: str, star
             hours = jobs.full_time_hours
         z = NORMAL.inv_cdf(min(max(luck.uniform(JOB), 1e-12), 1 - 1e-12))
         wage = jobs.hourly_wage_median_eur * math.exp(jobs.hourly_wage_sd_log * z)
+        hours = min(hours, earnings_cap_eur / (wage * MONTH_DAYS / 7.0))
         scale = jobs.tenure_scale_days_permanent if permanent else jobs.tenure_scale_days_fixed_term
     # Weibull tenure by inversion of a standard exponential draw.
     tenure = scale * luck.exponential(JOB) ** (1.0 / jobs.tenure_weibull_shape)

@@ -18,7 +18,7 @@ import simpy
 from ipssim.clients import Client
 from ipssim.coaches import Coach, Team
 from ipssim.employers import MONTH_DAYS, EmployerMarket
-from ipssim.jobs import draw_job_type, draw_spell
+from ipssim.jobs import draw_job_type, draw_spell, earnings_cap
 from ipssim.scenario import Scenario
 from ipssim.streams import CLOCK, SEARCH
 
@@ -33,6 +33,7 @@ class Pathway:
         self.env = env
         self.coaching = scenario.coaching
         self.jobs = scenario.jobs
+        self.earnings_limit = scenario.economics.benefits.pension_earnings_limit_eur
         self.ips_rate = scenario.jobs.ips_offer_rate_per_month / MONTH_DAYS
         self.usual_rate = scenario.jobs.usual_offer_rate_per_month / MONTH_DAYS
         c = scenario.coaching
@@ -184,7 +185,8 @@ class Pathway:
             return
         now = self.env.now
         spell = draw_spell(client.client_id, client.luck, self.jobs, job_type, now, employer,
-                           in_ips)
+                           in_ips, earnings_cap_eur=earnings_cap(client.baseline, self.jobs,
+                                                                 self.earnings_limit))
         client.job = spell
         self.spells.append(spell)
         if math.isnan(client.first_job_day):

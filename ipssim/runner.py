@@ -28,7 +28,7 @@ from rich.progress import (
 from ipssim.accounting import trajectories
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS, draw_cohort, simulate_arm
-from ipssim.summary import arm_metrics, replication_metrics
+from ipssim.summary import arm_metrics, incremental_metrics, replication_metrics
 
 
 @dataclass
@@ -55,8 +55,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
         spells[arm] = history.spells
         per_arm[arm] = arm_metrics(history.clients, traj[arm], scenario, arm)
         events += history.events
-    return ReplicationResult(replication, traj, clients, spells, replication_metrics(per_arm),
-                             events)
+    incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
+    return ReplicationResult(replication, traj, clients, spells,
+                             replication_metrics(per_arm, incremental), events)
 
 
 def default_workers() -> int:

@@ -25,6 +25,7 @@ from ipssim.scenario import Scenario
 from ipssim.streams import (
     BASELINE,
     COACHES,
+    EARNINGS_LIMIT,
     EMPLOYERS,
     REFERRALS,
     Luck,
@@ -101,7 +102,8 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
             days = np.sort(rng.uniform(start, stop, n)) if span > 0 else np.zeros(0)
         uniforms = region_uniforms(seed, replication, r, len(days))
         lucks = region_luck(seed, replication, r, uniforms)
-        baselines = sampler.draw(uniforms[:, BASELINE])
+        limit_draws = stream(seed, EARNINGS_LIMIT, replication, r).random(len(days))
+        baselines = sampler.draw(uniforms[:, BASELINE], limit_draws)
         for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
             members.append(CohortMember(len(members), r, day, baseline, luck))
     labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,

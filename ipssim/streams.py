@@ -15,6 +15,9 @@ from math import log1p
 import numpy as np
 
 CLIENTS, REFERRALS, COACHES, EMPLOYERS, EXTENSION = range(5)
+EARNINGS_LIMIT = 5
+"""One uniform per client for BAR-03 (keeping earnings under a pension's limit), from its own
+stream so that adding it left every other draw unchanged."""
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

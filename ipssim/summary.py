@@ -12,10 +12,15 @@ import math
 
 import numpy as np
 
+from ipssim import economics
 from ipssim.employers import MONTH_DAYS
-from ipssim.scenario import Scenario
+from ipssim.scenario import PAYERS, Scenario
 
 SUMMARY_COLUMNS = ("metric", "arm", "mean", "lo95", "hi95", "mc_se", "replications")
+PERSPECTIVES = ("public", "society")
+NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
+"""Net money of each payer and perspective in the trajectories; ``_pv`` metrics are their
+discounted totals over the horizon."""
 
 
 def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray],
@@ -53,7 +58,15 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
         "taxes_eur_per_client": _share(monthly["taxes_eur"], n),
         "programme_cost_eur": monthly["programme_cost_eur"],
         "net_fiscal_eur": monthly["net_fiscal_eur"],
+        "months_employed_competitive_per_client": _share(trajectory["employed_competitive"].sum(), n),
+        "wage_subsidy_eur": float(np.sum(trajectory["wage_subsidy_eur"])),
+        "pensions_ended_at_horizon": float(trajectory["pensions_ended"][-1]),
     }
+    discount = trajectory["discount_factor"]
+    for column in ("benefits_eur", "taxes_eur", "programme_cost_eur", *NET_COLUMNS):
+        metrics[f"{column}_pv"] = float(np.sum(trajectory[column] * discount))
+    if "qalys" in trajectory:
+        metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * discount))
     if arm == "ips":
         metrics |= {
             "clients_started": float(started.sum()),
@@ -67,11 +80,49 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
     return metrics
 
 
-def replication_metrics(per_arm: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """Add the paired ``difference`` arm (IPS minus usual) for metrics both arms have."""
+def replication_metrics(per_arm: dict[str, dict[str, float]],
+                        incremental: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Add the paired ``difference`` arm: IPS minus usual for metrics both arms have, and the
+    ``incremental`` metrics that only exist for the comparison."""
     ips, usual = per_arm["ips"], per_arm["usual"]
     difference = {k: ips[k] - usual[k] for k in ips if k in usual and k != "clients_referred"}
-    return {"ips": ips, "usual": usual, "difference": difference}
+    return {"ips": ips, "usual": usual, "difference": difference | incremental}
+
+
+def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray],
+                        per_arm: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Metrics of IPS against usual services in one replication, from both arms' trajectories.
+
+    Money is discounted (``_pv``). Break-even: the first month from which the cumulative
+    discounted net effect stays >= 0 (NaN if none within the horizon). ROI: net effect per euro of
+    programme cost. Cost per additional person in competitive work (ever) and per additional month
+    in competitive work: programme cost over the increment (NaN if IPS adds none).
+    """
+    a, b = per_arm["ips"], per_arm["usual"]
+    discount = ips["discount_factor"]
+    cost = a["programme_cost_eur_pv"]
+    extra_employed = ips["ever_employed_competitive"][-1] - usual["ever_employed_competitive"][-1]
+    extra_months = np.sum(ips["employed_competitive"]) - np.sum(usual["employed_competitive"])
+    out = {
+        "benefits_saved_eur_pv": b["benefits_eur_pv"] - a["benefits_eur_pv"],
+        "taxes_gained_eur_pv": a["taxes_eur_pv"] - b["taxes_eur_pv"],
+        "cost_per_additional_employed_eur": cost / extra_employed if extra_employed > 0
+        else math.nan,
+        "cost_per_additional_month_worked_eur": cost / extra_months if extra_months > 0
+        else math.nan,
+    }
+    for view in PERSPECTIVES:
+        column = f"net_{view}_eur"
+        cumulative = np.cumsum((ips[column] - usual[column]) * discount)
+        month = economics.break_even_month(cumulative)
+        out[f"break_even_month_{view}"] = month
+        out[f"breaks_even_{view}"] = float(not math.isnan(month))
+        out[f"roi_{view}"] = (a[f"{column}_pv"] - b[f"{column}_pv"]) / cost if cost else math.nan
+    if "qalys_pv" in a:
+        gained = a["qalys_pv"] - b["qalys_pv"]
+        net_cost = b["net_public_eur_pv"] - a["net_public_eur_pv"]
+        out["icer_eur_per_qaly"] = net_cost / gained if gained > 0 else math.nan
+    return out
 
 
 def summarise(replications: list[dict[str, dict[str, float]]]) -> dict[str, list]:

@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ipssim.economics import BENEFIT_TYPES, employer_contribution_rate
 from ipssim.employers import MONTH_DAYS
 from ipssim.runner import run_replication
-from ipssim.scenario import Scenario, parse_scenario
+from ipssim.scenario import PAYERS, PUBLIC_PAYERS, Scenario, parse_scenario
 
 IPS_EXITS = {"abandoned", "programme_closed", "dropout", "ended", "completed", "waiting",
              "in_programme"}
@@ -126,9 +127,22 @@ def test_money_identities(scenario, seed):
     for arm in ("ips", "usual"):
         t = result.trajectories[arm]
         np.testing.assert_allclose(t["net_fiscal_eur"],
-                                   t["taxes_eur"] - t["benefits_eur"] - t["programme_cost_eur"])
-        np.testing.assert_allclose(t["taxes_eur"], econ.earnings_tax_rate * t["earnings_eur"]
-                                   + econ.benefit_tax_rate * t["benefits_eur"])
+                                   t["taxes_eur"] - t["benefits_eur"] - t["wage_subsidy_eur"]
+                                   - t["programme_cost_eur"], atol=1e-6)
+        np.testing.assert_allclose(t["benefits_eur"], sum(t[f"{k}_eur"] for k in BENEFIT_TYPES))
+        # every euro is booked to a payer: the payers sum to the perspective totals
+        np.testing.assert_allclose(t["net_public_eur"],
+                                   sum(t[f"net_{k}_eur"] for k in PUBLIC_PAYERS), atol=1e-6)
+        np.testing.assert_allclose(t["net_fiscal_eur"], t["net_public_eur"])
+        np.testing.assert_allclose(t["net_society_eur"], sum(t[f"net_{k}_eur"] for k in PAYERS),
+                                   atol=1e-6)
+        production = t["earnings_eur"] * (1 + employer_contribution_rate(econ))
+        np.testing.assert_allclose(t["net_society_eur"], production - t["programme_cost_eur"],
+                                   atol=1e-6)
+        # the client's net is earnings plus benefits less taxes and employee contributions
+        employer = employer_contribution_rate(econ) * t["earnings_eur"]
+        np.testing.assert_allclose(t["net_client_eur"], t["earnings_eur"] + t["benefits_eur"]
+                                   - (t["taxes_eur"] - employer), atol=1e-6)
         # earnings and hours over the horizon equal the sum over spells of their worked days
         s = result.spells[arm]
         days = np.where(np.isnan(s["end_day"]), horizon, s["end_day"]) - s["start_day"]
