@@ -262,10 +262,10 @@ def qalys(employed_days: np.ndarray, active: np.ndarray, econ: Economics) -> np.
 
 
 def break_even_month(cumulative: np.ndarray) -> float:
-    """First month (1-based) from which a cumulative net effect stays >= 0 to the horizon; NaN
-    if it ends below zero."""
+    """First month (1-based) from which a cumulative net effect stays >= 0 to the horizon;
+    infinity if it ends below zero (no break-even within the horizon)."""
     cumulative = np.asarray(cumulative, dtype=float)
     if not len(cumulative) or cumulative[-1] < 0:
-        return math.nan
+        return math.inf
     negative = np.flatnonzero(cumulative < 0)
     return float(negative[-1] + 2) if len(negative) else 1.0

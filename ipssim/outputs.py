@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ipssim.report import write_report
-from ipssim.runner import ReplicationResult
+from ipssim.runner import ReplicationResult, net_effects
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS
 from ipssim.summary import SUMMARY_COLUMNS, summarise
@@ -70,7 +70,7 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         pacsv.write_csv(trajectories, partial / "trajectories.csv")
         pq.write_table(stack(results, "clients"), partial / "clients.parquet")
         pq.write_table(stack(results, "spells"), partial / "spells.parquet")
-        summary = summarise([r.metrics for r in results])
+        summary = summarise([r.metrics for r in results], net_effects(results))
         write_summary_csv(partial / "summary.csv", summary)
         write_report(partial / "report.html", scenario, trajectories, summary, manifest)
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -28,7 +28,12 @@ from rich.progress import (
 from ipssim.accounting import trajectories
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS, draw_cohort, simulate_arm
-from ipssim.summary import arm_metrics, incremental_metrics, replication_metrics
+from ipssim.summary import (
+    arm_metrics,
+    incremental_metrics,
+    net_effect_by_month,
+    replication_metrics,
+)
 
 
 @dataclass
@@ -40,6 +45,8 @@ class ReplicationResult:
     clients: dict[str, dict[str, np.ndarray]]
     spells: dict[str, dict[str, np.ndarray]]
     metrics: dict[str, dict[str, float]]
+    net_effect: dict[str, np.ndarray]
+    """Discounted net money of IPS against usual services by month, per perspective."""
     events: int
 
 
@@ -57,7 +64,13 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
         events += history.events
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return ReplicationResult(replication, traj, clients, spells,
-                             replication_metrics(per_arm, incremental), events)
+                             replication_metrics(per_arm, incremental),
+                             net_effect_by_month(traj["ips"], traj["usual"]), events)
+
+
+def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
+    """Every replication's monthly net effect, per perspective (replications x months)."""
+    return {view: np.stack([r.net_effect[view] for r in results]) for view in results[0].net_effect}
 
 
 def default_workers() -> int:

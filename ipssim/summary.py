@@ -89,17 +89,24 @@ def replication_metrics(per_arm: dict[str, dict[str, float]],
     return {"ips": ips, "usual": usual, "difference": difference | incremental}
 
 
+def net_effect_by_month(ips: dict[str, np.ndarray],
+                        usual: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Discounted net money of IPS against usual services in each month, per perspective."""
+    discount = ips["discount_factor"]
+    return {view: (ips[f"net_{view}_eur"] - usual[f"net_{view}_eur"]) * discount
+            for view in PERSPECTIVES}
+
+
 def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray],
                         per_arm: dict[str, dict[str, float]]) -> dict[str, float]:
     """Metrics of IPS against usual services in one replication, from both arms' trajectories.
 
     Money is discounted (``_pv``). Break-even: the first month from which the cumulative
-    discounted net effect stays >= 0 (NaN if none within the horizon). ROI: net effect per euro of
-    programme cost. Cost per additional person in competitive work (ever) and per additional month
-    in competitive work: programme cost over the increment (NaN if IPS adds none).
+    discounted net effect stays >= 0 (infinity if none within the horizon). ROI: net effect per
+    euro of programme cost. Cost per additional person in competitive work (ever) and per
+    additional month in competitive work: programme cost over the increment (NaN if IPS adds none).
     """
     a, b = per_arm["ips"], per_arm["usual"]
-    discount = ips["discount_factor"]
     cost = a["programme_cost_eur_pv"]
     extra_employed = ips["ever_employed_competitive"][-1] - usual["ever_employed_competitive"][-1]
     extra_months = np.sum(ips["employed_competitive"]) - np.sum(usual["employed_competitive"])
@@ -111,13 +118,11 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
         "cost_per_additional_month_worked_eur": cost / extra_months if extra_months > 0
         else math.nan,
     }
-    for view in PERSPECTIVES:
-        column = f"net_{view}_eur"
-        cumulative = np.cumsum((ips[column] - usual[column]) * discount)
-        month = economics.break_even_month(cumulative)
+    for view, monthly in net_effect_by_month(ips, usual).items():
+        month = economics.break_even_month(np.cumsum(monthly))
         out[f"break_even_month_{view}"] = month
-        out[f"breaks_even_{view}"] = float(not math.isnan(month))
-        out[f"roi_{view}"] = (a[f"{column}_pv"] - b[f"{column}_pv"]) / cost if cost else math.nan
+        out[f"breaks_even_{view}"] = float(math.isfinite(month))
+        out[f"roi_{view}"] = float(np.sum(monthly)) / cost if cost else math.nan
     if "qalys_pv" in a:
         gained = a["qalys_pv"] - b["qalys_pv"]
         net_cost = b["net_public_eur_pv"] - a["net_public_eur_pv"]
@@ -125,22 +130,34 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
     return out
 
 
-def summarise(replications: list[dict[str, dict[str, float]]]) -> dict[str, list]:
-    """Columns of ``summary.csv``: one row per metric and arm, over all replications."""
+def summarise(replications: list[dict[str, dict[str, float]]],
+              net_effects: dict[str, np.ndarray]) -> dict[str, list]:
+    """Columns of ``summary.csv``: one row per metric and arm, over all replications.
+
+    ``net_effects`` holds, per perspective, every replication's discounted monthly net effect
+    (replications x months). A break-even month is censored at the horizon, so its row differs:
+    ``mean`` is the break-even month of the mean cumulative effect, ``lo95``/``hi95`` are
+    percentiles without interpolation, and infinity means no break-even within the horizon.
+    """
     rows: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
     for arm in ("ips", "usual", "difference"):
         for metric in replications[0][arm]:
             values = np.array([r[arm][metric] for r in replications], dtype=float)
             values = values[~np.isnan(values)]
             count = len(values)
-            rows["metric"].append(metric)
-            rows["arm"].append(arm)
-            rows["mean"].append(float(values.mean()) if count else math.nan)
-            rows["lo95"].append(float(np.percentile(values, 2.5)) if count else math.nan)
-            rows["hi95"].append(float(np.percentile(values, 97.5)) if count else math.nan)
-            rows["mc_se"].append(float(values.std(ddof=1) / math.sqrt(count)) if count > 1
-                                 else math.nan)
-            rows["replications"].append(count)
+            if metric.startswith("break_even_month_"):
+                curve = np.cumsum(net_effects[metric.removeprefix("break_even_month_")], axis=1)
+                mean = economics.break_even_month(curve.mean(axis=0))
+                lo, hi = np.percentile(values, [2.5, 97.5], method="inverted_cdf")
+                row = (mean, float(lo), float(hi), math.nan)
+            elif count:
+                lo, hi = np.percentile(values, [2.5, 97.5])
+                se = float(values.std(ddof=1) / math.sqrt(count)) if count > 1 else math.nan
+                row = (float(values.mean()), float(lo), float(hi), se)
+            else:
+                row = (math.nan,) * 4
+            for column, value in zip(SUMMARY_COLUMNS, (metric, arm, *row, count), strict=True):
+                rows[column].append(value)
     return rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -171,7 +173,7 @@ def test_break_even_month_is_where_the_cumulative_effect_stays_non_negative():
     assert economics.break_even_month(np.array([-5.0, -2.0, 1.0, 3.0])) == 3
     assert economics.break_even_month(np.array([-5.0, 1.0, -1.0, 0.0, 2.0])) == 4
     assert economics.break_even_month(np.array([1.0, 2.0])) == 1
-    assert np.isnan(economics.break_even_month(np.array([-5.0, 1.0, -1.0])))
+    assert economics.break_even_month(np.array([-5.0, 1.0, -1.0])) == math.inf
 
 
 def test_discounting_at_mid_month():
