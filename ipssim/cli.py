@@ -1,4 +1,4 @@
-"""Command line: ``ipssim run`` and ``ipssim validate``.
+"""Command line: ``ipssim run``, ``compare``, ``calibrate`` and ``validate``.
 
 Bad input never produces a traceback: one line on stderr naming the field and what is allowed,
 exit code 2, and nothing written.
@@ -15,8 +15,15 @@ from pathlib import Path
 
 from ipssim import __version__
 from ipssim.calibration import calibrate, load_spec
+from ipssim.compare import USUAL_SERVICES, compare
 from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
-from ipssim.outputs import OutputError, check_out_dir, default_out_dir, write_outputs
+from ipssim.outputs import (
+    OutputError,
+    check_out_dir,
+    default_out_dir,
+    write_comparison,
+    write_outputs,
+)
 from ipssim.runner import default_workers, progress_bar, run_with_progress
 from ipssim.scenario import ScenarioError, load_scenario
 
@@ -26,6 +33,13 @@ HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competi
             "ever_employed_competitive_share",
             "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
             "net_fiscal_eur", "mean_wait_days", "max_caseload")
+
+
+COMPARE_HEADLINE = (
+    ("ever_employed_competitive_share", "ips"), ("months_employed_per_client", "ips"),
+    ("mean_wait_days", "ips"), ("max_caseload", "ips"), ("programme_cost_eur_pv", "ips"),
+    ("net_public_eur_pv", "difference"), ("net_society_eur_pv", "difference"),
+    ("break_even_month_public", "difference"), ("cost_per_additional_employed_eur", "difference"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quick", action="store_true",
                            help="the whole machinery at a fraction of the effort (minutes)")
 
+    compare = commands.add_parser(
+        "compare", help="run scenarios on the same clients and report their differences")
+    compare.add_argument("scenarios", type=Path, nargs="+",
+                         help="scenario YAML files; the first is the reference")
+    compare.add_argument("--replications", type=_at_least(2, "--replications"), default=100)
+    compare.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
+    compare.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
+                         help="parallel processes (default: all cores)")
+    compare.add_argument("--out", type=Path,
+                         help="output folder (default: outputs/compare-<first scenario>-<time>)")
+    compare.add_argument("--independent-streams", action="store_true",
+                         help="give each scenario its own random streams (to measure what common "
+                              "random numbers are worth)")
+
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
     return parser
@@ -89,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "compare":
+            return _compare(args)
         return _run(args)
     except (ScenarioError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
@@ -120,6 +150,42 @@ def _run(args: argparse.Namespace) -> int:
     summary = write_outputs(out, scenario, results, manifest)
     _print_headline(summary)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    loaded = [load_scenario(path) for path in args.scenarios]
+    scenarios = [scenario for scenario, _ in loaded]
+    if len(scenarios) < 2:
+        raise ScenarioError("compare: give at least two scenario files")
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
+                            "set a distinct 'name' in each file")
+    started = datetime.now(UTC)
+    out = args.out or default_out_dir(scenarios[0], started.astimezone(), prefix="compare-")
+    check_out_dir(out)
+    clock = time.perf_counter()
+    total = len(scenarios) * args.replications
+    with progress_bar("compare: replications", total) as (progress, task):
+        comparison = compare(scenarios, args.seed, args.replications, args.workers,
+                             independent=args.independent_streams,
+                             progress=lambda: progress.advance(task))
+    manifest = {
+        "scenarios": names,
+        "scenario_files": [str(p) for p in args.scenarios],
+        "scenario_sha256": [digest for _, digest in loaded],
+        "seed": args.seed,
+        "replications": args.replications,
+        "independent_streams": args.independent_streams,
+        "ipssim_version": __version__,
+        "created": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - clock, 3),
+        "workers": args.workers,
+    }
+    write_comparison(out, comparison, manifest)
+    _print_comparison(comparison.table, names)
+    print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
     return 0
 
 
@@ -157,6 +223,23 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"{sum(r['fitted'] for r in rows)} of {len(rows)} targets fitted; objective "
           f"{result.best.objective:.2f}; wrote {args.out}/calibrated.yaml and fit_report.html")
     return 0
+
+
+def _print_comparison(table: dict[str, list], names: list[str]) -> None:
+    rows = {(m, a, s, r): (mean, lo, hi) for m, a, s, r, mean, lo, hi in zip(
+        *(table[c] for c in ("metric", "arm", "scenario", "reference", "mean", "lo95", "hi95")),
+        strict=True)}
+    print(f"{'metric':40} {'arm':10} {'scenario':26} {'against':26} {'mean [95% range]':>30}")
+    for reference in (USUAL_SERVICES, names[0]):
+        for name in names:
+            for metric, arm in COMPARE_HEADLINE:
+                row = rows.get((metric, "difference" if reference == USUAL_SERVICES else arm,
+                                name, reference))
+                if row is None:
+                    continue
+                shown = "difference" if reference == USUAL_SERVICES else arm
+                print(f"{metric:40} {shown:10} {name:26} {reference:26} "
+                      f"{row[0]:>12.4g} [{row[1]:.4g}, {row[2]:.4g}]")
 
 
 def _print_headline(summary: dict[str, list]) -> None:

@@ -8,6 +8,7 @@ plus its regions. Unknown fields are rejected, so a misspelt parameter never pas
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -399,14 +400,14 @@ class Scenario(_Strict):
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario, str]:
-    """Read and validate a scenario file, applying its calibration file if it names one.
+    """Read and validate a scenario file, applying its base scenario (``extends``) and its
+    calibration file if it names them.
 
-    Returns the scenario and the SHA-256 of the scenario file's bytes followed by the
-    calibration file's bytes, so a recalibration changes the hash.
+    Returns the scenario and the SHA-256 of the bytes of the scenario file, its base files and
+    the calibration file, so a change to any of them changes the hash.
     """
     path = Path(path)
-    raw = _read(path, "scenario")
-    data = _mapping(raw, path)
+    data, raw = _scenario_data(path, ())
     if data.get("calibration") is None:
         return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
     if not isinstance(data["calibration"], str):
@@ -418,6 +419,26 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
         raise ScenarioError(f"{calibration_path}: values: must be a mapping of parameter paths")
     merged = with_values(data, scoped_values(values, data.get("calibration_scope")))
     return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
+
+
+def _scenario_data(path: Path, seen: tuple[Path, ...]) -> tuple[dict, bytes]:
+    """A scenario file's mapping merged over the base it ``extends`` (a path relative to it; the
+    variant's fields win, lists such as ``regions`` are replaced whole), and the bytes read."""
+    raw = _read(path, "scenario")
+    data = _mapping(raw, path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data, raw
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path}: extends: must be the path of a base scenario file")
+    base_path = path.parent / base
+    if base_path.resolve() in seen:
+        raise ScenarioError(f"{path}: extends: {base} extends this file again (a cycle)")
+    base_data, base_raw = _scenario_data(base_path, (*seen, path.resolve()))
+    if isinstance(base_data.get("calibration"), str):  # keep it relative to the variant
+        base_data["calibration"] = os.path.relpath(base_path.parent / base_data["calibration"],
+                                                   path.parent)
+    return _deep_merge(base_data, data), base_raw + raw
 
 
 def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, float]:
@@ -432,9 +453,8 @@ def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, floa
 
 
 def read_scenario_data(path: str | Path) -> dict:
-    """The raw mapping of a scenario file (without its calibration applied)."""
-    path = Path(path)
-    return _mapping(_read(path, "scenario"), path)
+    """The mapping of a scenario file with its base applied (without its calibration)."""
+    return _scenario_data(Path(path), ())[0]
 
 
 def with_values(data: dict, values: dict[str, float]) -> dict:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
+
+import yaml
 
 from ipssim.scenario import Scenario, parse_scenario
 
@@ -24,3 +28,14 @@ def small_scenario(**changes: object) -> Scenario:
     data = copy.deepcopy(SMALL)
     data.update(changes)
     return parse_scenario(data)
+
+
+def ipssim(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in a child process."""
+    return subprocess.run([sys.executable, "-m", "ipssim", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data))
+    return path

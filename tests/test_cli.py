@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
-from conftest import SCENARIOS, SMALL
-
-
-def ipssim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ipssim", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
-
-
-def write_yaml(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data))
-    return path
+from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 
 
 @pytest.mark.parametrize("name", ["finland_pilot", "europe_rct"])
@@ -126,5 +112,6 @@ def test_run_writes_the_output_contract(tmp_path):
     assert summary[0].startswith("metric,arm,mean,lo95,hi95")
     assert {line.split(",")[1] for line in summary[1:]} == {"ips", "usual", "difference"}
     report = (out / "report.html").read_text()
-    assert "plotly" in report and "Cumulative net fiscal effect" in report
+    assert "plotly" in report and "cumulative net effect" in report
+    assert "Money per payer" in report and "no break-even within" in report
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
