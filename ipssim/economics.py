@@ -22,12 +22,13 @@ BENEFIT_TYPES = ("national_pension", "earnings_related_pension", "labour_market_
 def national_pension(earnings_related: np.ndarray | float, lives_alone: np.ndarray | bool,
                      econ: Economics) -> np.ndarray:
     """Kela national pension (OUT-B1): full amount less half the earnings-related pension above
-    the threshold; never below zero."""
+    the threshold; never below zero, and none above the ceiling of earnings-related pension."""
     b = econ.benefits
+    earnings_related = np.asarray(earnings_related)
     full = np.where(lives_alone, b.national_pension_eur, b.national_pension_cohabiting_eur)
-    offset = 0.5 * np.maximum(np.asarray(earnings_related) - b.national_pension_offset_threshold_eur,
-                              0.0)
-    return np.maximum(full - offset, 0.0)
+    offset = 0.5 * np.maximum(earnings_related - b.national_pension_offset_threshold_eur, 0.0)
+    return np.where(earnings_related > b.national_pension_ceiling_eur, 0.0,
+                    np.maximum(full - offset, 0.0))
 
 
 def disability_pension(earnings: np.ndarray | float, lives_alone: np.ndarray | bool,

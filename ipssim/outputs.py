@@ -26,7 +26,7 @@ from ipssim.report import write_comparison_report, write_report
 from ipssim.runner import ReplicationResult, net_effects
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS
-from ipssim.summary import summarise
+from ipssim.summary import net_effect_table, summarise
 
 
 class OutputError(ValueError):
@@ -90,6 +90,7 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
         write_csv(partial / "summary.csv", summary)
+        write_csv(partial / "net_effect.csv", net_effect_table(effects))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest)
         write_manifest(partial / "manifest.json", manifest)
     return summary

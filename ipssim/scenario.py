@@ -233,6 +233,8 @@ class Benefits(_Strict):
     national_pension_eur: NonNegative = 775.70  # OUT-B1: Kela full amount, living alone
     national_pension_cohabiting_eur: NonNegative = 692.54  # OUT-B1
     national_pension_offset_threshold_eur: NonNegative = 65.62  # OUT-B1
+    national_pension_ceiling_eur: NonNegative = 1601.21
+    """OUT-B1: no national pension above this earnings-related pension."""
     earnings_related_pension_eur: NonNegative = 300.0
     """ASSUMPTION: small earnings-related pension of young clients with short work histories."""
     pension_earnings_limit_eur: NonNegative = 976.59
@@ -258,10 +260,11 @@ class Taxes(_Strict):
     """Income tax and social contributions (Finland 2024), by the payer that receives them."""
 
     state_tax_brackets: tuple[tuple[NonNegative, Share], ...] = (
-        (0.0, 0.1264), (20_500.0, 0.19), (30_500.0, 0.3025), (50_400.0, 0.34), (88_200.0, 0.42),
-        (150_000.0, 0.44))
-    """State income tax scale 2024: (annual taxable income from which, marginal rate); vero.fi
-    'Basis for 2024 prepayments', scale as published by interjuris.fi 'Income tax rates for 2024'."""
+        (0.0, 0.1264), (20_500.0, 0.19), (30_500.0, 0.3025), (50_400.0, 0.34),
+        (88_200.0, 0.4175), (150_000.0, 0.4425))
+    """State income tax scale 2024 (vero.fi, 'Basis for 2024 prepayments'): (annual taxable
+    income from which, marginal rate). Entered from the published scale without access to it
+    here: verify before relying on it. Only the first two brackets matter at these incomes."""
     municipal_tax_rate: Share = 0.0746  # 2024 average municipal tax rate (same sources)
     tax_free_allowance_eur_per_year: NonNegative = 10_000.0
     """ASSUMPTION: one annual allowance standing for the basic, earned-income and pension-income

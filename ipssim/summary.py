@@ -161,5 +161,21 @@ def summarise(replications: list[dict[str, dict[str, float]]],
     return rows
 
 
+def net_effect_table(net_effects: dict[str, np.ndarray]) -> dict[str, list]:
+    """Columns of ``net_effect.csv``: the cumulative discounted net effect of IPS against usual
+    services at the end of each month, per perspective (mean and 2.5th/97.5th percentiles)."""
+    table: dict[str, list] = {c: [] for c in ("perspective", "month", "mean", "lo95", "hi95")}
+    for view, monthly in net_effects.items():
+        cumulative = np.cumsum(monthly, axis=1)
+        lo, hi = np.percentile(cumulative, [2.5, 97.5], axis=0)
+        months = cumulative.shape[1]
+        table["perspective"] += [view] * months
+        table["month"] += list(range(1, months + 1))
+        table["mean"] += cumulative.mean(axis=0).tolist()
+        table["lo95"] += lo.tolist()
+        table["hi95"] += hi.tolist()
+    return table
+
+
 def _share(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else math.nan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pyarrow.parquet as pq
@@ -89,7 +90,7 @@ def test_run_writes_the_output_contract(tmp_path):
     assert out.name.startswith("small-")
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet",
-         "summary.csv", "report.html"])
+         "summary.csv", "net_effect.csv", "report.html"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",
             "wall_seconds"} <= set(manifest)
@@ -111,6 +112,14 @@ def test_run_writes_the_output_contract(tmp_path):
     summary = (out / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("metric,arm,mean,lo95,hi95")
     assert {line.split(",")[1] for line in summary[1:]} == {"ips", "usual", "difference"}
+    # the cumulative net effect at the horizon is the discounted net difference of the summary
+    with open(out / "summary.csv") as handle:
+        means = {(r["metric"], r["arm"]): float(r["mean"]) for r in csv.DictReader(handle)}
+    with open(out / "net_effect.csv") as handle:
+        final = {r["perspective"]: float(r["mean"]) for r in csv.DictReader(handle)
+                 if r["month"] == "12"}
+    for view in ("public", "society"):
+        assert final[view] == pytest.approx(means[(f"net_{view}_eur_pv", "difference")])
     report = (out / "report.html").read_text()
     assert "plotly" in report and "cumulative net effect" in report
     assert "Money per payer" in report and "no break-even within" in report

@@ -235,3 +235,32 @@ def test_pensioners_who_keep_under_the_limit_take_fewer_hours_and_nothing_else_c
                                       other["hours_per_week"][~pensioner])
         assert np.all(s["hours_per_week"] <= other["hours_per_week"])
         assert keep.trajectories[arm]["pensions_suspended"].sum() == 0
+
+
+def test_national_pension_offset_and_ceiling():
+    # 775.70 - 0.5 x (300 - 65.62) = 658.51; at the ceiling 775.70 - 0.5 x 1535.59; above: none
+    paid = economics.national_pension(np.array([0.0, 300.0, 1601.21, 1601.22]), True, ECON)
+    np.testing.assert_allclose(paid, [775.70, 658.51, 775.70 - 0.5 * 1535.59, 0.0])
+    assert economics.national_pension(300.0, False, ECON) == pytest.approx(692.54 - 117.19)
+
+
+def test_qalys_and_the_icer_when_the_module_is_on():
+    from conftest import small_scenario
+    from ipssim.runner import run_replication
+
+    on = small_scenario(horizon_months=24, economics={"qaly": {"enabled": True}})
+    result = run_replication(on, 3, 0)
+    q = on.economics.qaly
+    for arm in ("ips", "usual"):
+        t = result.trajectories[arm]
+        client_years = t["referred"].sum() / 12  # every referred client counts from referral
+        assert q.utility_not_working * client_years <= t["qalys"].sum() + 1e-9
+        assert t["qalys"].sum() <= q.utility_working * client_years + 1e-9
+    ips, usual = result.metrics["ips"], result.metrics["usual"]
+    gained = ips["qalys_pv"] - usual["qalys_pv"]
+    assert gained > 0  # IPS clients work more months
+    net_cost = usual["net_public_eur_pv"] - ips["net_public_eur_pv"]
+    assert result.metrics["difference"]["icer_eur_per_qaly"] == pytest.approx(net_cost / gained)
+    off = run_replication(small_scenario(horizon_months=24), 3, 0)
+    assert "qalys" not in off.trajectories["ips"]
+    assert "icer_eur_per_qaly" not in off.metrics["difference"]
