@@ -11,7 +11,7 @@ import pytest
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 
 
-@pytest.mark.parametrize("name", ["finland_pilot", "europe_rct"])
+@pytest.mark.parametrize("name", ["finland_pilot", "europe_rct", "finland_pilot_cap15"])
 def test_bundled_scenarios_validate(name):
     done = ipssim("validate", SCENARIOS / f"{name}.yaml")
     assert done.returncode == 0, done.stderr
