@@ -81,20 +81,39 @@ def money(history: ArmHistory, months: dict[str, np.ndarray], scenario: Scenario
     return flows
 
 
-def programme_cost(scenario: Scenario, n_months: int) -> np.ndarray:
-    """Programme cost per month of all teams while they operate: staff, overheads, training of
-    new coaches, fidelity reviews (FID-03)."""
+def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
+                   n_months: int) -> np.ndarray:
+    """Programme cost per month of all teams while they operate, from the staff actually in
+    post (each region's staffing trace): coach and team-leader time, training of each coach
+    hired, fidelity reviews (FID-03)."""
     econ = scenario.economics
-    month_start = np.arange(n_months) * MONTH_DAYS
+    edges = np.arange(n_months + 1) * MONTH_DAYS
     cost = np.zeros(n_months)
-    for r, region in enumerate(scenario.regions):
-        open_share = np.clip(close_day(scenario, r) - month_start, 0.0, MONTH_DAYS) / MONTH_DAYS
-        cost += economics.staff_cost_per_month(region.coaches, region.team_leaders, econ) * open_share
-        cost += economics.training_cost(region.coaches, open_share, econ)
-        for month in economics.fidelity_review_months(region.fidelity, open_share.sum(), econ):
+    for r, (region, trace) in enumerate(zip(scenario.regions, staffing_traces, strict=True)):
+        days, coaches, leaders, hires = trace.T
+        bounded = np.minimum(edges, close_day(scenario, r))
+        coach_months = np.diff(step_integral(days, coaches, bounded)) / MONTH_DAYS
+        leader_months = np.diff(step_integral(
+            days, economics.leader_time(leaders, coaches, econ), bounded)) / MONTH_DAYS
+        cost += economics.staff_cost_per_month(coach_months, leader_months, econ)
+        hired = np.concatenate([[0.0], hires[np.searchsorted(days, edges[1:], side="left") - 1]])
+        cost += np.diff(hired) * econ.costs.training_eur_per_new_coach
+        open_months = np.diff(bounded).sum() / MONTH_DAYS
+        for month in economics.fidelity_review_months(region.fidelity, open_months, econ):
             if month < n_months:
                 cost[month] += econ.costs.fidelity_review_eur
     return cost
+
+
+def step_integral(days: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Integral from day 0 to each of ``at`` of a step function that takes ``values[i]`` from
+    ``days[i]`` (the first is 0) until the next change; the last row of a day counts."""
+    last = np.append(days[1:] != days[:-1], True)
+    days, values = days[last], values[last]
+    end = max(float(np.max(at)), float(days[-1]))
+    knots = np.append(days, end)
+    cumulative = np.concatenate([[0.0], np.cumsum(values * np.diff(knots))])
+    return np.interp(at, knots, cumulative)
 
 
 def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
@@ -128,8 +147,8 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str,
         exited = np.zeros_like(referred)
     months = client_months(history, n_months)
     flows = money(history, months, scenario)
-    flows["programme_cost"] = programme_cost(scenario, n_months) if arm == "ips" else \
-        np.zeros(n_months)
+    flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
+        if arm == "ips" else np.zeros(n_months)
     net = economics.payer_flows(flows, econ)
     benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
     taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))

@@ -123,6 +123,7 @@ class Client:
     __slots__ = (
         "baseline",
         "client_id",
+        "coach",
         "coach_id",
         "exit_day",
         "exit_reason",
@@ -131,6 +132,7 @@ class Client:
         "first_unsubsidised_job_day",
         "job",
         "luck",
+        "process",
         "referral_day",
         "region",
         "start_day",
@@ -147,6 +149,8 @@ class Client:
         self.exit_day = math.nan
         self.exit_reason = ""
         self.coach_id = -1
+        self.coach = None  # the coach post while in IPS (it may change when posts are cut)
+        self.process = None  # the client's SimPy process, to interrupt if its post is cut
         self.first_job_day = math.nan
         self.first_competitive_job_day = math.nan
         self.first_unsubsidised_job_day = math.nan

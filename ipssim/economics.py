@@ -177,26 +177,30 @@ def wage_subsidy(subsidised_earnings: np.ndarray | float, econ: Economics) -> np
         (1.0 + employer_contribution_rate(econ))
 
 
-def staff_cost_per_month(coaches: float, team_leaders: float, econ: Economics) -> float:
-    """Full monthly cost of a team's staff: salaries plus employer costs plus overheads. Team
-    leaders count only for the share of their time a team of this size takes (STF-04)."""
+def leader_time(team_leaders: np.ndarray | float, coaches: np.ndarray | float,
+                econ: Economics) -> np.ndarray:
+    """Full-time equivalents of team leadership a team takes: its leaders, but no more than one
+    per ``coaches_per_full_time_leader`` coaches (STF-04: a supervisor per 8-10 staff), so a
+    small team's leader is costed only for the share of time it takes."""
+    return np.minimum(team_leaders, np.asarray(coaches) / econ.costs.coaches_per_full_time_leader)
+
+
+def staff_cost_per_month(coaches: np.ndarray | float, leaders: np.ndarray | float,
+                         econ: Economics) -> np.ndarray:
+    """Full monthly cost of ``coaches`` coaches and ``leaders`` full-time-equivalent team leaders
+    (see :func:`leader_time`) in post for a whole month: salaries plus employer costs plus
+    overheads."""
     c = econ.costs
-    leader_time = min(float(team_leaders), coaches / c.coaches_per_full_time_leader)
-    vacant = c.coach_turnover_per_year * c.vacancy_months / 12.0  # expected share of posts empty
-    salaries = coaches * (1.0 - vacant) * c.coach_salary_eur_per_year + \
-        leader_time * c.team_leader_salary_eur_per_year
+    salaries = np.asarray(coaches) * c.coach_salary_eur_per_year + \
+        np.asarray(leaders) * c.team_leader_salary_eur_per_year
     return salaries * (1.0 + c.employer_cost_rate) * (1.0 + c.overhead_rate) / 12.0
 
 
-def training_cost(coaches: float, months_open: np.ndarray, econ: Economics) -> np.ndarray:
-    """Training of new coaches in each month: the whole team in the first month, then each
-    expected replacement of a leaver (turnover) while the team runs. ``months_open`` is the
-    fraction of each month the team operates."""
+def reviews_per_year(fidelity: float, econ: Economics) -> float:
+    """Fidelity reviews a year (FID-03): every 6 months until the score is good, then yearly."""
     c = econ.costs
-    hires = coaches * c.coach_turnover_per_year / 12.0 * np.asarray(months_open, dtype=float)
-    if len(hires):
-        hires[0] += coaches
-    return hires * c.training_eur_per_new_coach
+    return 12.0 / (c.good_fidelity_review_interval_months if fidelity >= c.good_fidelity
+                   else c.review_interval_months)
 
 
 def fidelity_review_months(fidelity: float, months_open: float, econ: Economics) -> list[int]:

@@ -105,6 +105,10 @@ class EmployerMarket:
             self._reference, elapsed = now, 0.0
         return exp(-elapsed)
 
+    def forget(self, coach: int) -> None:
+        """A coach left: the relationships of the post start again from nothing."""
+        self._scaled[coach] = [0.0] * len(self.openness)
+
     def contact(self, coach: int, employers: Sequence[int]) -> None:
         """Contacts strengthen the coach's relationships (each closes part of the gap to 1)."""
         if not employers:

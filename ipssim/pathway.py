@@ -16,7 +16,7 @@ import math
 import simpy
 
 from ipssim.clients import Client
-from ipssim.coaches import Coach, Team
+from ipssim.coaches import Team
 from ipssim.employers import MONTH_DAYS, EmployerMarket
 from ipssim.jobs import draw_job_type, draw_spell, earnings_cap
 from ipssim.scenario import Scenario
@@ -48,28 +48,50 @@ class Pathway:
     def ips(self, client: Client, team: Team, market: EmployerMarket):
         """Referral to exit under IPS, then usual services for the rest of the horizon."""
         env = self.env
+        client.process = env.active_process
         self._entry_job(client)
         request = team.request(client)
         patience = self.coaching.waiting_patience_days
         if patience is not None and not request.triggered:
-            yield request | env.timeout(patience * client.baseline.patience_draw)
-            if not request.triggered:
-                team.cancel(request)
-                self._exit(client, "abandoned")
-                yield from self._usual_services(client, market)
-                return
-        else:
-            yield request
-        coach = request.value
+            try:
+                yield request | env.timeout(patience * client.baseline.patience_draw)
+                if not request.triggered:
+                    team.cancel(request)
+                    self._exit(client, "abandoned")
+                    yield from self._usual_services(client, market)
+                    return
+            except simpy.Interrupt:
+                request = team.request(client, first=True)
+        coach = yield from self._placed(client, team, request)
         if coach is None:
             self._exit(client, "programme_closed")
         else:
             client.start_day = env.now
-            client.coach_id = coach.coach_id
-            reason = yield from self._coaching(client, team, coach, market)
-            team.release(coach)
+            client.coach_id = client.coach.coach_id
+            engaged_at = env.now + self.coaching.engagement_days_mean * client.luck.exponential(CLOCK)
+            reason = None
+            while reason is None:
+                try:
+                    reason = yield from self._coaching(client, team, market, engaged_at)
+                except simpy.Interrupt:
+                    coach = yield from self._placed(client, team, team.request(client, first=True))
+                    if coach is None:
+                        reason = "programme_closed"
+            if client.coach is not None:
+                team.release(client.coach, client)
             self._exit(client, reason)
         yield from self._usual_services(client, market)
+
+    def _placed(self, client: Client, team: Team, request: simpy.Event):
+        """Wait for a place (the request's value: a coach, or None when the programme closes).
+        A client whose post is cut with no free place elsewhere is interrupted (see
+        ``Team._cut``) and waits again at the front of the waiting list."""
+        while True:
+            try:
+                yield request
+                return request.value
+            except simpy.Interrupt:
+                request = team.request(client, first=True)
 
     def usual(self, client: Client, market: EmployerMarket):
         """Usual services: the same client, no coach, the lower job-finding rate."""
@@ -79,12 +101,11 @@ class Pathway:
 
     # -- stages -------------------------------------------------------------------------------
 
-    def _coaching(self, client: Client, team: Team, coach: Coach, market: EmployerMarket):
-        """Engagement, search and follow-along with the coach; returns the exit reason."""
+    def _coaching(self, client: Client, team: Team, market: EmployerMarket, engaged_at: float):
+        """Engagement (until ``engaged_at``), search and follow-along with the coach; returns the
+        exit reason."""
         env = self.env
-        luck = client.luck
         close = team.close_day
-        engaged_at = env.now + self.coaching.engagement_days_mean * luck.exponential(CLOCK)
         rate = self.ips_rate * client.baseline.employability
         while True:
             now = env.now
@@ -104,24 +125,26 @@ class Pathway:
             if now < engaged_at:
                 yield env.timeout(min(engaged_at, deadline) - now)
                 if engaged_at < deadline:
-                    offered = yield from self._search(client, rate, team, coach, deadline)
+                    offered = yield from self._search(client, rate, team, deadline)
             else:
-                offered = yield from self._search(client, rate, team, coach, deadline)
+                offered = yield from self._search(client, rate, team, deadline)
             if not offered:
                 if deadline == close:
                     return "programme_closed"
                 return "dropout" if deadline == dropout_at else "ended"
-            self._try_hire(client, market, coach.index, in_ips=True)
+            self._try_hire(client, market, client.coach.index, in_ips=True)
 
-    def _search(self, client: Client, rate: float, team: Team, coach: Coach, deadline: float):
-        """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first."""
+    def _search(self, client: Client, rate: float, team: Team, deadline: float):
+        """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first.
+        The rate follows the coach's caseload and effectiveness, re-read at every review."""
         env = self.env
         review = self.coaching.review_interval_days
         multiplier = team.multiplier
         remaining = client.luck.exponential(SEARCH)
         while True:
             now = env.now
-            current = rate * multiplier[coach.caseload]
+            coach = client.coach
+            current = rate * multiplier[coach.caseload] * coach.effectiveness
             round_end = now + review if now + review < deadline else deadline
             span = round_end - now
             if current * span >= remaining:

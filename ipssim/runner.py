@@ -47,6 +47,8 @@ class ReplicationResult:
     metrics: dict[str, dict[str, float]]
     net_effect: dict[str, np.ndarray]
     """Discounted net money of IPS against usual services by month, per perspective."""
+    staffing_traces: list[np.ndarray]
+    """Per region: (day, coaches in post, team leaders, coaches hired so far) at every change."""
     events: int
 
 
@@ -55,6 +57,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
     cohort = draw_cohort(scenario, seed, replication)
     traj, clients, spells, per_arm = {}, {}, {}, {}
     events = 0
+    staffing: list[np.ndarray] = []
     for arm in ARMS:
         history = simulate_arm(scenario, cohort, arm, seed, replication)
         traj[arm] = trajectories(history, scenario, arm)
@@ -62,10 +65,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
         spells[arm] = history.spells
         per_arm[arm] = arm_metrics(history.clients, traj[arm], scenario, arm)
         events += history.events
+        staffing += history.staffing_traces  # the IPS arm's; usual services has no teams
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return ReplicationResult(replication, traj, clients, spells,
                              replication_metrics(per_arm, incremental),
-                             net_effect_by_month(traj["ips"], traj["usual"]), events)
+                             net_effect_by_month(traj["ips"], traj["usual"]), staffing, events)
 
 
 def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ plus its regions. Unknown fields are rejected, so a misspelt parameter never pas
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,12 +40,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class StaffingChange(_Strict):
+    """A change of a region's headcount from a month on (a hiring ramp, a budget cut)."""
+
+    month: NonNegative
+    coaches: Annotated[int, Field(ge=0)]
+    team_leaders: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="team leaders from this month; default: unchanged")
+
+
 class Region(_Strict):
-    """One IPS team: coaches, team leaders, a referral stream and a local employer population."""
+    """One IPS team: coaches, team leaders, a referral stream and a local employer population.
+
+    Staff are given either as a headcount (``coaches``, ``team_leaders``, and optional
+    ``staffing`` changes over time) or as a budget per programme year (``budget_eur_per_year``),
+    which :func:`ipssim.funding.staff_for_budget` converts to a headcount when the scenario is
+    loaded.
+    """
 
     name: str
-    coaches: Annotated[int, Field(ge=1)]
+    coaches: Annotated[int, Field(ge=1)] | None = None
     team_leaders: Annotated[int, Field(ge=0)] = 1
+    staffing: list[StaffingChange] = Field(
+        default_factory=list, description="headcount changes, in month order")
+    budget_eur_per_year: Annotated[list[Positive], Field(min_length=1)] | None = Field(
+        None, description="programme budget of each year from month 0 (the last one repeats)")
     referrals_per_month: NonNegative = 0.0
     referral_months: tuple[NonNegative, NonNegative] | None = Field(
         None, description="[first, last) month of intake; default: the whole horizon"
@@ -56,6 +76,20 @@ class Region(_Strict):
     fidelity: Annotated[float, Field(ge=25, le=125)] = 100.0
     integrated: bool = True
     employers: Annotated[int, Field(ge=1)] = 60
+
+    @model_validator(mode="after")
+    def _staff(self) -> Region:
+        if self.coaches is None:
+            raise ValueError(f"regions[{self.name}]: give coaches or budget_eur_per_year")
+        months = [change.month for change in self.staffing]
+        if months != sorted(months):
+            raise ValueError(f"regions[{self.name}].staffing: months must be in increasing order")
+        return self
+
+    @property
+    def posts(self) -> int:
+        """The most coaches the region ever has (at the start or after a staffing change)."""
+        return max([self.coaches or 0, *(change.coaches for change in self.staffing)])
 
 
 class AgeMix(_Strict):
@@ -155,6 +189,22 @@ class Coaching(_Strict):
     (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
     are then their averages over the first year. COA-01's spread (CV 0.67) is below the 1 that a
     constant hazard gives."""
+    turnover_per_year: NonNegative = 0.0
+    """ASSUMPTION: coaches leave at this rate (STF-10 reports turnover but gives no rate). Off by
+    default, because the calibration ran without it; a leaver's post stays vacant for
+    ``vacancy_months`` and a new coach then ramps up."""
+    vacancy_months: NonNegative = 2.0  # ASSUMPTION: months to recruit a replacement coach
+    ramp_up_months: NonNegative = 3.0
+    """ASSUMPTION: a new coach's effectiveness rises linearly from ``new_coach_effectiveness``
+    to full over these months (STF-10: new inductions after turnover)."""
+    new_coach_effectiveness: Share = 0.5  # ASSUMPTION
+    vacancy_cover: Share = 0.5
+    """ASSUMPTION: while a post is vacant its clients keep their place and colleagues and the
+    team leader cover them at this share of a coach's effectiveness; no new client joins it."""
+    capacity_cut_policy: Literal["keep_until_exit", "waiting_list"] = "keep_until_exit"
+    """When a staffing change removes posts: their coaches keep their clients until each
+    exits and take no new ones (``keep_until_exit``), or their clients move to free places of
+    other coaches and, where there is none, to the front of the waiting list (``waiting_list``)."""
     waiting_patience_days: Positive | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
     fidelity_slope: NonNegative = 0.1
@@ -301,10 +351,6 @@ class ProgrammeCosts(_Strict):
     overhead_rate: NonNegative = 0.15  # ASSUMPTION: premises, IT, travel, on full staff cost
     training_eur_per_new_coach: NonNegative = 3_000.0
     """ASSUMPTION: IPS basic training and induction of each coach hired (initial and replacement)."""
-    coach_turnover_per_year: NonNegative = 0.15
-    """ASSUMPTION: STF-10 reports turnover but no rate. Each leaver is replaced after a vacancy
-    (no salary paid) and the replacement is trained. Costs only: the engine keeps headcount."""
-    vacancy_months: NonNegative = 2.0  # ASSUMPTION: months to recruit a replacement coach
     fidelity_review_eur: NonNegative = 4_000.0
     """ASSUMPTION: external reviewer and peer reviewers, two days on site plus the report (FID-06)."""
     review_interval_months: Positive = 6.0  # FID-03: every 6 months until the score is >= 100
@@ -380,6 +426,47 @@ class Scenario(_Strict):
     jobs: Jobs = Jobs()
     employers: Employers = Employers()
     economics: Economics = Economics()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _funding(cls, data: object) -> object:
+        """Give each region funded by a budget the headcount its budget buys, year by year, as
+        its ``coaches``, ``team_leaders`` and ``staffing`` (see :mod:`ipssim.funding`)."""
+        if not isinstance(data, dict) or not isinstance(data.get("regions"), list) or not any(
+                isinstance(r, dict) and r.get("budget_eur_per_year") is not None
+                for r in data["regions"]):
+            return data
+        from ipssim.funding import staffing_for_budgets, yearly_cost  # funding builds on this
+
+        try:
+            econ = Economics.model_validate(data.get("economics", {}))
+            horizon = int(data.get("horizon_months", 48))
+        except (ValidationError, TypeError, ValueError):
+            return data  # the field validation reports it
+        regions = []
+        for i, region in enumerate(data["regions"]):
+            budgets = region.get("budget_eur_per_year") if isinstance(region, dict) else None
+            if not isinstance(budgets, list) or not all(
+                    isinstance(b, int | float) and b > 0 for b in budgets) or not budgets:
+                regions.append(region)
+                continue
+            fidelity = float(region.get("fidelity", 100.0))
+            months = min(horizon, region.get("operating_months") or horizon)
+            staff = staffing_for_budgets(budgets, math.ceil(months / 12), fidelity, econ)
+            if staff[0][0] < 1:
+                raise ValueError(
+                    f"regions[{i}].budget_eur_per_year: the first year buys no coach (one coach "
+                    f"costs {yearly_cost(1, 1, fidelity, econ):,.0f} EUR in its first year)")
+            resolved = {"coaches": staff[0][0], "team_leaders": staff[0][1], "staffing": [
+                {"month": 12 * year, "coaches": coaches, "team_leaders": leaders}
+                for year, (coaches, leaders) in enumerate(staff)
+                if year and (coaches, leaders) != staff[year - 1]]}
+            for key, value in resolved.items():
+                if region.get(key) not in (None, value):
+                    raise ValueError(f"regions[{i}].{key}: set by budget_eur_per_year (it buys "
+                                     f"{value}); remove {key}")
+            regions.append({**region, **resolved})
+        return {**data, "regions": regions}
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Scenario:

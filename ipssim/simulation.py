@@ -72,6 +72,9 @@ class ArmHistory:
     clients: dict[str, np.ndarray]
     spells: dict[str, np.ndarray]
     caseload_traces: list[np.ndarray]
+    staffing_traces: list[np.ndarray]
+    """Per region (IPS arm only): rows of (day, coaches in post, team leaders, coaches hired so
+    far) from day 0 and after every change."""
     events: int
 
 
@@ -146,13 +149,13 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     markets, teams = [], []
     first_coach = 0
     for r, region in enumerate(scenario.regions):
-        market = EmployerMarket(env, cohort.labour_markets[r], region.coaches)
+        market = EmployerMarket(env, cohort.labour_markets[r], region.posts)
         markets.append(market)
         if arm == "ips":
             teams.append(Team(env, region, scenario.coaching, market, first_coach,
                               close_day(scenario, r), horizon,
                               stream(seed, COACHES, replication, r)))
-        first_coach += region.coaches
+        first_coach += region.posts
     clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort.members]
     for r in range(len(scenario.regions)):
         env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
@@ -162,6 +165,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         clients=_client_table(clients, cohort.baseline_table),
         spells=_spell_table(pathway.spells, horizon),
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
+        staffing_traces=[np.array(t.staffing_trace, dtype=float).reshape(-1, 4) for t in teams],
         events=events_processed(env),
     )
     env.discard()

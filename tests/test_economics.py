@@ -148,13 +148,14 @@ def test_contributions_and_wage_subsidy():
 
 
 def test_staff_cost_of_a_team():
-    # 2 coaches, 15% turnover with 2-month vacancies: 2 x (1 - 0.025) x 40,000 = 78,000;
-    # a team leader for 2 coaches spends 2/9 of the time: 11,111.11; x 1.23 x 1.15 / 12
-    expected = (78_000 + 50_000 * 2 / 9) * 1.23 * 1.15 / 12
-    assert economics.staff_cost_per_month(2, 1, ECON) == pytest.approx(expected)
-    # a team of 9 or more needs its leader full time
-    full = (9 * 0.975 * 40_000 + 50_000) * 1.23 * 1.15 / 12
-    assert economics.staff_cost_per_month(9, 1, ECON) == pytest.approx(full)
+    # a team leader for 2 coaches spends 2/9 of the time: (2 x 40,000 + 50,000 x 2/9) x 1.23 x 1.15
+    # / 12 a month; a team of 9 or more needs its leader full time
+    leaders = economics.leader_time(1, 2, ECON)
+    assert leaders == pytest.approx(2 / 9)
+    expected = (80_000 + 50_000 * 2 / 9) * 1.23 * 1.15 / 12
+    assert economics.staff_cost_per_month(2, leaders, ECON) == pytest.approx(expected)
+    assert economics.leader_time(1, 12, ECON) == 1
+    assert economics.staff_cost_per_month(9, 1, ECON) == pytest.approx(410_000 * 1.23 * 1.15 / 12)
 
 
 def test_fidelity_reviews_every_six_months_until_good_then_yearly():
@@ -163,10 +164,8 @@ def test_fidelity_reviews_every_six_months_until_good_then_yearly():
     assert economics.fidelity_review_months(95, 5, ECON) == []
 
 
-def test_training_for_the_first_team_and_each_replacement():
-    cost = economics.training_cost(4, np.array([1.0, 1.0, 0.5, 0.0]), ECON)
-    per_month = 4 * 0.15 / 12 * 3000  # expected replacements a month x training
-    np.testing.assert_allclose(cost, [4 * 3000 + per_month, per_month, per_month / 2, 0.0])
+def test_reviews_per_year():
+    assert economics.reviews_per_year(95, ECON) == 2 and economics.reviews_per_year(100, ECON) == 1
 
 
 def test_break_even_month_is_where_the_cumulative_effect_stays_non_negative():
