@@ -17,6 +17,7 @@ from ipssim import __version__
 from ipssim.calibration import calibrate, load_spec
 from ipssim.compare import USUAL_SERVICES, compare
 from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
+from ipssim.funding import what_was_bought
 from ipssim.outputs import (
     OutputError,
     check_out_dir,
@@ -133,6 +134,8 @@ def _run(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     out = args.out or default_out_dir(scenario, started.astimezone())
     check_out_dir(out)
+    for line in what_was_bought(scenario):
+        print(line)
     clock = time.perf_counter()
     results = run_with_progress(scenario, args.seed, args.replications, args.workers)
     manifest = {
@@ -146,6 +149,7 @@ def _run(args: argparse.Namespace) -> int:
         "wall_seconds": round(time.perf_counter() - clock, 3),
         "workers": args.workers,
         "events": sum(r.events for r in results),
+        "funding": what_was_bought(scenario),
     }
     summary = write_outputs(out, scenario, results, manifest)
     _print_headline(summary)

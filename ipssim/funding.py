@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ipssim import economics
-from ipssim.scenario import Economics
+from ipssim.scenario import Economics, Scenario
 
 MAX_COACHES = 10_000
 
@@ -53,3 +53,23 @@ def staffing_for_budgets(budgets: list[float], years: int, fidelity: float,
         staff.append((coaches, team_leaders_for(coaches, econ)))
         previous = coaches
     return staff
+
+
+def what_was_bought(scenario: Scenario) -> list[str]:
+    """One line per funded region and programme year: the budget, the staff it buys and their
+    full cost that year."""
+    econ, lines = scenario.economics, []
+    for region in scenario.regions:
+        budgets = region.budget_eur_per_year
+        if budgets is None:
+            continue
+        months = min(scenario.horizon_months, region.operating_months or scenario.horizon_months)
+        previous = 0
+        for year, (coaches, leaders) in enumerate(
+                staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):
+            budget = budgets[min(year, len(budgets) - 1)]
+            cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
+            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys {coaches} "
+                         f"coaches and {leaders} team leaders (full cost {cost:,.0f} EUR)")
+            previous = coaches
+    return lines

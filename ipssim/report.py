@@ -63,6 +63,7 @@ scenario SHA-256 <code>{manifest['scenario_sha256'][:16]}</code>.
 Lines: mean over replications. Bands: 2.5th to 97.5th percentile over replications.
 Money in euros at {scenario.economics.price_year} prices, discounted at
 {scenario.economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>
+{_funding(manifest)}
 {charts}
 <h2>Summary</h2>
 <p><i>difference</i> is IPS minus usual services within each replication (same clients, same
@@ -211,6 +212,13 @@ def scenario_figure(comparison: Comparison) -> go.Figure:
     figure.update_xaxes(title_text="month")
     figure.update_layout(height=750, template="plotly_white")
     return figure
+
+
+def _funding(manifest: dict) -> str:
+    """What each funded region's budget bought, year by year."""
+    lines = manifest.get("funding") or []
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f"<h2>What the budgets buy</h2><ul>{items}</ul>" if lines else ""
 
 
 def _html(figure: go.Figure, div_id: str, plotlyjs: bool = False) -> str:

@@ -11,7 +11,12 @@ from conftest import SMALL, small_scenario
 from ipssim import economics
 from ipssim.accounting import step_integral
 from ipssim.employers import MONTH_DAYS
-from ipssim.funding import coaches_for_budget, staffing_for_budgets, yearly_cost
+from ipssim.funding import (
+    coaches_for_budget,
+    staffing_for_budgets,
+    what_was_bought,
+    yearly_cost,
+)
 from ipssim.runner import run_replication
 from ipssim.scenario import Scenario, ScenarioError, parse_scenario
 
@@ -142,6 +147,8 @@ def test_a_funded_scenario_equals_the_headcount_it_buys():
     assert a.metrics == b.metrics or str(a.metrics) == str(b.metrics)  # NaN-safe equality
     # re-validating the loaded scenario gives the same staffing
     assert parse_scenario(funded.model_dump()) == funded
+    bought = what_was_bought(funded)
+    assert len(bought) == 2 and bought[0].startswith(f"A, year 1: 300,000 EUR buys {region.coaches} ")
 
 
 def test_a_budget_too_small_for_one_coach_is_refused_in_one_line():
