@@ -64,6 +64,7 @@ Lines: mean over replications. Bands: 2.5th to 97.5th percentile over replicatio
 Money in euros at {scenario.economics.price_year} prices, discounted at
 {scenario.economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>
 {_funding(manifest)}
+{published_section(scenario, summary)}
 {charts}
 <h2>Summary</h2>
 <p><i>difference</i> is IPS minus usual services within each replication (same clients, same
@@ -73,6 +74,32 @@ of the mean.</p>
 </body></html>
 """
     Path(path).write_text(page, encoding="utf-8")
+
+
+def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
+    """The "Published outcomes" section: each published figure of the scenario's programme beside
+    the simulated mean and its 95% range over replications; empty if the scenario has none."""
+    if not scenario.published:
+        return ""
+    rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
+        summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
+        strict=True)}
+    head = "".join(f"<th>{c}</th>" for c in ("metric", "arm", "published", "simulated mean",
+                                             "simulated 95% range", "source", "note"))
+    body = []
+    for item in scenario.published:
+        mean, lo, hi = rows.get((item.metric, item.arm), (math.nan,) * 3)
+        left = 'style="text-align:left"'
+        body.append(f"<tr><td>{html.escape(item.metric)}</td><td>{item.arm}</td>"
+                    f"<td>{_cell(item.value)}</td><td>{_cell(mean)}</td>"
+                    f"<td>{_cell(lo)} to {_cell(hi)}</td><td {left}>{html.escape(item.source)}</td>"
+                    f"<td {left}>{html.escape(item.note)}</td></tr>")
+    return f"""<h2>Published outcomes</h2>
+<p>Published figures for the programme this scenario stands for, beside the closest simulated
+metric (the note says where the definitions differ). The simulated range spans the 2.5th to
+97.5th percentile over replications: the outcomes a programme of this size could see, so a
+published figure from one such programme is in line with the model if it falls inside it.</p>
+<table><tr>{head}</tr>{"".join(body)}</table>"""
 
 
 def trajectory_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:

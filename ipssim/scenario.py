@@ -405,6 +405,50 @@ class Economics(_Strict):
     price_year: int = 2024  # the year of the benefit and tax rules above (OUT-B1..B3)
 
 
+PERSPECTIVES = ("public", "society")  # as in ipssim.summary
+SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
+    "both": ("ever_employed_competitive_in_window_share",
+             "ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_share",
+             "ever_employed_share", "months_employed_per_client", "hours_per_client",
+             "earnings_eur_per_client", "benefits_eur_per_client", "taxes_eur_per_client",
+             "programme_cost_eur", "net_fiscal_eur", "months_employed_competitive_per_client",
+             "wage_subsidy_eur", "pensions_ended_at_horizon", "benefits_eur_pv", "taxes_eur_pv",
+             "programme_cost_eur_pv", *(f"net_{k}_eur_pv" for k in (*PAYERS, *PERSPECTIVES)),
+             "qalys_pv"),
+    "ips": ("clients_referred", "clients_started", "mean_wait_days", "waited_share",
+            "dropout_share", "max_caseload"),
+    "usual": ("clients_referred",),
+    "difference": ("benefits_saved_eur_pv", "taxes_gained_eur_pv",
+                   "cost_per_additional_employed_eur", "cost_per_additional_month_worked_eur",
+                   *(f"{m}_{v}" for v in PERSPECTIVES for m in ("break_even_month", "breaks_even",
+                                                                "roi")),
+                   "icer_eur_per_qaly"),
+}
+"""The rows of ``summary.csv`` (``ipssim.summary``): metrics of both arms and their difference
+(``both``), and those of one arm or of the difference only. ``tests/test_programmes.py`` checks
+this against a real run."""
+QALY_METRICS = ("qalys_pv", "icer_eur_per_qaly")  # only with economics.qaly.enabled
+
+
+def summary_metrics(arm: str) -> tuple[str, ...]:
+    """The metric names ``summary.csv`` has for ``arm`` (ips, usual or difference)."""
+    both = SUMMARY_METRICS["both"]
+    return (*SUMMARY_METRICS.get(arm, ()), *both) if arm != "difference" else \
+        (*both, *SUMMARY_METRICS["difference"])
+
+
+class Published(_Strict):
+    """A published outcome of the programme a scenario stands for, shown beside the simulated
+    one in the run report."""
+
+    metric: str = Field(description="the summary.csv metric closest to the published outcome")
+    arm: Literal["ips", "usual", "difference"]
+    value: float = Field(description="in the metric's unit (shares as fractions: 0.44, not 44)")
+    source: Annotated[str, Field(min_length=1)] = Field(description="fact ID, e.g. EMP-09")
+    note: str = Field("", description="exact published definition and window, and how it differs "
+                      "from the simulated metric")
+
+
 class Scenario(_Strict):
     """A complete, validated scenario."""
 
@@ -426,6 +470,9 @@ class Scenario(_Strict):
     jobs: Jobs = Jobs()
     employers: Employers = Employers()
     economics: Economics = Economics()
+    published: list[Published] = Field(
+        default_factory=list, description="published outcomes of this programme (fact IDs), shown "
+        "beside the simulated ones in the run report")
 
     @model_validator(mode="before")
     @classmethod
@@ -486,6 +533,23 @@ class Scenario(_Strict):
         _check_mix("employers.sectors", self.employers.sectors, tuple(self.employers.sectors))
         if self.jobs.subsidised_share + self.jobs.other_share > 1:
             raise ValueError("jobs.subsidised_share + jobs.other_share: must be <= 1")
+        return self
+
+    @model_validator(mode="after")
+    def _published_metrics(self) -> Scenario:
+        arms = ("ips", "usual", "difference")
+        names = sorted({m for arm in arms for m in summary_metrics(arm)})
+        for i, item in enumerate(self.published):
+            if item.metric not in names:
+                raise ValueError(f"published[{i}].metric: {item.metric!r} is not a summary.csv "
+                                 f"metric; allowed: {', '.join(names)}")
+            if item.metric not in summary_metrics(item.arm):
+                having = [arm for arm in arms if item.metric in summary_metrics(arm)]
+                raise ValueError(f"published[{i}].arm: summary.csv has no {item.arm!r} row for "
+                                 f"{item.metric!r}; allowed: {', '.join(having)}")
+            if item.metric in QALY_METRICS and not self.economics.qaly.enabled:
+                raise ValueError(f"published[{i}].metric: {item.metric!r} needs "
+                                 "economics.qaly.enabled: true")
         return self
 
 
