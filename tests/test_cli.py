@@ -12,7 +12,8 @@ from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 
 
 @pytest.mark.parametrize("name", ["finland_pilot", "europe_rct", "finland_pilot_cap15",
-                                  "finland_expansion_2023"])
+                                  "finland_expansion_2023", "norway", "belgium", "denmark_ips_ma",
+                                  "sweden_sia"])
 def test_bundled_scenarios_validate(name):
     done = ipssim("validate", SCENARIOS / f"{name}.yaml")
     assert done.returncode == 0, done.stderr
