@@ -26,7 +26,7 @@ from ipssim.report import write_comparison_report, write_report
 from ipssim.runner import ReplicationResult, net_effects
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS
-from ipssim.summary import net_effect_table, summarise
+from ipssim.summary import SUMMARY_COLUMNS, net_effect_table, summarise
 
 
 class OutputError(ValueError):
@@ -57,6 +57,44 @@ def stack(results: list[ReplicationResult], table: str) -> pa.Table:
             for name, values in columns.items():
                 parts.setdefault(name, []).append(values)
     return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
+
+
+def stack_regions(scenario: Scenario, results: list[ReplicationResult]) -> pa.Table:
+    """Every region's monthly trajectories: ``replication``, ``arm``, ``region`` first."""
+    parts: dict[str, list[np.ndarray]] = {"replication": [], "arm": [], "region": []}
+    for result in results:
+        for region, accounts in zip(scenario.regions, result.regions, strict=True):
+            for arm in ARMS:
+                columns = accounts.trajectories[arm]
+                rows = len(columns["month"])
+                parts["replication"].append(np.full(rows, result.replication, dtype=np.int64))
+                parts["arm"].append(np.full(rows, arm, dtype=object))
+                parts["region"].append(np.full(rows, region.name, dtype=object))
+                for name, values in columns.items():
+                    parts.setdefault(name, []).append(values)
+    return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
+
+
+def region_summaries(scenario: Scenario, results: list[ReplicationResult]
+                     ) -> dict[str, dict[str, list]]:
+    """The summary of each region, by region name."""
+    out = {}
+    for r, region in enumerate(scenario.regions):
+        accounts = [result.regions[r] for result in results]
+        effects = {view: np.stack([a.net_effect[view] for a in accounts])
+                   for view in accounts[0].net_effect}
+        out[region.name] = summarise([a.metrics for a in accounts], effects)
+    return out
+
+
+def region_summary_table(summaries: dict[str, dict[str, list]]) -> dict[str, list]:
+    """Columns of ``summary_regions.csv``: the summary's columns with ``region`` third."""
+    table: dict[str, list] = {c: [] for c in ("metric", "arm", "region", *SUMMARY_COLUMNS[2:])}
+    for name, summary in summaries.items():
+        for column in SUMMARY_COLUMNS:
+            table[column] += summary[column]
+        table["region"] += [name] * len(summary["metric"])
+    return table
 
 
 @contextmanager
@@ -91,7 +129,11 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         summary = summarise([r.metrics for r in results], effects)
         write_csv(partial / "summary.csv", summary)
         write_csv(partial / "net_effect.csv", net_effect_table(effects))
-        write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest)
+        pq.write_table(stack_regions(scenario, results), partial / "regions.parquet")
+        regions = region_summaries(scenario, results)
+        write_csv(partial / "summary_regions.csv", region_summary_table(regions))
+        write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
+                     regions)
         write_manifest(partial / "manifest.json", manifest)
     return summary
 

@@ -44,14 +44,15 @@ PANELS = (
 
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
-                 manifest: dict) -> None:
+                 manifest: dict, regions: dict[str, dict[str, list]]) -> None:
     charts = "\n".join((
         "<h2>Net effect of IPS against usual services</h2>",
         _html(net_effect_figure({scenario.name: net_effects}), "net_effect", plotlyjs=True),
         "<h2>Money per payer, IPS minus usual services</h2>",
         _html(payer_figure(scenario, trajectories), "payers"),
         "<h2>Trajectories of both arms</h2>",
-        _html(trajectory_figure(scenario, trajectories), "trajectories")))
+        _html(trajectory_figure(scenario, trajectories), "trajectories"),
+        region_section(regions)))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ipssim: {html.escape(scenario.name)}</title>
 <style>{STYLE}</style></head><body>
@@ -239,6 +240,34 @@ def scenario_figure(comparison: Comparison) -> go.Figure:
     figure.update_xaxes(title_text="month")
     figure.update_layout(height=750, template="plotly_white")
     return figure
+
+
+REGION_COLUMNS = (
+    ("clients referred", "clients_referred", "ips"), ("mean wait, days", "mean_wait_days", "ips"),
+    ("waited", "waited_share", "ips"), ("largest caseload", "max_caseload", "ips"),
+    ("ever competitive, IPS", "ever_employed_competitive_share", "ips"),
+    ("ever competitive, usual", "ever_employed_competitive_share", "usual"),
+    ("difference", "ever_employed_competitive_share", "difference"),
+    ("programme cost pv", "programme_cost_eur_pv", "ips"),
+    ("net public effect pv", "net_public_eur_pv", "difference"),
+    ("break-even month, public", "break_even_month_public", "difference"),
+)
+
+
+def region_section(regions: dict[str, dict[str, list]]) -> str:
+    """A table of each region's key figures (means over replications; ``summary_regions.csv``
+    has them all, with intervals)."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _, _ in REGION_COLUMNS)
+    rows = []
+    for name, summary in regions.items():
+        means = {(m, a): v for m, a, v in zip(summary["metric"], summary["arm"], summary["mean"],
+                                              strict=True)}
+        cells = "".join(f"<td>{_cell(means.get((metric, arm), math.nan))}</td>"
+                        for _, metric, arm in REGION_COLUMNS)
+        rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
+    return (f"<h2>Regions</h2><p>Means over replications; each region's full summary with "
+            f"intervals is in summary_regions.csv and its trajectories in regions.parquet.</p>"
+            f"<table><tr><th>region</th>{head}</tr>{''.join(rows)}</table>")
 
 
 def _funding(manifest: dict) -> str:

@@ -25,15 +25,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ipssim.accounting import trajectories
+from ipssim.regions import Accounts, account, accounts_by_region
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS, draw_cohort, simulate_arm
-from ipssim.summary import (
-    arm_metrics,
-    incremental_metrics,
-    net_effect_by_month,
-    replication_metrics,
-)
 
 
 @dataclass
@@ -49,27 +43,21 @@ class ReplicationResult:
     """Discounted net money of IPS against usual services by month, per perspective."""
     staffing_traces: list[np.ndarray]
     """Per region: (day, coaches in post, team leaders, coaches hired so far) at every change."""
+    regions: list[Accounts]
+    """Per region, in scenario order: its own trajectories, metrics and net effect."""
     events: int
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     """Draw the shared cohort once, simulate both arms on it, and account for each."""
     cohort = draw_cohort(scenario, seed, replication)
-    traj, clients, spells, per_arm = {}, {}, {}, {}
-    events = 0
-    staffing: list[np.ndarray] = []
-    for arm in ARMS:
-        history = simulate_arm(scenario, cohort, arm, seed, replication)
-        traj[arm] = trajectories(history, scenario, arm)
-        clients[arm] = history.clients
-        spells[arm] = history.spells
-        per_arm[arm] = arm_metrics(history.clients, traj[arm], scenario, arm)
-        events += history.events
-        staffing += history.staffing_traces  # the IPS arm's; usual services has no teams
-    incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
-    return ReplicationResult(replication, traj, clients, spells,
-                             replication_metrics(per_arm, incremental),
-                             net_effect_by_month(traj["ips"], traj["usual"]), staffing, events)
+    histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
+    totals = account(scenario, histories)
+    return ReplicationResult(
+        replication, totals.trajectories, {arm: h.clients for arm, h in histories.items()},
+        {arm: h.spells for arm, h in histories.items()}, totals.metrics, totals.net_effect,
+        histories["ips"].staffing_traces, accounts_by_region(scenario, histories, totals),
+        sum(h.events for h in histories.values()))
 
 
 def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:

@@ -92,7 +92,7 @@ def test_run_writes_the_output_contract(tmp_path):
     assert out.name.startswith("small-")
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet",
-         "summary.csv", "net_effect.csv", "report.html"])
+         "summary.csv", "net_effect.csv", "regions.parquet", "summary_regions.csv", "report.html"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",
             "wall_seconds"} <= set(manifest)
@@ -122,7 +122,15 @@ def test_run_writes_the_output_contract(tmp_path):
                  if r["month"] == "12"}
     for view in ("public", "society"):
         assert final[view] == pytest.approx(means[(f"net_{view}_eur_pv", "difference")])
+    regions = pq.read_table(out / "regions.parquet").to_pydict()
+    assert set(regions["region"]) == {"A"} and len(regions["month"]) == 3 * 2 * 12
+    with open(out / "summary_regions.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0].keys() == {"metric", "arm", "region", "mean", "lo95", "hi95", "mc_se",
+                              "replications"}
+    assert len(rows) == len(summary) - 1
     report = (out / "report.html").read_text()
+    assert "<h2>Regions</h2>" in report
     assert "plotly" in report and "cumulative net effect" in report
     assert "Money per payer" in report and "no break-even within" in report
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
