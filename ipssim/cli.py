@@ -1,4 +1,4 @@
-"""Command line: ``ipssim run``, ``compare``, ``calibrate`` and ``validate``.
+"""Command line: ``ipssim run``, ``compare``, ``size``, ``calibrate`` and ``validate``.
 
 Bad input never produces a traceback: one line on stderr naming the field and what is allowed,
 exit code 2, and nothing written.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,10 +25,12 @@ from ipssim.outputs import (
     check_out_dir,
     default_out_dir,
     write_comparison,
+    write_csv,
     write_outputs,
 )
 from ipssim.runner import default_workers, progress_bar, run_with_progress
 from ipssim.scenario import ScenarioError, load_scenario
+from ipssim.sizing import MAX_COACHES, option_rows, region_index, size
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -59,6 +63,31 @@ def _at_least(minimum: int, field: str):
                 f"{field} must be an integer >= {minimum} (got {text!r})") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{field} must be an integer >= {minimum} (got {value})")
+        return value
+    return parse
+
+
+def _non_negative(field: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not value >= 0:
+            raise argparse.ArgumentTypeError(f"{field} must be a number >= 0 (got {text!r})")
+        return value
+    return parse
+
+
+def _share(field: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value < 1:
+            raise argparse.ArgumentTypeError(
+                f"{field} must be a number between 0 and 1, exclusive (got {text!r})")
         return value
     return parse
 
@@ -103,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
 
+    size = commands.add_parser(
+        "size", help="smallest coach headcount in a region that keeps waits short")
+    size.add_argument("scenario", type=Path, help="scenario YAML file (programme mode)")
+    size.add_argument("--region", required=True, help="name of the region to size")
+    size.add_argument("--max-wait-days", type=_non_negative("--max-wait-days"), required=True)
+    size.add_argument("--quantile", type=_share("--quantile"), default=0.9,
+                      help="quantile of waiting time to keep under the maximum (default 0.9)")
+    size.add_argument("--replications", type=_at_least(2, "--replications"), default=50)
+    size.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
+    size.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
+    size.add_argument("--out", type=Path,
+                      help="CSV file (default: outputs/size-<scenario>-<region>-<time>.csv)")
+
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
     return parser
@@ -120,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "size":
+            return _size(args)
         return _run(args)
     except (ScenarioError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
@@ -190,6 +234,46 @@ def _compare(args: argparse.Namespace) -> int:
     write_comparison(out, comparison, manifest)
     _print_comparison(comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
+    return 0
+
+
+def _size(args: argparse.Namespace) -> int:
+    scenario, _ = load_scenario(args.scenario)
+    region = region_index(scenario, args.region)
+    started = datetime.now(UTC).astimezone()
+    slug = "".join(ch if ch.isalnum() else "_" for ch in args.region)
+    out = args.out or Path("outputs") / \
+        f"size-{scenario.name}-{slug}-{started.strftime('%Y%m%d-%H%M%S')}.csv"
+    if out.exists():
+        raise OutputError(f"--out: {out} already exists; choose a new file")
+    with progress_bar(f"size {args.region}: headcounts tried") as (progress, task):
+        options, best = size(scenario, region, args.max_wait_days, args.quantile, args.seed,
+                             args.replications, args.workers,
+                             progress=lambda option: progress.advance(task))
+    print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
+          f"{args.replications} replications per headcount, common random numbers. Cost, "
+          "employment gained and net public effect are for the whole scenario (the other "
+          "regions are the same in every option).")
+    print(f"{'coaches':>7} {'leaders':>7} {'wait q [95% interval], d':>28} {'waited':>7} "
+          f"{'util.':>6} {'max load':>8} {'cost pv EUR':>12} {'+employed':>9} "
+          f"{'net public pv EUR':>17} ok")
+    for o in options:
+        interval = f"{o.wait_quantile_days:.1f} [{o.wait_lo95:.1f}, {o.wait_hi95:.1f}]"
+        print(f"{o.coaches:7d} {o.team_leaders:7d} {interval:>28} {o.waited_share:7.1%} "
+              f"{o.utilisation:6.1%} {o.max_caseload:8.0f} {o.programme_cost_eur_pv:12,.0f} "
+              f"{o.additional_employed:9.1f} {o.net_public_eur_pv:17,.0f} "
+              f"{'yes' if o.feasible else 'no'}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    write_csv(partial, option_rows(options))
+    os.replace(partial, out)
+    if best is None:
+        print(f"no headcount up to {MAX_COACHES} coaches keeps the wait under "
+              f"{args.max_wait_days:g} d; wrote {out}")
+        return 1
+    print(f"recommended: {best.coaches} coaches and {best.team_leaders} team leaders in "
+          f"{args.region} ({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d <= "
+          f"{args.max_wait_days:g} d); wrote {out}")
     return 0
 
 

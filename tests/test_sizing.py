@@ -1,0 +1,105 @@
+"""`ipssim size` against queueing theory, its economy, and its bad input."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import pytest
+
+from conftest import SMALL, ipssim, write_yaml
+from ipssim.employers import MONTH_DAYS
+from ipssim.scenario import parse_scenario
+from ipssim.sizing import size
+
+MEAN_STAY_DAYS = 60.0
+OFFERED = 3.0  # arrivals per mean stay: at least 4 places for a stable queue
+QUANTILE, MAX_WAIT = 0.9, 50.0
+
+
+def erlang_c(servers: int, offered: float) -> float:
+    """Probability that an arrival waits in an M/M/c queue."""
+    below = sum(offered**k / math.factorial(k) for k in range(servers))
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    return top / (below + top)
+
+
+def wait_quantile(servers: int, offered: float, service_rate: float, q: float) -> float:
+    """The q-quantile of the wait in an FCFS M/M/c queue: P(W > t) = C exp(-(c mu - lambda) t)."""
+    if servers <= offered:
+        return math.inf
+    c = erlang_c(servers, offered)
+    return 0.0 if c <= 1 - q else math.log(c / (1 - q)) / ((servers - offered) * service_rate)
+
+
+def mmc_data(coaches: int) -> dict:
+    """A region that is an exact M/M/c queue with c = coaches (one place each); see test_queue."""
+    service_rate = 1.0 / MEAN_STAY_DAYS
+    exit_rate = service_rate * MONTH_DAYS
+    return {
+        "name": "mmc", "mode": "programme", "horizon_months": 120,
+        "regions": [{"name": "queue", "coaches": coaches, "employers": 5,
+                     "referrals_per_month": OFFERED * service_rate * MONTH_DAYS}],
+        "coaching": {"caseload_cap": 1, "engagement_days_mean": 0.0,
+                     "dropout_rate_per_month": 0.0, "end_rate_searching_per_month": exit_rate,
+                     "end_rate_working_per_month": exit_rate},
+    }
+
+
+def test_the_analytic_answer_is_clear_cut():
+    quantiles = [wait_quantile(c, OFFERED, 1 / MEAN_STAY_DAYS, QUANTILE) for c in (4, 5)]
+    assert quantiles[0] > 1.8 * MAX_WAIT and quantiles[1] < 0.6 * MAX_WAIT  # 97.6 d, 25.8 d
+
+
+def test_size_finds_the_smallest_mmc_team_in_few_evaluations():
+    options, best = size(parse_scenario(mmc_data(2)), 0, MAX_WAIT, QUANTILE, 7, 20, 2)
+    assert best is not None and best.coaches == 5
+    assert [o.feasible for o in options] == [o.coaches >= 5 for o in options]
+    # from 2: 2, 4, 8 (enough), then 6 and 5: five evaluations, <= 2 log2(5) + 3
+    assert len(options) <= 2 * math.log2(5) + 3
+    assert all(o.max_caseload <= 1 for o in options)
+    by_size = {o.coaches: o for o in options}
+    assert by_size[4].wait_quantile_days > MAX_WAIT > by_size[5].wait_quantile_days
+    assert by_size[8].utilisation < by_size[5].utilisation < 1
+
+
+def test_size_command_writes_every_option_tried(tmp_path):
+    path = write_yaml(tmp_path / "mmc.yaml", mmc_data(8))
+    out = tmp_path / "size.csv"
+    done = ipssim("size", path, "--region", "queue", "--max-wait-days", str(MAX_WAIT),
+                  "--replications", "20", "--seed", "7", "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "recommended: 5 coaches and 1 team leaders in queue" in done.stdout
+    with open(out) as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["coaches"]) for r in rows] == sorted(int(r["coaches"]) for r in rows)
+    assert {"coaches", "team_leaders", "wait_quantile_days", "wait_lo95", "wait_hi95",
+            "waited_share", "utilisation", "max_caseload", "programme_cost_eur_pv",
+            "additional_employed", "net_public_eur_pv", "feasible"} == rows[0].keys()
+    assert len(rows) == done.stdout.count("\n") - 3  # header lines, table, recommendation
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--region", "nowhere", "--max-wait-days", "30"),
+     "ipssim: error: --region: unknown region 'nowhere'; allowed: A"),
+    (("--region", "A", "--max-wait-days", "-1"),
+     "ipssim size: error: argument --max-wait-days: --max-wait-days must be a number >= 0"),
+    (("--region", "A", "--max-wait-days", "30", "--quantile", "1.5"),
+     "ipssim size: error: argument --quantile: --quantile must be a number between 0 and 1"),
+])
+def test_bad_size_input_gives_one_line_and_writes_nothing(tmp_path, args, message):
+    path = write_yaml(tmp_path / "small.yaml", SMALL)
+    done = ipssim("size", path, *args, "--out", tmp_path / "size.csv", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+    assert not (tmp_path / "size.csv").exists() and not (tmp_path / "outputs").exists()
+
+
+def test_trial_mode_has_no_waiting_list_to_size(tmp_path):
+    trial = {**SMALL, "mode": "trial", "regions": [{**SMALL["regions"][0], "cohort_size": 10}]}
+    path = write_yaml(tmp_path / "trial.yaml", trial)
+    done = ipssim("size", path, "--region", "A", "--max-wait-days", "30", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("ipssim: error: size: only programme mode has a waiting list "
+                                   "to size (got mode 'trial')")
