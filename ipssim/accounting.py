@@ -53,32 +53,39 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
     }
 
 
-def money(history: ArmHistory, months: dict[str, np.ndarray], scenario: Scenario) -> dict:
-    """Monthly totals over clients of every money flow, from referral on: benefits by type after
-    their rules (:func:`economics.benefit_history`), income taxes, contributions, earnings in
-    subsidised jobs; and the number of suspended and ended pensions."""
+def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
+    """Per client and month (clients x months): work, every money flow from referral on
+    (benefits by type after their rules, :func:`economics.benefit_history`; income taxes and
+    contributions by receiving payer; QALYs when on) and the client's state at the month's end.
+
+    Trajectories are sums of its rows, so a region's trajectories sum its clients' rows without
+    accounting them again."""
     c = history.clients
     econ = scenario.economics
-    n_months = months["earnings"].shape[1]
+    n_months = scenario.horizon_months
     month_end = (np.arange(n_months) + 1) * MONTH_DAYS
+    ledger = client_months(history, n_months)
     active = c["referral_day"][:, None] < month_end
-    earnings = months["earnings"]
+    earnings = ledger["earnings"]
     paid = economics.benefit_history(c["benefit"], earnings, active, c["lives_alone"], econ)
     benefits = sum(paid[k] for k in economics.BENEFIT_TYPES)
-    flows = {k: paid[k].sum(axis=0) for k in economics.BENEFIT_TYPES}
-    flows |= {f"tax_{k}": v.sum(axis=0)
-              for k, v in economics.income_taxes(earnings, benefits, econ).items()}
-    flows |= {f"employee_{k}": v.sum(axis=0)
-              for k, v in economics.employee_contributions(earnings, benefits, econ).items()}
-    flows |= {f"employer_{k}": v.sum(axis=0)
-              for k, v in economics.employer_contributions(earnings, econ).items()}
-    flows |= {"earnings": earnings.sum(axis=0),
-              "subsidised_earnings": months["subsidised_earnings"].sum(axis=0),
-              "pensions_suspended": paid["pension_suspended"].sum(axis=0),
-              "pensions_ended": paid["pension_ended"].sum(axis=0)}
+    ledger |= {k: paid[k] for k in (*economics.BENEFIT_TYPES, "pension_suspended",
+                                    "pension_ended")}
+    ledger |= {f"tax_{k}": v for k, v in economics.income_taxes(earnings, benefits, econ).items()}
+    ledger |= {f"employee_{k}": v
+               for k, v in economics.employee_contributions(earnings, benefits, econ).items()}
+    ledger |= {f"employer_{k}": v for k, v in economics.employer_contributions(earnings, econ).items()}
     if econ.qaly.enabled:
-        flows["qalys"] = economics.qalys(months["days"], active, econ).sum(axis=0)
-    return flows
+        ledger["qalys"] = economics.qalys(ledger["days"], active, econ)
+    exited = c["exit_day"][:, None] < month_end
+    ledger |= {
+        "referred": active,
+        "started": c["start_day"][:, None] < month_end,  # NaN compares False
+        "exited": exited if arm == "ips" else np.zeros_like(exited),
+        "ever_employed": c["first_job_day"][:, None] < month_end,
+        "ever_employed_competitive": c["first_competitive_job_day"][:, None] < month_end,
+    }
+    return ledger
 
 
 def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
@@ -133,53 +140,63 @@ def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
     return out
 
 
-def trajectories(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
+def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
+                 ledger: dict[str, np.ndarray] | None = None,
+                 rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Monthly trajectory of one arm: states, employment, money by type and net money of each
-    payer and perspective (one row per month; money undiscounted, with the discount factor)."""
+    payer and perspective (one row per month; money undiscounted, with the discount factor).
+
+    ``ledger`` is the arm's :func:`client_ledger` if already at hand, and ``rows`` selects the
+    clients of ``history`` in it (a region's), so a region is accounted from the same ledger."""
     n_months = scenario.horizon_months
     econ = scenario.economics
-    c = history.clients
-    month_end = (np.arange(n_months) + 1) * MONTH_DAYS
-    referred = c["referral_day"][:, None] < month_end
-    started = c["start_day"][:, None] < month_end  # NaN compares False
-    exited = c["exit_day"][:, None] < month_end
-    if arm == "usual":
-        exited = np.zeros_like(referred)
-    months = client_months(history, n_months)
-    flows = money(history, months, scenario)
+    if ledger is None:
+        ledger = client_ledger(history, scenario, arm)
+
+    def total(name: str) -> np.ndarray:
+        return (ledger[name] if rows is None else ledger[name][rows]).sum(axis=0)
+
+    flows = {k: total(k) for k in ledger if k.startswith(("tax_", "employee_", "employer_"))}
+    flows |= {k: total(k) for k in economics.BENEFIT_TYPES}
+    flows |= {"earnings": total("earnings"), "subsidised_earnings": total("subsidised_earnings")}
     flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
         if arm == "ips" else np.zeros(n_months)
     net = economics.payer_flows(flows, econ)
     benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
     taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
-    wage_subsidy = economics.wage_subsidy(flows["subsidised_earnings"], econ)
+    referred, exited = ledger["referred"], ledger["exited"]
+    started = ledger["started"]
+    if rows is not None:
+        referred, exited, started = referred[rows], exited[rows], started[rows]
+    days = ledger["days"] if rows is None else ledger["days"][rows]
+    competitive_days = ledger["competitive_days"] if rows is None else \
+        ledger["competitive_days"][rows]
     out = {
         "month": np.arange(1, n_months + 1),
-        "clients": np.full(n_months, len(c["client_id"])),
+        "clients": np.full(n_months, len(history.clients["client_id"])),
         "referred": referred.sum(axis=0),
         "waiting": (referred & ~started & ~exited).sum(axis=0) if arm == "ips" else
         np.zeros(n_months, dtype=int),
         "enrolled": (started & ~exited).sum(axis=0),
         "exited": exited.sum(axis=0),
-        "employed": (months["days"] > 0).sum(axis=0),
-        "employed_competitive": (months["competitive_days"] > 0).sum(axis=0),
-        "ever_employed": (c["first_job_day"][:, None] < month_end).sum(axis=0),
-        "ever_employed_competitive": (c["first_competitive_job_day"][:, None] < month_end)
-        .sum(axis=0),
-        "hours": months["hours"].sum(axis=0),
+        "employed": (days > 0).sum(axis=0),
+        "employed_competitive": (competitive_days > 0).sum(axis=0),
+        "ever_employed": total("ever_employed"),
+        "ever_employed_competitive": total("ever_employed_competitive"),
+        "hours": total("hours"),
         "earnings_eur": flows["earnings"],
         "benefits_eur": benefits,
         "taxes_eur": taxes,
         "programme_cost_eur": flows["programme_cost"],
         "net_fiscal_eur": net["public"],
         "max_caseload": max_caseload(history.caseload_traces, n_months),
-        "wage_subsidy_eur": wage_subsidy,
-        "pensions_suspended": flows["pensions_suspended"],
-        "pensions_ended": flows["pensions_ended"],
+        "wage_subsidy_eur": economics.wage_subsidy(flows["subsidised_earnings"], econ),
+        "pensions_suspended": total("pension_suspended"),
+        "pensions_ended": total("pension_ended"),
         "discount_factor": economics.discount_factors(n_months, econ),
     }
     out |= {f"{k}_eur": flows[k] for k in economics.BENEFIT_TYPES}
     out |= {f"net_{k}_eur": v for k, v in net.items()}
     if econ.qaly.enabled:
-        out["qalys"] = flows["qalys"]
+        out["qalys"] = total("qalys")
     return out

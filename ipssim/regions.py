@@ -27,9 +27,11 @@ class Accounts:
     net_effect: dict[str, np.ndarray]
 
 
-def account(scenario: Scenario, histories: dict[str, ArmHistory]) -> Accounts:
-    """Trajectories and metrics of both arms from their histories."""
-    traj = {arm: trajectories(histories[arm], scenario, arm) for arm in ARMS}
+def account(scenario: Scenario, histories: dict[str, ArmHistory],
+            ledgers: dict[str, dict[str, np.ndarray]], rows: np.ndarray | None = None) -> Accounts:
+    """Trajectories and metrics of both arms from their histories and client ledgers (the
+    ``rows`` of the ledgers that belong to the histories' clients; all of them by default)."""
+    traj = {arm: trajectories(histories[arm], scenario, arm, ledgers[arm], rows) for arm in ARMS}
     per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm) for arm in ARMS}
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return Accounts(traj, replication_metrics(per_arm, incremental),
@@ -58,10 +60,13 @@ def region_history(history: ArmHistory, region: int) -> ArmHistory:
 
 
 def accounts_by_region(scenario: Scenario, histories: dict[str, ArmHistory],
-                       totals: Accounts) -> list[Accounts]:
+                       ledgers: dict[str, dict[str, np.ndarray]], totals: Accounts
+                       ) -> list[Accounts]:
     """Each region's accounts (a single region's are the totals themselves)."""
     if len(scenario.regions) == 1:
         return [totals]
+    region = histories["ips"].clients["region"]
     return [account(region_scenario(scenario, r),
-                    {arm: region_history(h, r) for arm, h in histories.items()})
+                    {arm: region_history(h, r) for arm, h in histories.items()}, ledgers,
+                    region == r)
             for r in range(len(scenario.regions))]

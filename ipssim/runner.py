@@ -25,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ipssim.accounting import client_ledger
 from ipssim.regions import Accounts, account, accounts_by_region
 from ipssim.scenario import Scenario
 from ipssim.simulation import ARMS, draw_cohort, simulate_arm
@@ -52,11 +53,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
     """Draw the shared cohort once, simulate both arms on it, and account for each."""
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
-    totals = account(scenario, histories)
+    ledgers = {arm: client_ledger(h, scenario, arm) for arm, h in histories.items()}
+    totals = account(scenario, histories, ledgers)
     return ReplicationResult(
         replication, totals.trajectories, {arm: h.clients for arm, h in histories.items()},
         {arm: h.spells for arm, h in histories.items()}, totals.metrics, totals.net_effect,
-        histories["ips"].staffing_traces, accounts_by_region(scenario, histories, totals),
+        histories["ips"].staffing_traces, accounts_by_region(scenario, histories, ledgers, totals),
         sum(h.events for h in histories.values()))
 
 
