@@ -129,11 +129,12 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         summary = summarise([r.metrics for r in results], effects)
         write_csv(partial / "summary.csv", summary)
         write_csv(partial / "net_effect.csv", net_effect_table(effects))
-        pq.write_table(stack_regions(scenario, results), partial / "regions.parquet")
+        by_region = stack_regions(scenario, results)
+        pq.write_table(by_region, partial / "regions.parquet")
         regions = region_summaries(scenario, results)
         write_csv(partial / "summary_regions.csv", region_summary_table(regions))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions)
+                     regions, by_region)
         write_manifest(partial / "manifest.json", manifest)
     return summary
 

@@ -44,7 +44,8 @@ PANELS = (
 
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
-                 manifest: dict, regions: dict[str, dict[str, list]]) -> None:
+                 manifest: dict, regions: dict[str, dict[str, list]],
+                 by_region: pa.Table) -> None:
     charts = "\n".join((
         "<h2>Net effect of IPS against usual services</h2>",
         _html(net_effect_figure({scenario.name: net_effects}), "net_effect", plotlyjs=True),
@@ -52,7 +53,8 @@ def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
         _html(payer_figure(scenario, trajectories), "payers"),
         "<h2>Trajectories of both arms</h2>",
         _html(trajectory_figure(scenario, trajectories), "trajectories"),
-        region_section(regions)))
+        region_section(regions),
+        _html(region_figure(scenario, by_region), "regions")))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ipssim: {html.escape(scenario.name)}</title>
 <style>{STYLE}</style></head><body>
@@ -252,6 +254,27 @@ REGION_COLUMNS = (
     ("net public effect pv", "net_public_eur_pv", "difference"),
     ("break-even month, public", "break_even_month_public", "difference"),
 )
+
+
+def region_figure(scenario: Scenario, by_region: pa.Table) -> go.Figure:
+    """Each region's IPS arm by month (mean over replications): waiting, in IPS, employed."""
+    frame = by_region.to_pydict()
+    arm, region = np.array(frame["arm"]), np.array(frame["region"])
+    months = np.arange(1, scenario.horizon_months + 1)
+    panels = (("waiting", "Waiting for a coach"), ("enrolled", "Clients in IPS"),
+              ("employed", "Employed (any job)"))
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels])
+    for i, name in enumerate(r.name for r in scenario.regions):
+        mine = (arm == "ips") & (region == name)
+        for col, (column, _) in enumerate(panels, start=1):
+            values = np.array(frame[column], dtype=float)[mine].reshape(-1, len(months))
+            figure.add_trace(go.Scatter(x=months, y=values.mean(axis=0), name=name,
+                                        legendgroup=name, showlegend=col == 1,
+                                        line={"color": COLOURS[i % len(COLOURS)]}),
+                             row=1, col=col)
+    figure.update_xaxes(title_text="month")
+    figure.update_layout(height=420, template="plotly_white")
+    return figure
 
 
 def region_section(regions: dict[str, dict[str, list]]) -> str:

@@ -130,7 +130,7 @@ def test_run_writes_the_output_contract(tmp_path):
                               "replications"}
     assert len(rows) == len(summary) - 1
     report = (out / "report.html").read_text()
-    assert "<h2>Regions</h2>" in report
+    assert "<h2>Regions</h2>" in report and "id=\"regions\"" in report
     assert "plotly" in report and "cumulative net effect" in report
     assert "Money per payer" in report and "no break-even within" in report
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
