@@ -14,7 +14,6 @@ never a sweep over every headcount.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -24,6 +23,7 @@ from ipssim.employers import MONTH_DAYS
 from ipssim.funding import team_leaders_for
 from ipssim.runner import ReplicationResult, run_replications
 from ipssim.scenario import Scenario, ScenarioError, parse_scenario
+from ipssim.simulation import close_day
 
 MAX_COACHES = 1000
 
@@ -65,14 +65,20 @@ def candidate(scenario: Scenario, region: int, coaches: int) -> Scenario:
     return parse_scenario(data)
 
 
-def waits(results: list[ReplicationResult], region: int, horizon: float) -> list[np.ndarray]:
+def waits(results: list[ReplicationResult], scenario: Scenario, region: int) -> list[np.ndarray]:
     """Waiting times of the region's referrals in each replication: to the start of coaching;
     to leaving the list for those who abandoned or met the programme's close; to the horizon
-    (a lower bound) for those still waiting then."""
+    (a lower bound) for those still waiting then.
+
+    Only referrals made while the region operates count: one made after its close is turned
+    away on the day, and its zero wait would make the waiting list look shorter than it was.
+    """
+    horizon = scenario.horizon_months * MONTH_DAYS
+    close = close_day(scenario, region)
     out = []
     for result in results:
         c = result.clients["ips"]
-        mine = c["region"] == region
+        mine = (c["region"] == region) & (c["referral_day"] < close)
         end = np.where(np.isnan(c["start_day"]), c["exit_day"], c["start_day"])
         end = np.where(np.isnan(end), horizon, end)
         out.append((end - c["referral_day"])[mine])
@@ -83,7 +89,7 @@ def utilisation(results: list[ReplicationResult], scenario: Scenario, region: in
     """Client-days in IPS over the places the region offers while it operates."""
     r = scenario.regions[region]
     horizon = scenario.horizon_months * MONTH_DAYS
-    close = min(horizon, (r.operating_months or math.inf) * MONTH_DAYS)
+    close = min(horizon, close_day(scenario, region))
     places = r.coaches * scenario.coaching.caseload_cap * close
     used = []
     for result in results:
@@ -99,7 +105,7 @@ def evaluate(scenario: Scenario, region: int, coaches: int, max_wait_days: float
     """Run the candidate headcount and measure it."""
     sized = candidate(scenario, region, coaches)
     results = run_replications(sized, seed, replications, workers)
-    per_replication = waits(results, region, scenario.horizon_months * MONTH_DAYS)
+    per_replication = waits(results, sized, region)
     pooled = np.concatenate(per_replication)
     point = float(np.quantile(pooled, quantile)) if len(pooled) else 0.0
     spread = [np.quantile(w, quantile) for w in per_replication if len(w)]

@@ -7,10 +7,11 @@ import math
 
 import pytest
 
-from conftest import SMALL, ipssim, write_yaml
+from conftest import SMALL, ipssim, small_scenario, write_yaml
 from ipssim.employers import MONTH_DAYS
+from ipssim.runner import run_replications
 from ipssim.scenario import parse_scenario
-from ipssim.sizing import size
+from ipssim.sizing import size, waits
 
 MEAN_STAY_DAYS = 60.0
 OFFERED = 3.0  # arrivals per mean stay: at least 4 places for a stable queue
@@ -77,6 +78,18 @@ def test_size_command_writes_every_option_tried(tmp_path):
             "waited_share", "utilisation", "max_caseload", "programme_cost_eur_pv",
             "additional_employed", "net_public_eur_pv", "feasible"} == rows[0].keys()
     assert len(rows) == done.stdout.count("\n") - 3  # header lines, table, recommendation
+
+
+def test_referrals_after_the_close_are_not_counted_as_short_waits():
+    scenario = small_scenario(regions=[{**SMALL["regions"][0], "coaches": 1,
+                                        "operating_months": 6}])
+    results = run_replications(scenario, 3, 2, 1)
+    close = 6 * MONTH_DAYS
+    per_replication = waits(results, scenario, 0)
+    for result, wait in zip(results, per_replication, strict=True):
+        referred = result.clients["ips"]["referral_day"]
+        assert (referred >= close).sum() > 0  # referrals go on to the horizon by default
+        assert len(wait) == (referred < close).sum()
 
 
 @pytest.mark.parametrize("args,message", [
