@@ -41,12 +41,20 @@ class Option:
     wait_lo95: float
     wait_hi95: float
     waited_share: float
+    """Share of the region's referrals that waited at all."""
     utilisation: float
+    """Client-days in IPS over coaches x caseload cap x the days the region operates."""
     max_caseload: float
+    """The largest caseload of any coach of the region in any replication."""
     programme_cost_eur_pv: float
+    """Discounted programme cost of the whole scenario."""
     additional_employed: float
+    """Additional people ever in competitive work in the whole scenario: the IPS effect on the
+    share ever so employed times the clients referred."""
     net_public_eur_pv: float
+    """Discounted net effect of IPS on the public purse in the whole scenario."""
     feasible: bool
+    """The wait quantile is at most the maximum and no caseload exceeds the cap."""
 
 
 def region_index(scenario: Scenario, name: str) -> int:
