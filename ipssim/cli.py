@@ -1,4 +1,4 @@
-"""Command line: ``ipssim run``, ``compare``, ``size``, ``calibrate`` and ``validate``.
+"""Command line: ``ipssim run``, ``compare``, ``size``, ``sweep``, ``calibrate`` and ``validate``.
 
 Bad input never produces a traceback: one line on stderr naming the field and what is allowed,
 exit code 2, and nothing written.
@@ -145,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--out", type=Path,
                       help="CSV file (default: outputs/size-<scenario>-<region>-<time>.csv)")
 
+    sweep = commands.add_parser(
+        "sweep", help="sensitivity sweep (one-way, grid, PSA, global) on a Dask cluster")
+    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    sweep.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
+                       help="worker processes of the local Dask cluster (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead")
+    sweep.add_argument("--serial", action="store_true",
+                       help="run every point in this process, without Dask")
+    sweep.add_argument("--out", type=Path, help="output folder (default: outputs/sweep-<name>); "
+                       "rerun into the same folder to finish an interrupted sweep")
+
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
     return parser
@@ -164,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args)
         if args.command == "size":
             return _size(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _run(args)
     except (ScenarioError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
@@ -274,6 +288,41 @@ def _size(args: argparse.Namespace) -> int:
     print(f"recommended: {best.coaches} coaches and {best.team_leaders} team leaders in "
           f"{args.region} ({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d <= "
           f"{args.max_wait_days:g} d); wrote {out}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from ipssim.sweep import (
+        SimulatorModel,
+        headline,
+        load_sweep,
+        progress_display,
+        read_progress,
+        run_sweep,
+    )
+
+    spec, scenario_path = load_sweep(args.sweep)
+    model = SimulatorModel(scenario_path)
+    name = spec.name or args.sweep.stem
+    out = args.out or Path("outputs") / f"sweep-{name}"
+    where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
+        f"on a local Dask cluster of {args.workers} workers"
+    try:
+        with progress_display(f"sweep {name}", *read_progress(out)) as progress:
+            result = run_sweep(spec, model, out, workers=args.workers, scheduler=args.scheduler,
+                               serial=args.serial, progress=progress, sweep_file=str(args.sweep))
+    except KeyboardInterrupt:
+        done, total = read_progress(out)
+        print(f"ipssim: interrupted; {done} of {total or '?'} points saved in {out}/; run the same "
+              "command again to compute the rest", file=sys.stderr)
+        return INTERRUPTED
+    rate = result.computed / result.wall_seconds if result.wall_seconds else 0.0
+    print(f"computed {result.computed} of {result.total} points ({result.already} already done) "
+          f"{where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)")
+    for line in headline(result):
+        print(line)
+    tables = ", ".join(f"{t}.csv" for t in result.tables)
+    print(f"wrote {out}/ (report.html, results.parquet, {tables}, points/)")
     return 0
 
 
