@@ -317,8 +317,9 @@ def _sweep(args: argparse.Namespace) -> int:
               "command again to compute the rest", file=sys.stderr)
         return INTERRUPTED
     rate = result.computed / result.wall_seconds if result.wall_seconds else 0.0
-    print(f"computed {result.computed} of {result.total} points ({result.already} already done) "
-          f"{where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)")
+    how = f" {where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)" if result.computed else ""
+    print(f"computed {result.computed} of {result.total} points ({result.already} already done)"
+          f"{how}")
     for line in headline(result):
         print(line)
     tables = ", ".join(f"{t}.csv" for t in result.tables)

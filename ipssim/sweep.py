@@ -62,6 +62,7 @@ from ipssim import __version__
 from ipssim.compare import scenario_seed
 from ipssim.runner import run_replication
 from ipssim.scenario import (
+    QALY_METRICS,
     Scenario,
     ScenarioError,
     Uncertainty,
@@ -186,9 +187,6 @@ class GlobalSweep(_Sweep):
 
 Sweep = Annotated[OneWaySweep | GridSweep | PsaSweep | GlobalSweep, Field(discriminator="kind")]
 _SWEEP = TypeAdapter(Sweep)
-ANALYSIS_ONLY = ("metrics", "percentiles", "cost", "wtp_per_employed_eur", "wtp_per_qaly_eur",
-                 "bootstrap", "convergence", "name")
-"""Fields that change the analysis but not the points: changing them reuses a sweep's results."""
 
 
 def parse_sweep(data: object, source: str = "sweep") -> Sweep:
@@ -367,7 +365,7 @@ def _set_leaf(node: dict, name: str, value: float) -> None:
 def read_value(scenario: Scenario, path: str) -> float:
     """A parameter's value in a validated scenario (NaN where ``[*]`` regions differ)."""
     found = _read(scenario, parse_path(path))
-    distinct = set(found)
+    distinct = {tuple(v) if isinstance(v, list | tuple) else v for v in found}
     if len(distinct) != 1:
         return math.nan
     value = distinct.pop()
@@ -433,6 +431,9 @@ class SimulatorModel:
                 allowed = f"arms with it: {', '.join(having)}" if having else \
                     f"metrics: {', '.join(sorted(set(summary_metrics('difference'))))}"
                 raise SweepError(f"metrics: {m.metric!r} has no {m.arm!r} arm; {allowed}")
+            if m.metric in QALY_METRICS and not self.base.economics.qaly.enabled:
+                raise SweepError(f"metrics: {m.metric!r} needs economics.qaly.enabled: true in "
+                                 "the scenario")
 
     def scenario(self, values: dict[str, float]) -> Scenario:
         return parse_scenario(apply_values(self.data, values), source=str(self.path))
@@ -859,7 +860,8 @@ def _run(spec, model, out: Path, design: Design, done: set[int], missing: list[P
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "runs": []}
     manifest |= {
-        "kind": spec.kind, "name": spec.name, "sweep_file": sweep_file,
+        "kind": spec.kind, "name": spec.name or Path(sweep_file or "sweep").stem,
+        "sweep_file": sweep_file,
         "scenario_file": str(getattr(model, "path", "")), "scenario_sha256": model.digest,
         "evaluator": model.evaluator, "spec_sha256": design.sha256, "seed": spec.seed,
         "replications": spec.replications, "streams": spec.streams, "points": len(design.points),
@@ -919,11 +921,12 @@ def analyse(design: Design, results: pa.Table) -> dict[str, dict[str, list]]:
                                             data)}
     if spec.kind == "grid":
         return {"grid": sa.grid_table(design.points, design.parameters, data)}
+    metrics = [(m.metric, m.arm) for m in spec.metrics if data.has(m.metric, m.arm)]
     if spec.kind == "psa":
         return sa.psa_tables(design.points, design.parameters, data, spec.cost,
-                             {"employed": spec.wtp_per_employed_eur, "qaly": spec.wtp_per_qaly_eur})
-    return sa.global_tables(design.problem, design.unit, data,
-                            [(m.metric, m.arm) for m in spec.metrics], spec.method, spec.samples,
+                             {"employed": spec.wtp_per_employed_eur, "qaly": spec.wtp_per_qaly_eur},
+                             metrics)
+    return sa.global_tables(design.problem, design.unit, data, metrics, spec.method, spec.samples,
                             spec.levels, spec.bootstrap, spec.convergence, spec.seed)
 
 

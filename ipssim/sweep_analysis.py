@@ -154,10 +154,13 @@ EFFECTS = {"employed": ("additional_employed", "additional person ever in compet
 
 
 def psa_tables(points: list, parameters: list[str], data: Cube, cost: str,
-               wtp: dict[str, list[float]]) -> dict[str, Table]:
-    """``psa_draws``: per draw its parameter values, incremental costs and effects and net
-    monetary benefit at no WTP; ``ceac``: per effect and WTP the probability that IPS is cost-
-    effective (NMB > 0), the expected NMB and the EVPI; ``psa_summary``: means and 95% ranges."""
+               wtp: dict[str, list[float]], metrics: list[tuple[str, str]] = ()
+               ) -> dict[str, Table]:
+    """``psa_draws``: per draw its parameter values, incremental costs and effects; ``ceac``: per
+    effect and WTP the probability that IPS is cost-effective (NMB > 0), the expected NMB and the
+    EVPI; ``psa_summary``: means and 95% ranges over draws of the incremental cost and effects and
+    of the chosen ``metrics`` (``metric:arm``), the probability that IPS saves money, and the
+    ratio of mean incremental cost to mean incremental effect (ICER) per effect."""
     inc = incremental(data)
     draws: Table = {"point": [p.index for p in points]}
     for path in parameters:
@@ -174,6 +177,13 @@ def psa_tables(points: list, parameters: list[str], data: Cube, cost: str,
         lo, hi = np.percentile(x, [2.5, 97.5]) if len(x) else (math.nan, math.nan)
         _add(summary, quantity=name, mean=float(np.mean(x)) if len(x) else math.nan, lo95=float(lo),
              hi95=float(hi))
+    means = data.means()
+    for metric, arm in metrics:
+        x = means[:, data.index(metric, arm)]
+        x = x[~np.isnan(x)]
+        lo, hi = np.percentile(x, [2.5, 97.5]) if len(x) else (math.nan, math.nan)
+        _add(summary, quantity=f"{metric}:{arm}", mean=float(np.mean(x)) if len(x) else math.nan,
+             lo95=float(lo), hi95=float(hi))
     _add(summary, quantity=f"p_saves_money_{cost}", mean=float(np.mean(dc < 0)), lo95=math.nan,
          hi95=math.nan)
     for effect, (name, _) in EFFECTS.items():
