@@ -313,8 +313,11 @@ def _sweep(args: argparse.Namespace) -> int:
                                serial=args.serial, progress=progress, sweep_file=str(args.sweep))
     except KeyboardInterrupt:
         done, total = read_progress(out)
-        print(f"ipssim: interrupted; {done} of {total or '?'} points saved in {out}/; run the same "
-              "command again to compute the rest", file=sys.stderr)
+        if not total:
+            print("ipssim: interrupted before any point was run", file=sys.stderr)
+        else:
+            print(f"ipssim: interrupted; {done} of {total} points saved in {out}/; run the same "
+                  "command again to compute the rest", file=sys.stderr)
         return INTERRUPTED
     rate = result.computed / result.wall_seconds if result.wall_seconds else 0.0
     how = f" {where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)" if result.computed else ""

@@ -657,6 +657,10 @@ def done_points(out: Path, sha256: str) -> set[int]:
         if found != sha256:
             raise SweepError(f"{path}: belongs to another sweep (spec sha256 {found[:12]}, this one "
                              f"{sha256[:12]}); remove {out} or give another --out")
+        version = metadata.get(b"ipssim_version", b"").decode()
+        if version != __version__:
+            raise SweepError(f"{path}: computed by ipssim {version}, this is {__version__}; "
+                             f"finish the sweep with that version or start again in another --out")
         done.add(int(path.stem))
     return done
 
@@ -675,7 +679,8 @@ def point_table(point: Point, columns: Columns, sha256: str) -> pa.Table:
         "ipssim_version": pa.array([__version__] * n, pa.string()),
         "spec_sha256": pa.array([sha256] * n, pa.string()),
     })
-    return table.replace_schema_metadata({"spec_sha256": sha256, "point": str(point.index)})
+    return table.replace_schema_metadata({"spec_sha256": sha256, "point": str(point.index),
+                                          "ipssim_version": __version__})
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
