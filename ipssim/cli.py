@@ -292,14 +292,8 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from ipssim.sweep import (
-        SimulatorModel,
-        headline,
-        load_sweep,
-        progress_display,
-        read_progress,
-        run_sweep,
-    )
+    from ipssim.sweep import SimulatorModel, headline, progress_display, read_progress, run_sweep
+    from ipssim.sweep_file import load_sweep
 
     spec, scenario_path = load_sweep(args.sweep)
     model = SimulatorModel(scenario_path)

@@ -36,30 +36,26 @@ an interrupted sweep never leaves a partial one.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
 import math
 import os
-import re
 import time
-import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal, Union, get_args, get_origin
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ipssim import __version__
 from ipssim.compare import scenario_seed
+from ipssim.parameter_paths import apply_values, coerce, field_kind, read_value
 from ipssim.runner import run_replication
 from ipssim.scenario import (
     QALY_METRICS,
@@ -72,6 +68,12 @@ from ipssim.scenario import (
     summary_metrics,
     with_values,
 )
+from ipssim.sweep_file import (
+    GlobalSweep,
+    MetricRef,
+    Sweep,
+    SweepError,
+)
 from ipssim.uncertainty import (
     Space,
     latin_hypercube,
@@ -83,312 +85,6 @@ from ipssim.uncertainty import (
 ARMS = ("ips", "usual", "difference")
 POINT_COLUMNS = ("point", "replication", "arm", "metric", "value", "params_json", "params_sha256",
                  "seed", "ipssim_version", "spec_sha256")
-DEFAULT_METRICS = (("ever_employed_competitive_share", "difference"),
-                   ("months_employed_per_client", "difference"),
-                   ("net_public_eur_pv", "difference"),
-                   ("programme_cost_eur_pv", "ips"),
-                   ("mean_wait_days", "ips"))
-
-
-class SweepError(ScenarioError):
-    """A sweep that cannot be run as given; the message is one line."""
-
-
-# -- the sweep file ---------------------------------------------------------------------------------
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MetricRef(_Strict):
-    """An output metric of ``summary.csv`` and its arm."""
-
-    metric: str
-    arm: Literal["ips", "usual", "difference"] = "difference"
-
-
-class Range(_Strict):
-    low: float
-    high: float
-
-
-class _Sweep(_Strict):
-    scenario: str = Field(description="scenario file, relative to the sweep file")
-    name: str | None = Field(None, description="default: the sweep file's name")
-    seed: Annotated[int, Field(ge=0)] = 20261122
-    replications: Annotated[int, Field(ge=1)] = 10
-    streams: Literal["common", "independent"] = "common"
-    uncertainty: Uncertainty | None = Field(
-        None, description="distributions added to (or replacing, path by path) the scenario's")
-    metrics: Annotated[list[MetricRef], Field(min_length=1)] = Field(
-        default_factory=lambda: [MetricRef(metric=m, arm=a) for m, a in DEFAULT_METRICS],
-        description="metrics charted in the report (the tables have every metric)")
-
-
-class OneWaySweep(_Sweep):
-    """The base case, then each parameter alone at its low and at its high value."""
-
-    kind: Literal["one_way"]
-    parameters: Annotated[dict[str, Range | None], Field(min_length=1)] = Field(
-        description="path: {low, high}; or path: null for the percentiles of its distribution")
-    percentiles: tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]] \
-        = (0.025, 0.975)
-
-
-class GridSweep(_Sweep):
-    """Every combination of the parameters' values (the first parameter varies slowest)."""
-
-    kind: Literal["grid"]
-    parameters: Annotated[dict[str, Annotated[list[float], Field(min_length=1)]],
-                          Field(min_length=1)]
-
-
-class PsaSweep(_Sweep):
-    """Probabilistic sensitivity analysis: draws from the parameters' distributions."""
-
-    kind: Literal["psa"]
-    draws: Annotated[int, Field(ge=2)]
-    sampling: Literal["random", "latin_hypercube"] = "random"
-    parameters: list[str] | None = Field(
-        None, description="the factors to draw (paths, or 'calibrated sample'); default: all "
-        "with a distribution")
-    cost: Literal["programme", "public", "society"] = Field(
-        "public", description="incremental cost: programme cost, or net cost to the public purse "
-        "or to society (programme cost less what IPS gives back), discounted")
-    wtp_per_employed_eur: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2)] = \
-        Field(default_factory=lambda: [float(x) for x in np.linspace(0, 200_000, 41)])
-    wtp_per_qaly_eur: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2)] = \
-        Field(default_factory=lambda: [float(x) for x in np.linspace(0, 100_000, 41)])
-
-
-class GlobalSweep(_Sweep):
-    """Variance-based (Sobol) indices or Morris screening over the parameters' distributions."""
-
-    kind: Literal["global"]
-    method: Literal["sobol", "morris"] = "sobol"
-    samples: Annotated[int, Field(ge=2)] = Field(
-        description="sobol: base samples N, a power of 2 (N x (factors + 2) points); morris: "
-        "trajectories (r x (factors + 1) points)")
-    levels: Annotated[int, Field(ge=2)] = 4
-    parameters: list[str] | None = None
-    bootstrap: Annotated[int, Field(ge=10)] = 1000
-    convergence: Annotated[list[Annotated[float, Field(gt=0, le=1)]], Field(min_length=1)] = \
-        Field(default_factory=lambda: [0.25, 0.5, 1.0],
-              description="shares of the samples at which the indices are recomputed")
-
-    @model_validator(mode="after")
-    def _sizes(self) -> GlobalSweep:
-        if self.method == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"samples: Sobol needs a power of 2 (got {self.samples})")
-        if self.method == "morris" and self.levels % 2:
-            raise ValueError(f"levels: Morris needs an even number of levels (got {self.levels})")
-        return self
-
-
-Sweep = Annotated[OneWaySweep | GridSweep | PsaSweep | GlobalSweep, Field(discriminator="kind")]
-_SWEEP = TypeAdapter(Sweep)
-
-
-def parse_sweep(data: object, source: str = "sweep") -> Sweep:
-    try:
-        return _SWEEP.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"] if p not in _KINDS)
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown field"
-        raise SweepError(f"{source}: {loc + ': ' if loc else ''}{message}") from None
-
-
-_KINDS = ("one_way", "grid", "psa", "global")
-
-
-def load_sweep(path: str | Path) -> tuple[Sweep, Path]:
-    """The sweep file and the path of its scenario file (relative to the sweep file)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SweepError(f"sweep file not found: {path}") from None
-    except IsADirectoryError:
-        raise SweepError(f"sweep path is a folder, not a YAML file: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{path}: must be a YAML mapping of fields")
-    if "kind" not in data:
-        raise SweepError(f"{path}: kind: missing; allowed: {', '.join(_KINDS)}")
-    spec = parse_sweep(data, str(path))
-    return spec, path.parent / spec.scenario
-
-
-# -- parameter paths ----------------------------------------------------------------------------
-
-_SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\[([^\]]+)\])?(?:\.|$)")
-
-
-def parse_path(path: str) -> list[tuple[str, str | None]]:
-    """``regions[Helsinki city].coaches`` -> [('regions', 'Helsinki city'), ('coaches', None)]."""
-    segments, at = [], 0
-    while at < len(path):
-        match = _SEGMENT.match(path, at)
-        if not match:
-            raise SweepError(f"parameter {path}: not a dotted path (like jobs.ips_offer_rate_per_month"
-                             " or regions[0].coaches)")
-        segments.append((match[1], match[2]))
-        at = match.end()
-    if not segments or path.endswith("."):
-        raise SweepError(f"parameter {path!r}: not a dotted path")
-    return segments
-
-
-def _unwrap(tp: object) -> object:
-    """The type inside Optional[...] and Annotated[...]."""
-    if get_origin(tp) is Annotated:
-        return _unwrap(get_args(tp)[0])
-    if get_origin(tp) in (Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-    return tp
-
-
-def _is_model(tp: object) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def field_kind(path: str) -> str:
-    """``int``, ``float`` or ``floats`` (a list of numbers set to one value) for a numeric
-    parameter path of the scenario schema; SweepError naming the path otherwise."""
-    tp: object = Scenario
-    where = ""
-    for name, index in parse_path(path):
-        tp = _unwrap(tp)
-        if _is_model(tp):
-            fields = tp.model_fields
-            if name not in fields:
-                raise SweepError(f"parameter {path}: unknown field {name!r} in "
-                                 f"{where or 'the scenario'}; allowed: {', '.join(fields)}")
-            tp = _unwrap(fields[name].annotation)
-        elif get_origin(tp) is dict:
-            tp = _unwrap(get_args(tp)[1])
-        elif get_origin(tp) is list and _is_model(_unwrap(get_args(tp)[0])):
-            raise SweepError(f"parameter {path}: {where} is a list; name an entry by index, name "
-                             f"or * ({where}[0].{name}, {where}[*].{name})")
-        else:
-            raise SweepError(f"parameter {path}: {where} is a value, it has no field {name!r}")
-        where = f"{where}.{name}" if where else name
-        if index is not None:
-            if get_origin(tp) is not list or not _is_model(_unwrap(get_args(tp)[0])):
-                raise SweepError(f"parameter {path}: {where} is not a list of sections, so "
-                                 f"[{index}] does not apply")
-            tp = _unwrap(get_args(tp)[0])
-            where = f"{where}[{index}]"
-    if tp is bool or _is_model(tp):
-        raise SweepError(f"parameter {path}: not a numeric field (it is "
-                         f"{'a section' if _is_model(tp) else 'true/false'})")
-    if tp is int:
-        return "int"
-    if tp is float:
-        return "float"
-    if get_origin(tp) is list and _unwrap(get_args(tp)[0]) in (int, float):
-        return "floats"
-    raise SweepError(f"parameter {path}: not a numeric field (it is {_type_name(tp)})")
-
-
-def _type_name(tp: object) -> str:
-    if get_origin(tp) is Literal:
-        return "one of " + ", ".join(map(repr, get_args(tp)))
-    if get_origin(tp) in (tuple, list, dict):
-        return f"a {get_origin(tp).__name__} of values"
-    return getattr(tp, "__name__", None) or str(tp)
-
-
-def coerce(kind: str, value: float) -> float | int:
-    """A value as the field takes it: integers rounded to the nearest (halves up)."""
-    if kind == "int":
-        return math.floor(float(value) + 0.5)
-    return float(value)
-
-
-def apply_values(data: dict, values: dict[str, float]) -> dict:
-    """Scenario data with each path set to its value (a deep copy; the data is not changed)."""
-    data = copy.deepcopy(data)
-    for path, value in values.items():
-        _set(data, parse_path(path), value, path)
-    return data
-
-
-def _set(node: dict, segments: list[tuple[str, str | None]], value: float, path: str) -> None:
-    (name, index), rest = segments[0], segments[1:]
-    if index is None:
-        if not rest:
-            _set_leaf(node, name, value)
-            return
-        child = node.get(name)
-        node[name] = dict(child) if isinstance(child, dict) else {}
-        _set(node[name], rest, value, path)
-        return
-    items = [dict(item) if isinstance(item, dict) else item for item in node.get(name) or []]
-    node[name] = items
-    for i in _indices(items, index, path, name):
-        _set(items[i], rest, value, path)
-
-
-def _indices(items: list, index: str, path: str, name: str) -> list[int]:
-    if index == "*":
-        return list(range(len(items)))
-    if re.fullmatch(r"-?\d+", index):
-        i = int(index)
-        if not 0 <= i < len(items):
-            raise SweepError(f"parameter {path}: {name}[{i}] does not exist ({len(items)} {name})")
-        return [i]
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if index not in names:
-        raise SweepError(f"parameter {path}: no {name} entry named {index!r}; names: "
-                         f"{', '.join(map(str, names))}")
-    return [names.index(index)]
-
-
-def _set_leaf(node: dict, name: str, value: float) -> None:
-    if name == "budget_eur_per_year":  # a budget replaces the headcount, and the other way round
-        for key in ("coaches", "team_leaders", "staffing"):
-            node.pop(key, None)
-        node[name] = [value]
-        return
-    if name in ("coaches", "team_leaders"):
-        node.pop("budget_eur_per_year", None)
-    node[name] = value
-
-
-def read_value(scenario: Scenario, path: str) -> float:
-    """A parameter's value in a validated scenario (NaN where ``[*]`` regions differ)."""
-    found = _read(scenario, parse_path(path))
-    distinct = {tuple(v) if isinstance(v, list | tuple) else v for v in found}
-    if len(distinct) != 1:
-        return math.nan
-    value = distinct.pop()
-    if isinstance(value, list | tuple):
-        return float(value[0]) if len(set(value)) == 1 else math.nan
-    return math.nan if value is None else float(value)
-
-
-def _read(node: object, segments: list[tuple[str, str | None]]) -> list:
-    if not segments:
-        return [node]
-    (name, index), rest = segments[0], segments[1:]
-    child = node.get(name) if isinstance(node, dict) else getattr(node, name)
-    if index is None:
-        return _read(child, rest)
-    items = list(child)
-    if index == "*":
-        chosen = items
-    elif re.fullmatch(r"-?\d+", index):
-        chosen = [items[int(index)]]
-    else:
-        chosen = [item for item in items if getattr(item, "name", None) == index]
-    return [v for item in chosen for v in _read(item, rest)]
 
 
 # -- models: what a point runs --------------------------------------------------------------------

@@ -20,15 +20,9 @@ from scipy import stats
 
 from conftest import ROOT, SMALL, ipssim, write_yaml
 from ipssim.scenario import Uncertainty
-from ipssim.sweep import (
-    FunctionModel,
-    SimulatorModel,
-    build_design,
-    load_sweep,
-    parse_sweep,
-    run_sweep,
-)
+from ipssim.sweep import FunctionModel, SimulatorModel, build_design, run_sweep
 from ipssim.sweep_analysis import Cube, evpi, psa_tables, sobol_indices
+from ipssim.sweep_file import load_sweep, parse_sweep
 from ipssim.uncertainty import CALIBRATED, latin_hypercube, parameter_space
 
 DISTRIBUTIONS = {
