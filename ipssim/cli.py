@@ -19,7 +19,7 @@ from ipssim import __version__
 from ipssim.calibration import calibrate, load_spec
 from ipssim.compare import USUAL_SERVICES, compare
 from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
-from ipssim.funding import what_was_bought
+from ipssim.funding import staff, what_was_bought
 from ipssim.outputs import (
     OutputError,
     check_out_dir,
@@ -285,7 +285,7 @@ def _size(args: argparse.Namespace) -> int:
         print(f"no headcount up to {MAX_COACHES} coaches keeps the wait under "
               f"{args.max_wait_days:g} d; wrote {out}")
         return 1
-    print(f"recommended: {best.coaches} coaches and {best.team_leaders} team leaders in "
+    print(f"recommended: {staff(best.coaches, best.team_leaders)} in "
           f"{args.region} ({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d <= "
           f"{args.max_wait_days:g} d); wrote {out}")
     return 0

@@ -69,7 +69,13 @@ def what_was_bought(scenario: Scenario) -> list[str]:
                 staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):
             budget = budgets[min(year, len(budgets) - 1)]
             cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
-            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys {coaches} "
-                         f"coaches and {leaders} team leaders (full cost {cost:,.0f} EUR)")
+            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys "
+                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR)")
             previous = coaches
     return lines
+
+
+def staff(coaches: int, team_leaders: int) -> str:
+    """``2 coaches and 1 team leader``."""
+    return (f"{coaches} coach{'es' if coaches != 1 else ''} and "
+            f"{team_leaders} team leader{'s' if team_leaders != 1 else ''}")

@@ -70,7 +70,7 @@ def test_size_command_writes_every_option_tried(tmp_path):
     done = ipssim("size", path, "--region", "queue", "--max-wait-days", str(MAX_WAIT),
                   "--replications", "20", "--seed", "7", "--out", out, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "recommended: 5 coaches and 1 team leaders in queue" in done.stdout
+    assert "recommended: 5 coaches and 1 team leader in queue" in done.stdout
     with open(out) as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["coaches"]) for r in rows] == sorted(int(r["coaches"]) for r in rows)
