@@ -1,8 +1,9 @@
 """The IPS pathway and usual services as SimPy processes, one generator per client.
 
-IPS (COA-18): referral, waiting list, engagement and vocational profile, rapid job search with
-the coach, job start, follow-along support while working (COA-17), job end and renewed search,
-exit (dropout, coaching ended, support no longer wanted, programme closed). After exit, and in the
+IPS (COA-18): referral, waiting list (with usual services meanwhile), engagement and vocational
+profile, rapid job search with the coach, job start, follow-along support while working (COA-17),
+job end and renewed search, exit (dropout, coaching ended, support no longer wanted, programme
+closed). After exit, and in the
 usual-services arm throughout, the client looks for work without a coach at the lower rate.
 
 Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
@@ -23,6 +24,7 @@ from ipssim.scenario import Scenario
 from ipssim.streams import CLOCK, SEARCH
 
 INF = math.inf
+ABANDONED = "abandoned"
 YEAR = 12 * MONTH_DAYS
 
 
@@ -50,19 +52,11 @@ class Pathway:
         env = self.env
         client.process = env.active_process
         self._entry_job(client)
-        request = team.request(client)
-        patience = self.coaching.waiting_patience_days
-        if patience is not None and not request.triggered:
-            try:
-                yield request | env.timeout(patience * client.baseline.patience_draw)
-                if not request.triggered:
-                    team.cancel(request)
-                    self._exit(client, "abandoned")
-                    yield from self._usual_services(client, market)
-                    return
-            except simpy.Interrupt:
-                request = team.request(client, first=True)
-        coach = yield from self._placed(client, team, request)
+        coach = yield from self._wait(client, team, market, team.request(client))
+        if coach == ABANDONED:
+            self._exit(client, ABANDONED)
+            yield from self._usual_services(client, market)
+            return
         if coach is None:
             self._exit(client, "programme_closed")
         else:
@@ -92,6 +86,38 @@ class Pathway:
                 return request.value
             except simpy.Interrupt:
                 request = team.request(client, first=True)
+
+    def _wait(self, client: Client, team: Team, market: EmployerMarket, request: simpy.Event):
+        """Wait on the list for a place: the coach, None if the programme closes, or
+        ``ABANDONED`` once the client's patience runs out. Meanwhile the client has usual services
+        (ASSUMPTION: the waiting list is not a gap in services), so keeps or looks for work at the
+        usual rate, on the same random clock as in the usual-services arm. A client who finds a
+        job stays on the list and starts IPS with follow-along support."""
+        env = self.env
+        patience = self.coaching.waiting_patience_days
+        give_up = env.now + patience * client.baseline.patience_draw if patience is not None \
+            else INF
+        rate = self.usual_rate * client.baseline.employability
+        offer_at = INF
+        while not request.triggered:
+            job = self._current_job(client)
+            if job is None and offer_at == INF:
+                offer_at = env.now + client.luck.exponential(SEARCH) / rate
+            wake = min(job.end_day if job is not None else offer_at, give_up)
+            try:
+                yield request | env.timeout(wake - env.now)
+            except simpy.Interrupt:
+                request = team.request(client, first=True)
+                continue
+            if request.triggered:
+                break
+            if env.now >= give_up:
+                team.cancel(request)
+                return ABANDONED
+            if env.now >= offer_at:
+                offer_at = INF
+                self._try_hire(client, market, None, in_ips=False)
+        return (yield from self._placed(client, team, request))
 
     def usual(self, client: Client, market: EmployerMarket):
         """Usual services: the same client, no coach, the lower job-finding rate."""

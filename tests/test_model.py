@@ -63,3 +63,24 @@ def test_rising_coaching_end_hazard_gives_weibull_durations():
     assert result.pvalue > 0.01, result
     # and clearly not the constant-hazard (exponential) stay with the same first-year hazard
     assert stats.kstest(stay, stats.expon(scale=year / (rate * 12)).cdf).pvalue < 1e-6
+
+
+def test_waiting_list_clients_have_usual_services_meanwhile():
+    """A client waiting for a place keeps the usual services: never placed, they look for work
+    on the same clock as their twin in the usual-services arm, so the waiting list cannot make
+    IPS worse than usual services."""
+    region = [{"name": "A", "coaches": 1, "referrals_per_month": 10.0, "employers": 40}]
+    scenario = small_scenario(regions=region, coaching={"caseload_cap": 2}, horizon_months=24)
+    same = never = 0
+    for result in run_replications(scenario, 5, 4, 1):
+        ips, usual = result.clients["ips"], result.clients["usual"]
+        waited = np.isnan(ips["start_day"])
+        assert np.array_equal(ips["client_id"], usual["client_id"])
+        a, b = ips["first_job_day"][waited], usual["first_job_day"][waited]
+        never += int(waited.sum())
+        same += int(np.sum((a == b) | (np.isnan(a) & np.isnan(b))))
+        # IPS never loses ground: nobody is worse off than under usual services on average
+        assert result.metrics["difference"]["ever_employed_competitive_share"] >= -0.02
+    assert never > 300  # about 200 referrals a replication, 2 places: nearly all wait
+    # the twins' first jobs coincide unless the employers' vacancies differ between the arms
+    assert same >= 0.9 * never
