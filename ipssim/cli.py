@@ -300,7 +300,7 @@ def _sweep(args: argparse.Namespace) -> int:
     name = spec.name or args.sweep.stem
     out = args.out or Path("outputs") / f"sweep-{name}"
     where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
-        f"on a local Dask cluster of {args.workers} workers"
+        f"on a local Dask cluster of {args.workers} worker{'s' if args.workers != 1 else ''}"
     try:
         with progress_display(f"sweep {name}", *read_progress(out)) as progress:
             result = run_sweep(spec, model, out, workers=args.workers, scheduler=args.scheduler,
