@@ -55,13 +55,13 @@ import yaml
 
 from ipssim import __version__
 from ipssim.compare import scenario_seed
+from ipssim.distributions import Uncertainty
 from ipssim.parameter_paths import apply_values, coerce, field_kind, read_value
 from ipssim.runner import run_replication
 from ipssim.scenario import (
     QALY_METRICS,
     Scenario,
     ScenarioError,
-    Uncertainty,
     parse_scenario,
     read_scenario_data,
     scoped_values,

@@ -9,7 +9,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from ipssim.scenario import ScenarioError, Uncertainty
+from ipssim.distributions import Uncertainty
+from ipssim.scenario import ScenarioError
 
 DEFAULT_METRICS = (("ever_employed_competitive_share", "difference"),
                    ("months_employed_per_client", "difference"),

@@ -20,18 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ipssim.scenario import (
+from ipssim.distributions import (
     BetaDistribution,
     CalibratedDistribution,
     Distribution,
     GammaDistribution,
     LognormalDistribution,
     NormalDistribution,
-    ScenarioError,
     TriangularDistribution,
     Uncertainty,
     UniformDistribution,
 )
+from ipssim.scenario import ScenarioError
 
 CALIBRATED = "calibrated sample"
 """The name of the factor that draws rows of the calibrated sample."""

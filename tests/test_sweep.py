@@ -19,7 +19,7 @@ import yaml
 from scipy import stats
 
 from conftest import ROOT, SMALL, ipssim, write_yaml
-from ipssim.scenario import Uncertainty
+from ipssim.distributions import Uncertainty
 from ipssim.sweep import FunctionModel, SimulatorModel, build_design, run_sweep
 from ipssim.sweep_analysis import Cube, evpi, psa_tables, sobol_indices
 from ipssim.sweep_file import load_sweep, parse_sweep
