@@ -51,6 +51,9 @@ class LabourMarket:
         self.vacancy_reluctance: list[float] = (1.0 - openness[employer]).tolist()
         self.close_day: list[float] = (
             opening_days + rng.exponential(params.vacancy_open_days_mean, n)).tolist()
+        # The clock time at which each vacancy opens: the day as a chain of timeouts from day 0
+        # reaches it (each waits ``day - now`` from the opening before), to the last bit.
+        self.open_times: list[float] = _chained(self.opening_days)
 
 
 class EmployerMarket:
@@ -61,10 +64,11 @@ class EmployerMarket:
         self.env = env
         self.labour = labour
         self.openness = labour.openness
-        # Open vacancies, in the order they opened, plus some that have closed since the list was
-        # last pruned; a vacancy leaves the list as soon as it is filled.
+        # Open vacancies, in the order they opened, as of the last match; a vacancy leaves the list
+        # as soon as it is filled. Vacancies open at known times, so they are added when a match
+        # needs them (every vacancy opened by then, in order) rather than by an event each.
         self.open: list[int] = []
-        self._prune_at = 16
+        self._opened = 0  # vacancies opened so far
         # Relationship strength of each coach with each employer. It decays exponentially at the
         # same rate for all, so it is kept scaled up by that decay since a reference day:
         # strength = scaled x exp(-(now - reference) / decay days). Decay then costs one exp()
@@ -73,24 +77,24 @@ class EmployerMarket:
         self._reference = 0.0
         self._decay = 1.0 / labour.params.relationship_decay_days
         self._gain = labour.params.relationship_gain_per_contact
-        env.process(self.vacancies())
-
-    def vacancies(self):
-        """Open each vacancy at its day; it closes when filled or when its open period ends."""
-        env, open_ = self.env, self.open
-        timeout = env.timeout
-        for vacancy, day in enumerate(self.labour.opening_days):
-            yield timeout(day - env.now)
-            open_.append(vacancy)
-            if len(open_) >= self._prune_at:
-                self._open_now(day)
 
     def _open_now(self, now: float) -> list[int]:
-        """Drop expired vacancies from the open list and return it."""
-        close_day = self.labour.close_day
-        self.open[:] = [v for v in self.open if close_day[v] > now]
-        self._prune_at = max(2 * len(self.open), 16)
-        return self.open
+        """The vacancies open at ``now``, in the order they opened: drop those closed since the
+        last match, add those opened since (unless already closed again), and return the list.
+
+        A vacancy opens at its ``open_times`` entry and closes when filled or when its open period
+        ends (``close_day``)."""
+        labour = self.labour
+        close_day, open_times = labour.close_day, labour.open_times
+        open_ = self.open
+        open_[:] = [v for v in open_ if close_day[v] > now]
+        opened, n = self._opened, len(open_times)
+        while opened < n and open_times[opened] <= now:
+            if close_day[opened] > now:
+                open_.append(opened)
+            opened += 1
+        self._opened = opened
+        return open_
 
     def _decay_factor(self, now: float) -> float:
         """exp(-(now - reference) / decay days): scaled strength x this = strength now.
@@ -155,3 +159,12 @@ class EmployerMarket:
         cumulative = list(accumulate(accepts))
         chosen = min(bisect_right(cumulative, u * cumulative[-1]), len(candidates) - 1)
         return candidates[chosen], accepts[chosen]
+
+
+def _chained(days: list[float]) -> list[float]:
+    """Clock times reached by waiting ``day - now`` from day 0 for each day in turn (sorted)."""
+    times, now = [], 0.0
+    for day in days:
+        now = now + (day - now)
+        times.append(now)
+    return times
