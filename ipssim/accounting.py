@@ -142,7 +142,7 @@ def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
 
 def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
                  ledger: dict[str, np.ndarray] | None = None,
-                 rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 rows: np.ndarray | slice | None = None) -> dict[str, np.ndarray]:
     """Monthly trajectory of one arm: states, employment, money by type and net money of each
     payer and perspective (one row per month; money undiscounted, with the discount factor).
 

@@ -28,7 +28,8 @@ class Accounts:
 
 
 def account(scenario: Scenario, histories: dict[str, ArmHistory],
-            ledgers: dict[str, dict[str, np.ndarray]], rows: np.ndarray | None = None) -> Accounts:
+            ledgers: dict[str, dict[str, np.ndarray]],
+            rows: np.ndarray | slice | None = None) -> Accounts:
     """Trajectories and metrics of both arms from their histories and client ledgers (the
     ``rows`` of the ledgers that belong to the histories' clients; all of them by default)."""
     traj = {arm: trajectories(histories[arm], scenario, arm, ledgers[arm], rows) for arm in ARMS}
@@ -68,5 +69,14 @@ def accounts_by_region(scenario: Scenario, histories: dict[str, ArmHistory],
     region = histories["ips"].clients["region"]
     return [account(region_scenario(scenario, r),
                     {arm: region_history(h, r) for arm, h in histories.items()}, ledgers,
-                    region == r)
+                    _rows(region == r))
             for r in range(len(scenario.regions))]
+
+
+def _rows(mine: np.ndarray) -> np.ndarray | slice:
+    """The ledger rows of one region: a slice when they are one block (clients are numbered
+    region by region), which selects the same rows in the same order without copying them."""
+    index = np.flatnonzero(mine)
+    if len(index) and index[-1] - index[0] + 1 == len(index):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return mine
