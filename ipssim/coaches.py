@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 
 import numpy as np
 import simpy
@@ -83,8 +84,15 @@ class Team:
         self._targets = [targets[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         self._turnover = coaching.turnover_per_year / (12 * MONTH_DAYS)
         self._ramp_days = coaching.ramp_up_months * MONTH_DAYS
+        if region.staffing or self._turnover > 0:
+            for coach in self.coaches:
+                env.process(self.work_week(coach))
+        else:
+            # Nobody is hired, cut or leaves, so each week's contacts are known in advance: the
+            # market makes them when it next needs the relationships, instead of by an event a
+            # coach a week (the same contacts, in the same order, at the same days).
+            market.defer_contacts(self._weekly_contacts())
         for coach in self.coaches:
-            env.process(self.work_week(coach))
             if coach.state == FILLED:
                 self._schedule_leaving(coach)
         if region.staffing:
@@ -141,6 +149,26 @@ class Team:
                 if coach.effectiveness < 1.0 and coach.state == FILLED:
                     coach.effectiveness = self._effectiveness(coach)
             first += n
+
+    def _weekly_contacts(self) -> Iterator[tuple[float, int, list[int]]]:
+        """(day, post, employers) of every week's contacts, in the order ``work_week`` makes them,
+        for a team whose posts never change: each post in post order on each week's day (the
+        clock's 7.0, 14.0, ...), none from the programme's close on."""
+        coaches, close = self.coaches, self.close_day
+        firsts = [0] * len(coaches)
+        weeks = len(self._contacts[0]) if coaches else 0
+        day = 0.0
+        for week in range(weeks):
+            day = day + 7.0
+            if day >= close:
+                return
+            for coach in coaches:
+                index = coach.index
+                n = self._contacts[index][week]
+                if n and coach.staffed:
+                    first = firsts[index]
+                    yield day, index, self._targets[index][first:first + n]
+                firsts[index] += n
 
     def staffing(self, changes: list[tuple[float, int, int | None]]):
         """Headcount changes at their days: open or reopen posts, or cut them."""

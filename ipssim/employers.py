@@ -8,7 +8,7 @@ open) is drawn once per region and replication, so both arms face the same labou
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from math import exp
 
@@ -77,6 +77,9 @@ class EmployerMarket:
         self._reference = 0.0
         self._decay = 1.0 / labour.params.relationship_decay_days
         self._gain = labour.params.relationship_gain_per_contact
+        # Coaches' weekly contacts not yet made (see ``defer_contacts``) and the next one due.
+        self._deferred: Iterator[tuple[float, int, list[int]]] = iter(())
+        self._due: tuple[float, int, list[int]] | None = None
 
     def _open_now(self, now: float) -> list[int]:
         """The vacancies open at ``now``, in the order they opened: drop those closed since the
@@ -113,12 +116,30 @@ class EmployerMarket:
         """A coach left: the relationships of the post start again from nothing."""
         self._scaled[coach] = [0.0] * len(self.openness)
 
+    def defer_contacts(self, contacts: Iterator[tuple[float, int, list[int]]]) -> None:
+        """Coaches' contacts known in advance, as (day, coach, employers) in the order they
+        happen: each is made, on its day, before the relationships are next used (a match with a
+        coach), so relationships read exactly as if it had been made on its day."""
+        self._deferred = contacts
+        self._due = next(contacts, None)
+
+    def _catch_up(self, now: float) -> None:
+        """Make the deferred contacts due by ``now``."""
+        due, deferred = self._due, self._deferred
+        while due is not None and due[0] <= now:
+            self._contact_at(*due)
+            due = next(deferred, None)
+        self._due = due
+
     def contact(self, coach: int, employers: Sequence[int]) -> None:
         """Contacts strengthen the coach's relationships (each closes part of the gap to 1)."""
+        self._contact_at(self.env.now, coach, employers)
+
+    def _contact_at(self, now: float, coach: int, employers: Sequence[int]) -> None:
         if not employers:
             return
         # strength + (1 - strength) x gain, on the scaled strength.
-        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(self.env.now)
+        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(now)
         scaled = self._scaled[coach]
         for employer in employers:
             scaled[employer] = scaled[employer] * keep + gain
@@ -139,6 +160,7 @@ class EmployerMarket:
             chosen = candidates[min(int(luck.uniform(JOB) * len(candidates)), len(candidates) - 1)]
             accept = self.labour.vacancy_openness[chosen]
         else:
+            self._catch_up(self.env.now)
             chosen, accept = self._steer(candidates, coach, luck.uniform(JOB))
         if luck.uniform(JOB) >= accept:
             return None
