@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
-from ipssim.employers import MONTH_DAYS, EmployerMarket
+from ipssim.employers import MONTH_DAYS, EmployerMarket, WeekOfContacts
 from ipssim.scenario import Coaching, Region
 
 FILLED, VACANT, CLOSING, CLOSED = "filled", "vacant", "closing", "closed"
@@ -150,11 +150,12 @@ class Team:
                     coach.effectiveness = self._effectiveness(coach)
             first += n
 
-    def _weekly_contacts(self) -> Iterator[tuple[float, int, list[int]]]:
-        """(day, post, employers) of every week's contacts, in the order ``work_week`` makes them,
-        for a team whose posts never change: each post in post order on each week's day (the
-        clock's 7.0, 14.0, ...), none from the programme's close on."""
+    def _weekly_contacts(self) -> Iterator[WeekOfContacts]:
+        """Every week's contacts as ``work_week`` makes them, for a team whose posts never
+        change: (day, [(post, employers), ...]) on each week's day (the clock's 7.0, 14.0, ...)
+        with any contact, posts in order, none from the programme's close on."""
         coaches, close = self.coaches, self.close_day
+        staffed = [c.index for c in coaches if c.staffed]
         firsts = [0] * len(coaches)
         weeks = len(self._contacts[0]) if coaches else 0
         day = 0.0
@@ -162,13 +163,15 @@ class Team:
             day = day + 7.0
             if day >= close:
                 return
-            for coach in coaches:
-                index = coach.index
+            contacts = []
+            for index in staffed:
                 n = self._contacts[index][week]
-                if n and coach.staffed:
+                if n:
                     first = firsts[index]
-                    yield day, index, self._targets[index][first:first + n]
-                firsts[index] += n
+                    contacts.append((index, self._targets[index][first:first + n]))
+                    firsts[index] = first + n
+            if contacts:
+                yield day, contacts
 
     def staffing(self, changes: list[tuple[float, int, int | None]]):
         """Headcount changes at their days: open or reopen posts, or cut them."""

@@ -20,6 +20,9 @@ from ipssim.streams import JOB, LuckCursor
 
 MONTH_DAYS = 365.25 / 12
 
+WeekOfContacts = tuple[float, list[tuple[int, list[int]]]]
+"""A day's employer contacts: (day, [(coach, employers contacted), ...]) in the order made."""
+
 
 class LabourMarket:
     """The employers of one region and the vacancies they open over the horizon.
@@ -78,8 +81,8 @@ class EmployerMarket:
         self._decay = 1.0 / labour.params.relationship_decay_days
         self._gain = labour.params.relationship_gain_per_contact
         # Coaches' weekly contacts not yet made (see ``defer_contacts``) and the next one due.
-        self._deferred: Iterator[tuple[float, int, list[int]]] = iter(())
-        self._due: tuple[float, int, list[int]] | None = None
+        self._deferred: Iterator[WeekOfContacts] = iter(())
+        self._due: WeekOfContacts | None = None
 
     def _open_now(self, now: float) -> list[int]:
         """The vacancies open at ``now``, in the order they opened: drop those closed since the
@@ -116,30 +119,36 @@ class EmployerMarket:
         """A coach left: the relationships of the post start again from nothing."""
         self._scaled[coach] = [0.0] * len(self.openness)
 
-    def defer_contacts(self, contacts: Iterator[tuple[float, int, list[int]]]) -> None:
-        """Coaches' contacts known in advance, as (day, coach, employers) in the order they
-        happen: each is made, on its day, before the relationships are next used (a match with a
-        coach), so relationships read exactly as if it had been made on its day."""
-        self._deferred = contacts
-        self._due = next(contacts, None)
+    def defer_contacts(self, weeks: Iterator[WeekOfContacts]) -> None:
+        """Coaches' contacts known in advance: for each day with any, (day, [(coach, employers),
+        ...]) in the order they happen. Each day's are made before the relationships are next
+        used (a match with a coach), so relationships read exactly as if made on the day."""
+        self._deferred = weeks
+        self._due = next(weeks, None)
 
     def _catch_up(self, now: float) -> None:
-        """Make the deferred contacts due by ``now``."""
+        """Make the deferred contacts due by ``now``, as :meth:`contact` would have on their day:
+        the decay factor is the same for every contact of a day (a rescaling, if any, comes at
+        the first), so it is taken once a day."""
         due, deferred = self._due, self._deferred
+        keep = 1.0 - self._gain
         while due is not None and due[0] <= now:
-            self._contact_at(*due)
+            day, contacts = due
+            gain = self._gain / self._decay_factor(day)
+            rows = self._scaled
+            for coach, employers in contacts:
+                scaled = rows[coach]
+                for employer in employers:
+                    scaled[employer] = scaled[employer] * keep + gain
             due = next(deferred, None)
         self._due = due
 
     def contact(self, coach: int, employers: Sequence[int]) -> None:
         """Contacts strengthen the coach's relationships (each closes part of the gap to 1)."""
-        self._contact_at(self.env.now, coach, employers)
-
-    def _contact_at(self, now: float, coach: int, employers: Sequence[int]) -> None:
         if not employers:
             return
         # strength + (1 - strength) x gain, on the scaled strength.
-        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(now)
+        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(self.env.now)
         scaled = self._scaled[coach]
         for employer in employers:
             scaled[employer] = scaled[employer] * keep + gain
