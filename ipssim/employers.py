@@ -56,7 +56,7 @@ class LabourMarket:
             opening_days + rng.exponential(params.vacancy_open_days_mean, n)).tolist()
         # The clock time at which each vacancy opens: the day as a chain of timeouts from day 0
         # reaches it (each waits ``day - now`` from the opening before), to the last bit.
-        self.open_times: list[float] = _chained(self.opening_days)
+        self.open_times: list[float] = _chained(opening_days)
 
 
 class EmployerMarket:
@@ -192,10 +192,21 @@ class EmployerMarket:
         return candidates[chosen], accepts[chosen]
 
 
-def _chained(days: list[float]) -> list[float]:
-    """Clock times reached by waiting ``day - now`` from day 0 for each day in turn (sorted)."""
-    times, now = [], 0.0
-    for day in days:
-        now = now + (day - now)
-        times.append(now)
+def _chained(days: np.ndarray) -> list[float]:
+    """Clock times reached by waiting ``day - now`` from day 0 for each day in turn (sorted).
+
+    ``now + (day - now)`` is ``day`` itself whenever ``day - now`` is exact (always when
+    ``now`` >= ``day`` / 2), so the times are the days except where a step is not: there, and
+    until the chain lands on a day again, they are worked out one by one."""
+    d = np.asarray(days, dtype=float)
+    previous = np.concatenate(([0.0], d[:-1]))
+    lands = previous + (d - previous) == d  # step i lands on day i if step i - 1 did
+    times, day = d.tolist(), d.tolist()
+    for i in np.flatnonzero(~lands).tolist():
+        now = times[i - 1] if i else 0.0
+        for j in range(i, len(day)):
+            now = now + (day[j] - now)
+            times[j] = now
+            if now == day[j]:
+                break
     return times
