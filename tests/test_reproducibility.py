@@ -14,7 +14,7 @@ import numpy as np
 
 from conftest import SCENARIOS
 from ipssim.runner import run_replication
-from ipssim.scenario import load_scenario
+from ipssim.scenario import StaffingChange, load_scenario
 
 DATA_FILES = ("trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet", "summary.csv",
               "report.html")
@@ -71,3 +71,25 @@ def test_interrupted_run_leaves_no_folder(tmp_path):
     assert process.returncode != 0
     assert "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deferred_employer_contacts_equal_weekly_contact_events():
+    """A team whose posts never change leaves its weekly employer contacts to the market, which
+    makes them when it next reads the relationships; a staffing change after the horizon keeps
+    the weekly events instead. Both give the same histories, bit for bit."""
+    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    later = scenario.horizon_months + 1
+    weekly = scenario.model_copy(update={"regions": [
+        r.model_copy(update={"staffing": [StaffingChange(month=later, coaches=r.coaches)]})
+        for r in scenario.regions]})
+    for replication in range(2):
+        deferred, eager = (run_replication(s, 5, replication) for s in (scenario, weekly))
+        assert eager.events > deferred.events  # the weekly events did run
+        for arm in ("ips", "usual"):
+            for table in ("clients", "spells"):
+                mine, theirs = getattr(deferred, table)[arm], getattr(eager, table)[arm]
+                assert mine.keys() == theirs.keys()
+                for column in mine:
+                    assert np.array_equal(mine[column], theirs[column], equal_nan=True) \
+                        if mine[column].dtype.kind == "f" else \
+                        np.array_equal(mine[column], theirs[column]), (arm, table, column)
