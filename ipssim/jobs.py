@@ -34,10 +34,15 @@ class Spell:
         return self.job_type != "other"
 
 
-def draw_job_type(baseline: Baseline, luck: LuckCursor, jobs: Jobs) -> str | None:
+def draw_job_type(baseline: Baseline, luck: LuckCursor, jobs: Jobs,
+                  trials_offered: bool = True) -> str | None:
     """Type of the job an offer leads to (JOB-02); None for a work trial offered to a disability
-    pensioner, which cannot happen (BAR-04), so that offer comes to nothing."""
+    pensioner, which cannot happen (BAR-04), so that offer comes to nothing. While IPS offers no
+    work trials yet (``jobs.work_trials_from_day``) the same uniform picks a paid job in the
+    proportions of the paid types."""
     u = luck.uniform(JOB)
+    if not trials_offered:
+        u = jobs.other_share + u * (1.0 - jobs.other_share)
     if u < jobs.other_share:
         return "other" if baseline.work_trials_allowed else None
     return "subsidised" if u < jobs.other_share + jobs.subsidised_share else "competitive"

@@ -226,13 +226,14 @@ class Pathway:
 
     def _try_hire(self, client: Client, market: EmployerMarket, coach: int | None,
                   in_ips: bool) -> None:
-        job_type = draw_job_type(client.baseline, client.luck, self.jobs)
+        now = self.env.now
+        trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
+        job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)
         if job_type is None:
             return
         employer = market.match(client.luck, coach)
         if employer is None:
             return
-        now = self.env.now
         spell = draw_spell(client.client_id, client.luck, self.jobs, job_type, now, employer,
                            in_ips, earnings_cap_eur=earnings_cap(client.baseline, self.jobs,
                                                                  self.earnings_limit))

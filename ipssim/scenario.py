@@ -225,6 +225,12 @@ class Jobs(_Strict):
     """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
     subsidised_share: Share = 0.188  # JOB-02
     other_share: Share = 0.229  # JOB-02 (work trials etc.); none for disability pensioners, BAR-04
+    work_trials_from_day: NonNegative = 0.0
+    """Days in IPS before the coach offers work trials and other non-paid transitions; until then
+    every offer is for a paid job (FID-11: competitive employment is the goal, rapid search for
+    it; BAR-09: coaches saw work trials as what might have helped those still without work).
+    ASSUMPTION on the mechanism; the value is calibrated (TTJ-01 > TTJ-02: the first transition
+    of any type comes later on average than the first paid job, so trials come late)."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
     full_time_hours: Positive = 37.5  # ASSUMPTION: Finnish standard full-time week

@@ -84,3 +84,27 @@ def test_waiting_list_clients_have_usual_services_meanwhile():
     assert never > 300  # about 200 referrals a replication, 2 places: nearly all wait
     # the twins' first jobs coincide unless the employers' vacancies differ between the arms
     assert same >= 0.9 * never
+
+
+def test_work_trials_come_only_after_their_day_in_ips():
+    """With ``jobs.work_trials_from_day`` = 120 no IPS client starts a work trial (an "other"
+    transition) in their first 120 days of IPS; the offers before then are for paid jobs, so
+    (same clients, same luck) more clients reach competitive work than with trials from day 0."""
+    region = [{"name": "A", "coaches": 4, "referrals_per_month": 6.0, "employers": 40}]
+    jobs = {"ips_offer_rate_per_month": 0.6, "other_share": 0.4}
+    late = small_scenario(regions=region, horizon_months=24,
+                          jobs={**jobs, "work_trials_from_day": 120.0})
+    early = small_scenario(regions=region, horizon_months=24, jobs=jobs)
+    trials, shares = 0, {"late": 0.0, "early": 0.0}
+    for late_result, early_result in zip(run_replications(late, 3, 4, 1),
+                                         run_replications(early, 3, 4, 1), strict=True):
+        clients, spells = late_result.clients["ips"], late_result.spells["ips"]
+        start = dict(zip(clients["client_id"], clients["start_day"], strict=True))
+        other = (spells["job_type"] == "other") & spells["in_ips"]
+        trials += int(other.sum())
+        for client, day in zip(spells["client_id"][other], spells["start_day"][other], strict=True):
+            assert day - start[client] >= 120.0
+        shares["late"] += late_result.metrics["ips"]["ever_employed_competitive_share"]
+        shares["early"] += early_result.metrics["ips"]["ever_employed_competitive_share"]
+    assert trials > 20
+    assert shares["late"] > shares["early"]
