@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--replications", type=_at_least(2, "--replications"), default=50)
     size.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
     size.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
+    size.add_argument("--max-coaches", type=_at_least(1, "--max-coaches"), default=MAX_COACHES,
+                      help=f"most coaches the region could fund (default {MAX_COACHES})")
     size.add_argument("--out", type=Path,
                       help="CSV file (default: outputs/size-<scenario>-<region>-<time>.csv)")
 
@@ -262,7 +264,7 @@ def _size(args: argparse.Namespace) -> int:
         raise OutputError(f"--out: {out} already exists; choose a new file")
     with progress_bar(f"size {args.region}: headcounts tried") as (progress, task):
         options, best = size(scenario, region, args.max_wait_days, args.quantile, args.seed,
-                             args.replications, args.workers,
+                             args.replications, args.workers, args.max_coaches,
                              progress=lambda option: progress.advance(task))
     print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
           f"{args.replications} replications per headcount, common random numbers. Cost, "
@@ -282,7 +284,7 @@ def _size(args: argparse.Namespace) -> int:
     write_csv(partial, option_rows(options))
     os.replace(partial, out)
     if best is None:
-        print(f"no headcount up to {MAX_COACHES} coaches keeps the wait under "
+        print(f"no headcount up to {args.max_coaches} coaches keeps the wait under "
               f"{args.max_wait_days:g} d; wrote {out}")
         return 1
     print(f"recommended: {staff(best.coaches, best.team_leaders)} in "

@@ -25,6 +25,7 @@ from ipssim.runner import ReplicationResult, run_replications
 from ipssim.scenario import Scenario, ScenarioError, parse_scenario
 from ipssim.simulation import close_day
 
+# Default upper bound of the search: a region can rarely fund more (override: max_coaches).
 MAX_COACHES = 1000
 
 
@@ -137,10 +138,10 @@ def evaluate(scenario: Scenario, region: int, coaches: int, max_wait_days: float
 
 
 def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
-         replications: int, workers: int,
+         replications: int, workers: int, max_coaches: int = MAX_COACHES,
          progress: Callable[[Option], None] | None = None) -> tuple[list[Option], Option | None]:
-    """Every option tried (by headcount) and the smallest feasible one (None if even
-    ``MAX_COACHES`` coaches are not enough)."""
+    """Every option tried (by headcount) and the smallest feasible one with at most
+    ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
     if scenario.mode != "programme":
         raise ScenarioError("size: only programme mode has a waiting list to size "
                             f"(got mode {scenario.mode!r})")
@@ -154,14 +155,14 @@ def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float,
                 progress(tried[coaches])
         return tried[coaches].feasible
 
-    start = min(scenario.regions[region].coaches, MAX_COACHES)
+    start = min(scenario.regions[region].coaches, max_coaches)
     infeasible, enough = 0, None  # largest headcount known too small, smallest known enough
     if feasible(start):
         enough = start
     else:
         infeasible = start
-        while enough is None and infeasible < MAX_COACHES:
-            trial = min(2 * infeasible, MAX_COACHES)
+        while enough is None and infeasible < max_coaches:
+            trial = min(2 * infeasible, max_coaches)
             if feasible(trial):
                 enough = trial
             else:

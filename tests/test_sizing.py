@@ -80,6 +80,19 @@ def test_size_command_writes_every_option_tried(tmp_path):
     assert len(rows) == done.stdout.count("\n") - 3  # header lines, table, recommendation
 
 
+def test_size_says_so_when_the_most_a_region_can_fund_is_not_enough(tmp_path):
+    path = write_yaml(tmp_path / "mmc.yaml", mmc_data(2))
+    out = tmp_path / "size.csv"
+    done = ipssim("size", path, "--region", "queue", "--max-wait-days", str(MAX_WAIT),
+                  "--replications", "20", "--seed", "7", "--max-coaches", "4", "--out", out,
+                  cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "no headcount up to 4 coaches keeps the wait under 50 d" in done.stdout
+    with open(out) as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(int(r["coaches"]), r["feasible"]) for r in rows] == [(2, "False"), (4, "False")]
+
+
 def test_referrals_after_the_close_are_not_counted_as_short_waits():
     scenario = small_scenario(regions=[{**SMALL["regions"][0], "coaches": 1,
                                         "operating_months": 6}])
@@ -97,6 +110,8 @@ def test_referrals_after_the_close_are_not_counted_as_short_waits():
      "ipssim: error: --region: unknown region 'nowhere'; allowed: A"),
     (("--region", "A", "--max-wait-days", "-1"),
      "ipssim size: error: argument --max-wait-days: --max-wait-days must be a number >= 0"),
+    (("--region", "A", "--max-wait-days", "30", "--max-coaches", "0"),
+     "ipssim size: error: argument --max-coaches: --max-coaches must be an integer >= 1"),
     (("--region", "A", "--max-wait-days", "30", "--quantile", "1.5"),
      "ipssim size: error: argument --quantile: --quantile must be a number between 0 and 1"),
 ])
