@@ -56,8 +56,8 @@ def staffing_for_budgets(budgets: list[float], years: int, fidelity: float,
 
 
 def what_was_bought(scenario: Scenario) -> list[str]:
-    """One line per funded region and programme year: the budget, the staff it buys and their
-    full cost that year."""
+    """One line per funded region and programme year: the budget, the staff it buys, their
+    full cost that year, what is left unspent and the budget one more coach would need."""
     econ, lines = scenario.economics, []
     for region in scenario.regions:
         budgets = region.budget_eur_per_year
@@ -69,8 +69,11 @@ def what_was_bought(scenario: Scenario) -> list[str]:
                 staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):
             budget = budgets[min(year, len(budgets) - 1)]
             cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
+            more = yearly_cost(coaches + 1, max(coaches + 1 - previous, 0), region.fidelity, econ)
             lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys "
-                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR)")
+                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR, "
+                         f"{budget - cost:,.0f} EUR unspent; {coaches + 1} coaches would need "
+                         f"{more:,.0f} EUR)")
             previous = coaches
     return lines
 

@@ -149,6 +149,13 @@ def test_a_funded_scenario_equals_the_headcount_it_buys():
     assert parse_scenario(funded.model_dump()) == funded
     bought = what_was_bought(funded)
     assert len(bought) == 2 and bought[0].startswith(f"A, year 1: 300,000 EUR buys {region.coaches} ")
+    # what is left over and what the next coach would take, from the same cost model
+    econ = funded.economics
+    cost = yearly_cost(region.coaches, region.coaches, region.fidelity, econ)
+    more = yearly_cost(region.coaches + 1, region.coaches + 1, region.fidelity, econ)
+    assert cost <= 300_000 < more
+    assert f"full cost {cost:,.0f} EUR, {300_000 - cost:,.0f} EUR unspent; " \
+        f"{region.coaches + 1} coaches would need {more:,.0f} EUR)" in bought[0]
 
 
 def test_a_budget_too_small_for_one_coach_is_refused_in_one_line():
