@@ -81,11 +81,22 @@ def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str
     ledger |= {
         "referred": active,
         "started": c["start_day"][:, None] < month_end,  # NaN compares False
+        "requeued": requeued_at_month_end(history.requeues, len(c["client_id"]), month_end),
         "exited": exited if arm == "ips" else np.zeros_like(exited),
         "ever_employed": c["first_job_day"][:, None] < month_end,
         "ever_employed_competitive": c["first_competitive_job_day"][:, None] < month_end,
     }
     return ledger
+
+
+def requeued_at_month_end(requeues: np.ndarray, n_clients: int,
+                           month_end: np.ndarray) -> np.ndarray:
+    """Per client and month: back on the waiting list at the month end, moved there by a cut
+    post (``ArmHistory.requeues``) and not yet placed again."""
+    out = np.zeros((n_clients, len(month_end)), dtype=bool)
+    for client, moved, placed in requeues:
+        out[int(client)] |= (moved < month_end) & (placed >= month_end)
+    return out
 
 
 def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
@@ -165,9 +176,10 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
     benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
     taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
     referred, exited = ledger["referred"], ledger["exited"]
-    started = ledger["started"]
+    started, requeued = ledger["started"], ledger["requeued"]
     if rows is not None:
-        referred, exited, started = referred[rows], exited[rows], started[rows]
+        referred, exited, started, requeued = (referred[rows], exited[rows], started[rows],
+                                               requeued[rows])
     days = ledger["days"] if rows is None else ledger["days"][rows]
     competitive_days = ledger["competitive_days"] if rows is None else \
         ledger["competitive_days"][rows]
@@ -175,9 +187,9 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
         "month": np.arange(1, n_months + 1),
         "clients": np.full(n_months, len(history.clients["client_id"])),
         "referred": referred.sum(axis=0),
-        "waiting": (referred & ~started & ~exited).sum(axis=0) if arm == "ips" else
+        "waiting": ((referred & ~started & ~exited) | requeued).sum(axis=0) if arm == "ips" else
         np.zeros(n_months, dtype=int),
-        "enrolled": (started & ~exited).sum(axis=0),
+        "enrolled": (started & ~exited & ~requeued).sum(axis=0),
         "exited": exited.sum(axis=0),
         "employed": (days > 0).sum(axis=0),
         "employed_competitive": (competitive_days > 0).sum(axis=0),

@@ -44,6 +44,9 @@ class Pathway:
         self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
         self.end_shape = c.end_hazard_shape
         self.spells: list = []
+        # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
+        # placed again (inf while still waiting)].
+        self.requeues: list[list[float]] = []
 
     # -- the two arms -------------------------------------------------------------------------
 
@@ -68,7 +71,10 @@ class Pathway:
                 try:
                     reason = yield from self._coaching(client, team, market, engaged_at)
                 except simpy.Interrupt:
+                    requeue = [client.client_id, env.now, INF]
+                    self.requeues.append(requeue)
                     coach = yield from self._placed(client, team, team.request(client, first=True))
+                    requeue[2] = env.now
                     if coach is None:
                         reason = "programme_closed"
             if client.coach is not None:

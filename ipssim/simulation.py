@@ -76,6 +76,9 @@ class ArmHistory:
     """Per region (IPS arm only): rows of (day, coaches in post, team leaders, coaches hired so
     far) from day 0 and after every change."""
     events: int
+    requeues: np.ndarray
+    """Rows of (client_id, day moved back to the waiting list by a cut post, day placed again;
+    inf if still waiting at the horizon)."""
 
 
 def horizon_days(scenario: Scenario) -> float:
@@ -167,6 +170,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
         staffing_traces=[np.array(t.staffing_trace, dtype=float).reshape(-1, 4) for t in teams],
         events=events_processed(env),
+        requeues=np.array(pathway.requeues, dtype=float).reshape(-1, 3),
     )
     env.discard()
     return history

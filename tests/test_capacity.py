@@ -19,6 +19,7 @@ from ipssim.funding import (
 )
 from ipssim.runner import run_replication
 from ipssim.scenario import Scenario, ScenarioError, parse_scenario
+from ipssim.simulation import draw_cohort, simulate_arm
 
 
 def _region(**changes: object) -> dict:
@@ -166,3 +167,21 @@ def test_a_budget_too_small_for_one_coach_is_refused_in_one_line():
     assert "\n" not in message
     with pytest.raises(ScenarioError, match=r"regions\[0\]\.coaches: set by budget_eur_per_year"):
         small_scenario(regions=[_region(budget_eur_per_year=[500_000.0], coaches=2)])
+
+
+def test_clients_moved_back_to_the_list_by_a_cut_count_as_waiting_not_enrolled():
+    cap = 5
+    scenario = _cut_scenario("waiting_list")
+    requeues = simulate_arm(scenario, draw_cohort(scenario, 4, 0), "ips", 4, 0).requeues
+    result = run_replication(scenario, 4, 0)
+    assert len(requeues) > 0  # the cut moved clients back to the list
+    t = result.trajectories["ips"]
+    month_end = (np.arange(len(t["month"])) + 1) * MONTH_DAYS
+    back = [((requeues[:, 1] < end) & (requeues[:, 2] >= end)).sum() for end in month_end]
+    assert max(back) > 0
+    # with a coach means a place in post: at most cap places per coach in post at each month
+    # end (states are as of just before it, as in the accounting: a day < month end)
+    places = np.array([cap * _in_post(result, np.nextafter(end, 0.0)) for end in month_end])
+    assert np.all(t["enrolled"] <= places)
+    assert np.all(t["waiting"] >= back)
+    np.testing.assert_array_equal(t["waiting"] + t["enrolled"] + t["exited"], t["referred"])
