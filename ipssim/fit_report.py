@@ -123,15 +123,17 @@ def _figure(rows: list[dict], days: np.ndarray, spec: Spec) -> go.Figure:
     figure.add_trace(go.Histogram(x=days, histnorm="probability density", name="simulated",
                                   xbins={"start": 0, "size": 15}, marker_color="#1f77b4",
                                   opacity=0.6), row=2, col=1)
-    target_mean = spec.targets["fin_days_to_first_transition_mean"].value
-    target_sd = spec.targets["fin_days_to_first_transition_sd"].value
-    shape = (target_mean / target_sd) ** 2
-    x = np.linspace(1, max(500.0, float(np.max(days, initial=0))), 200)
-    figure.add_trace(go.Scatter(x=x, y=stats.gamma.pdf(x, shape, scale=target_mean / shape),
-                                name=f"gamma, mean {target_mean:.0f} SD {target_sd:.0f}",
-                                line={"color": "black"}), row=2, col=1)
-    figure.add_vline(x=target_mean, line_dash="dash", row=2, col=1,
-                     annotation_text="published mean")
+    mean_target = spec.targets.get("fin_days_to_first_transition_mean")
+    sd_target = spec.targets.get("fin_days_to_first_transition_sd")
+    if mean_target is not None and sd_target is not None:  # a targets file may leave them out
+        target_mean, target_sd = mean_target.value, sd_target.value
+        shape = (target_mean / target_sd) ** 2
+        x = np.linspace(1, max(500.0, float(np.max(days, initial=0))), 200)
+        figure.add_trace(go.Scatter(x=x, y=stats.gamma.pdf(x, shape, scale=target_mean / shape),
+                                    name=f"gamma, mean {target_mean:.0f} SD {target_sd:.0f}",
+                                    line={"color": "black"}), row=2, col=1)
+        figure.add_vline(x=target_mean, line_dash="dash", row=2, col=1,
+                         annotation_text="published mean")
     if len(days):
         figure.add_vline(x=float(np.mean(days)), line_dash="dot", line_color="#1f77b4", row=2,
                          col=1, annotation_text="simulated mean")
