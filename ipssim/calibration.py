@@ -173,6 +173,20 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
     return spec
 
 
+def load_start(path: str | Path, spec: Spec) -> dict[str, float]:
+    """The ``values`` of an earlier ``calibrated.yaml`` that the spec fits (others are ignored)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise ScenarioError(f"--start: file not found: {path}") from None
+    values = data.get("values") if isinstance(data, dict) else None
+    if not isinstance(values, dict) or not all(isinstance(v, int | float)
+                                               for v in values.values()):
+        raise ScenarioError(f"--start: {path} has no 'values' mapping of parameter names to "
+                            "numbers (give a calibrated.yaml)")
+    return {name: float(v) for name, v in values.items() if name in spec.parameters}
+
+
 def _validated(model: type[BaseModel], path: str | Path):
     try:
         data = yaml.safe_load(Path(path).read_text())
@@ -290,8 +304,12 @@ class CalibrationResult:
 
 
 def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = False,
-              progress=None) -> CalibrationResult:
-    """Space-filling design, then Nelder-Mead from the best point, then a precise final run."""
+              progress=None, start: dict[str, float] | None = None) -> CalibrationResult:
+    """Space-filling design, then Nelder-Mead from the best point, then a precise final run.
+
+    ``start`` (a warm start, e.g. an earlier fit's values) joins the design beside the defaults;
+    parameters it does not name take their defaults, and values outside the bounds are clipped.
+    """
     settings = spec.quick if quick else spec.settings
     dims = len(spec.names)
     n_design = max(2, round(budget * settings.design_share))
@@ -303,7 +321,10 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
         evaluator = Evaluator(spec, seed, pool)
         # The sourced defaults (the prior's centre) and a Latin hypercube around the whole box.
         lhs = qmc.LatinHypercube(d=dims, seed=np.random.default_rng([seed, 1]))
-        design = np.vstack([spec.to_unit(spec.defaults()), lhs.random(n_design - 1)])
+        known = [spec.to_unit(spec.defaults())]
+        if start is not None:
+            known.append(np.clip(spec.to_unit(spec.defaults() | start), 0.0, 1.0))
+        design = np.vstack([*known, lhs.random(max(0, n_design - len(known)))])
         for chunk in np.array_split(design, max(1, n_design // 8)):
             evaluator.evaluate([spec.from_unit(x) for x in chunk], settings.design_replications)
             if progress:

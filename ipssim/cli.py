@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ipssim import __version__
-from ipssim.calibration import calibrate, load_spec
+from ipssim.calibration import calibrate, load_spec, load_start
 from ipssim.compare import USUAL_SERVICES, compare
 from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
 from ipssim.funding import staff, what_was_bought
@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
     calibrate.add_argument("--out", type=Path, default=Path("calibration"),
                            help="folder for calibrated.yaml and fit_report.html")
+    calibrate.add_argument("--start", type=Path,
+                           help="an earlier calibrated.yaml whose values join the first design "
+                                "(a warm start)")
     calibrate.add_argument("--quick", action="store_true",
                            help="the whole machinery at a fraction of the effort (minutes)")
 
@@ -328,6 +331,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     spec = load_spec(args.targets, args.parameters)
+    start = load_start(args.start, spec) if args.start else None
     if args.out.exists() and not args.out.is_dir():
         raise OutputError(f"--out: {args.out} is a file; give a folder")
     started = datetime.now(UTC)
@@ -335,7 +339,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     with progress_bar("calibration: parameter sets") as (progress, task):
         result = calibrate(spec, args.seed, args.budget, args.workers, quick=args.quick,
                            progress=lambda done, total: progress.update(task, completed=done,
-                                                                        total=total))
+                                                                        total=total),
+                           start=start)
     provenance = {
         "ipssim_version": __version__,
         "method": "simulated method of moments, Latin hypercube then Nelder-Mead, common random "
@@ -346,6 +351,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         "targets": str(args.targets),
         "targets_sha256": hashlib.sha256(args.targets.read_bytes()).hexdigest(),
         "parameters_sha256": hashlib.sha256(args.parameters.read_bytes()).hexdigest(),
+        **({"start": str(args.start), "start_sha256": hashlib.sha256(
+            args.start.read_bytes()).hexdigest()} if args.start else {}),
         "created": started.isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - clock, 1),
     }

@@ -106,3 +106,47 @@ def test_scoped_values_apply_only_within_their_scope():
     fin, trial = spec.scenarios(spec.defaults() | {"trial:employability.population_multiplier": 0.7})
     assert fin.employability.population_multiplier == 1.0
     assert trial.employability.population_multiplier == 0.7
+
+
+def test_a_warm_start_joins_the_first_design_and_is_recorded(tmp_path):
+    spec = write_spec(tmp_path, {name: (0.5, 1.0) for name in MOMENTS},
+                      {"design_share": 0.5, "design_replications": 2, "refine_replications": 2,
+                       "report_replications": 2, "sample_max": 5})
+    start = {"jobs.ips_offer_rate_per_month": 0.7, "coaching.dropout_rate_per_month": 9.0}
+    result = calibrate(spec, seed=3, budget=8, workers=1, start=start)
+    defaults, warm = result.history[0].values, result.history[1].values
+    assert warm["jobs.ips_offer_rate_per_month"] == pytest.approx(0.7)
+    assert warm["coaching.dropout_rate_per_month"] == pytest.approx(0.15)  # clipped to its bound
+    assert warm["jobs.usual_offer_rate_per_month"] == pytest.approx(
+        defaults["jobs.usual_offer_rate_per_month"])  # not named: its default
+    cold = calibrate(spec, seed=3, budget=8, workers=1)
+    assert cold.history[1].values["jobs.ips_offer_rate_per_month"] != pytest.approx(0.7)
+    # through the command line: the start file's name and hash go into the provenance
+    (tmp_path / "earlier.yaml").write_text(yaml.safe_dump({"values": start}))
+    out = tmp_path / "cal"
+    done = subprocess.run(
+        [sys.executable, "-m", "ipssim", "calibrate", "--quick", "--budget", "4", "--workers", "1",
+         "--targets", str(tmp_path / "targets.yaml"), "--parameters",
+         str(tmp_path / "parameters.yaml"), "--start", str(tmp_path / "earlier.yaml"),
+         "--out", str(out)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    provenance = yaml.safe_load((out / "calibrated.yaml").read_text())["provenance"]
+    assert provenance["start"].endswith("earlier.yaml") and len(provenance["start_sha256"]) == 64
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "ipssim: error: --start: file not found: "),
+    ("values: [1, 2]\n", "ipssim: error: --start: "),
+])
+def test_a_bad_warm_start_gives_one_line_and_writes_nothing(tmp_path, content, message):
+    start = tmp_path / "start.yaml"
+    if content is not None:
+        start.write_text(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "ipssim", "calibrate", "--quick", "--budget", "4", "--start",
+         str(start), "--out", str(tmp_path / "cal")], capture_output=True, text=True,
+        timeout=600, cwd=ROOT)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+    assert not (tmp_path / "cal").exists()
