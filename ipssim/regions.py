@@ -56,8 +56,9 @@ def region_history(history: ArmHistory, region: int) -> ArmHistory:
     own_clients = {name: column[mine] for name, column in clients.items()}
     own_clients["client_id"] = renumbered[mine]
     teams = slice(region, region + 1)
-    requeues = history.requeues[mine[history.requeues[:, 0].astype(np.int64)]]
-    requeues[:, 0] = renumbered[requeues[:, 0].astype(np.int64)]
+    requeued = history.requeues[:, 0].astype(np.int64)
+    requeues = history.requeues[mine[requeued]]
+    requeues[:, 0] = renumbered[requeued[mine[requeued]]]
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
                       history.staffing_traces[teams], 0, requeues)
 
