@@ -26,9 +26,9 @@ import time
 import numpy as np
 import simpy
 
-from ipssim.runner import run_replication, run_replications
-from ipssim.scenario import Scenario, load_scenario
-from ipssim.simulation import horizon_days
+from ipssim.experiments.runner import run_replication, run_replications
+from ipssim.model.simulation import horizon_days
+from ipssim.scenario.schema import Scenario, load_scenario
 
 
 def bare_simpy_events_per_s(events: int = 1_000_000) -> float:

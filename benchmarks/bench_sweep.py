@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ipssim.sweep import SimulatorModel, run_sweep
-from ipssim.sweep_file import parse_sweep
+from ipssim.sweep.run import SimulatorModel, run_sweep
+from ipssim.sweep.spec import parse_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "finland_pilot_uncertainty.yaml"
 

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ipssim import __version__
-from ipssim.calibration import calibrate, load_spec, load_start
-from ipssim.compare import USUAL_SERVICES, compare
-from ipssim.fit_report import fit_table, write_calibrated, write_fit_report
-from ipssim.funding import staff, what_was_bought
+from ipssim.calibration.fit import calibrate, load_spec, load_start
+from ipssim.experiments.compare import USUAL_SERVICES, compare
+from ipssim.experiments.runner import default_workers, progress_bar, run_with_progress
+from ipssim.experiments.sizing import MAX_COACHES, option_rows, region_index, size
+from ipssim.money.funding import staff, what_was_bought
 from ipssim.outputs import (
     OutputError,
     check_out_dir,
@@ -28,9 +29,8 @@ from ipssim.outputs import (
     write_csv,
     write_outputs,
 )
-from ipssim.runner import default_workers, progress_bar, run_with_progress
-from ipssim.scenario import ScenarioError, load_scenario
-from ipssim.sizing import MAX_COACHES, option_rows, region_index, size
+from ipssim.reports.fit import fit_table, write_calibrated, write_fit_report
+from ipssim.scenario.schema import ScenarioError, load_scenario
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -297,8 +297,8 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from ipssim.sweep import SimulatorModel, headline, progress_display, read_progress, run_sweep
-    from ipssim.sweep_file import load_sweep
+    from ipssim.sweep.run import SimulatorModel, headline, progress_display, read_progress, run_sweep
+    from ipssim.sweep.spec import load_sweep
 
     spec, scenario_path = load_sweep(args.sweep)
     model = SimulatorModel(scenario_path)

@@ -21,12 +21,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ipssim.compare import Comparison
-from ipssim.report import write_comparison_report, write_report
-from ipssim.runner import ReplicationResult, net_effects
-from ipssim.scenario import Scenario
-from ipssim.simulation import ARMS
-from ipssim.summary import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.experiments.compare import Comparison
+from ipssim.experiments.runner import ReplicationResult, net_effects
+from ipssim.model.simulation import ARMS
+from ipssim.reports.run import write_comparison_report, write_report
+from ipssim.scenario.schema import Scenario
 
 
 class OutputError(ValueError):

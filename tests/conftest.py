@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ipssim.scenario import Scenario, parse_scenario
+from ipssim.scenario.schema import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

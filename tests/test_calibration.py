@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from ipssim.calibration import Evaluator, calibrate, load_spec
-from ipssim.scenario import scoped_values
+from ipssim.calibration.fit import Evaluator, calibrate, load_spec
+from ipssim.scenario.schema import scoped_values
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,
            "regions": [{"name": "A", "coaches": 4, "referrals_per_month": 6.0,

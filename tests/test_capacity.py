@@ -8,18 +8,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SMALL, small_scenario
-from ipssim import economics
-from ipssim.accounting import step_integral
-from ipssim.employers import MONTH_DAYS
-from ipssim.funding import (
+from ipssim.accounts.ledger import step_integral
+from ipssim.experiments.runner import run_replication
+from ipssim.model.employers import MONTH_DAYS
+from ipssim.model.simulation import draw_cohort, simulate_arm
+from ipssim.money import rules as economics
+from ipssim.money.funding import (
     coaches_for_budget,
     staffing_for_budgets,
     what_was_bought,
     yearly_cost,
 )
-from ipssim.runner import run_replication
-from ipssim.scenario import Scenario, ScenarioError, parse_scenario
-from ipssim.simulation import draw_cohort, simulate_arm
+from ipssim.scenario.schema import Scenario, ScenarioError, parse_scenario
 
 
 def _region(**changes: object) -> dict:

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from conftest import SMALL, ipssim, small_scenario, write_yaml
-from ipssim.compare import USUAL_SERVICES, compare
-from ipssim.scenario import ScenarioError, load_scenario
+from ipssim.experiments.compare import USUAL_SERVICES, compare
+from ipssim.scenario.schema import ScenarioError, load_scenario
 
 REPLICATIONS = 80
 

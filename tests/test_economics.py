@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ipssim import economics
-from ipssim.employers import MONTH_DAYS
-from ipssim.scenario import Economics
+from ipssim.model.employers import MONTH_DAYS
+from ipssim.money import rules as economics
+from ipssim.scenario.schema import Economics
 
 ECON = Economics()
 
@@ -206,7 +206,7 @@ def test_payers_sum_to_production_less_programme_cost():
 
 def _pensioner_spells(keep_share: float, seed: int = 3):
     from conftest import small_scenario
-    from ipssim.runner import run_replication
+    from ipssim.experiments.runner import run_replication
 
     scenario = small_scenario(jobs={"keep_under_earnings_limit_share": keep_share,
                                     "ips_offer_rate_per_month": 1.5},
@@ -245,7 +245,7 @@ def test_national_pension_offset_and_ceiling():
 
 def test_qalys_and_the_icer_when_the_module_is_on():
     from conftest import small_scenario
-    from ipssim.runner import run_replication
+    from ipssim.experiments.runner import run_replication
 
     on = small_scenario(horizon_months=24, economics={"qaly": {"enabled": True}})
     result = run_replication(on, 3, 0)

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
-import regenerate  # noqa: E402
+import regenerate
 
 GOLDEN = ROOT / "tests" / "golden"
 

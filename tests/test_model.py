@@ -6,8 +6,8 @@ import numpy as np
 from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
-from ipssim.runner import run_replications
-from ipssim.scenario import load_scenario
+from ipssim.experiments.runner import run_replications
+from ipssim.scenario.schema import load_scenario
 
 
 def _mean(results, arm, metric):

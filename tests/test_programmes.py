@@ -10,10 +10,10 @@ import csv
 import pytest
 
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
-from ipssim.report import _cell, published_section
-from ipssim.runner import net_effects, run_replications
-from ipssim.scenario import ScenarioError, load_scenario, parse_scenario, summary_metrics
-from ipssim.summary import summarise
+from ipssim.accounts.metrics import summarise
+from ipssim.experiments.runner import net_effects, run_replications
+from ipssim.reports.run import _cell, published_section
+from ipssim.scenario.schema import ScenarioError, load_scenario, parse_scenario, summary_metrics
 
 ARMS = ("ips", "usual", "difference")
 PROGRAMMES = ("norway", "belgium", "denmark_ips_ma", "sweden_sia")

@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipssim.economics import BENEFIT_TYPES, employer_contribution_rate
-from ipssim.employers import MONTH_DAYS
-from ipssim.runner import run_replication
-from ipssim.scenario import PAYERS, PUBLIC_PAYERS, Scenario, parse_scenario
+from ipssim.experiments.runner import run_replication
+from ipssim.model.employers import MONTH_DAYS
+from ipssim.money.rules import BENEFIT_TYPES, employer_contribution_rate
+from ipssim.scenario.schema import PAYERS, PUBLIC_PAYERS, Scenario, parse_scenario
 
 IPS_EXITS = {"abandoned", "programme_closed", "dropout", "ended", "completed", "waiting",
              "in_programme"}

@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from conftest import SCENARIOS
-from ipssim.runner import run_replication
-from ipssim.scenario import StaffingChange, load_scenario
+from ipssim.experiments.runner import run_replication
+from ipssim.scenario.schema import StaffingChange, load_scenario
 
 DATA_FILES = ("trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet", "summary.csv",
               "report.html")

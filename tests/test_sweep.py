@@ -19,11 +19,11 @@ import yaml
 from scipy import stats
 
 from conftest import ROOT, SMALL, ipssim, write_yaml
-from ipssim.distributions import Uncertainty
-from ipssim.sweep import FunctionModel, SimulatorModel, build_design, run_sweep
-from ipssim.sweep_analysis import Cube, evpi, psa_tables, sobol_indices
-from ipssim.sweep_file import load_sweep, parse_sweep
-from ipssim.uncertainty import CALIBRATED, latin_hypercube, parameter_space
+from ipssim.scenario.sampling import CALIBRATED, latin_hypercube, parameter_space
+from ipssim.scenario.uncertainty import Uncertainty
+from ipssim.sweep.analysis import Cube, evpi, psa_tables, sobol_indices
+from ipssim.sweep.run import FunctionModel, SimulatorModel, build_design, run_sweep
+from ipssim.sweep.spec import load_sweep, parse_sweep
 
 DISTRIBUTIONS = {
     "beta": ({"dist": "beta", "mean": 0.3, "sd": 0.05}, 0.3, 0.05),

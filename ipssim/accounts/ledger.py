@@ -1,0 +1,214 @@
+"""Turn one arm's history into client-month money and monthly trajectories.
+
+Months are calendar-length slices of the horizon (365.25 / 12 days). A client enters the
+accounts from the month of referral; a job counts in every month it overlaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ipssim.model.employers import MONTH_DAYS
+from ipssim.model.simulation import ArmHistory, close_day
+from ipssim.money import rules as economics
+from ipssim.scenario.schema import PAYERS, Scenario
+
+TRAJECTORY_COLUMNS = (
+    "month", "clients", "referred", "waiting", "enrolled", "exited", "employed",
+    "employed_competitive", "ever_employed", "ever_employed_competitive", "hours", "earnings_eur",
+    "benefits_eur", "taxes_eur", "programme_cost_eur", "net_fiscal_eur", "max_caseload",
+    "wage_subsidy_eur", "pensions_suspended", "pensions_ended", "discount_factor",
+    *(f"{k}_eur" for k in economics.BENEFIT_TYPES),
+    *(f"net_{k}_eur" for k in (*PAYERS, "public", "society")),
+)
+"""Columns of every arm's trajectory (``qalys`` is added when the QALY module is on)."""
+
+
+def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
+    """Per client and month: days employed (any, competitive), hours and gross earnings (all,
+    and in wage-subsidised jobs)."""
+    n = len(history.clients["client_id"])
+    s = history.spells
+    start = s["start_day"]
+    end = np.where(np.isnan(s["end_day"]), n_months * MONTH_DAYS, s["end_day"])
+    month_start = np.arange(n_months) * MONTH_DAYS
+    overlap = np.clip(np.minimum(end[:, None], month_start + MONTH_DAYS)
+                      - np.maximum(start[:, None], month_start), 0.0, None)
+    hours = overlap / 7.0 * s["hours_per_week"][:, None]
+    competitive = (s["job_type"] != "other")[:, None]
+    subsidised = (s["job_type"] == "subsidised")[:, None]
+    # Each spell-month's cell in the flattened client x month table.
+    cells = (s["client_id"][:, None] * n_months + np.arange(n_months)).ravel()
+
+    def per_client(values: np.ndarray) -> np.ndarray:
+        """Sum a spell x month table over each client's spells."""
+        return np.bincount(cells, weights=values.ravel(), minlength=n * n_months).reshape(n, n_months)
+
+    return {
+        "days": per_client(overlap),
+        "competitive_days": per_client(overlap * competitive),
+        "hours": per_client(hours),
+        "earnings": per_client(hours * s["hourly_wage_eur"][:, None]),
+        "subsidised_earnings": per_client(hours * s["hourly_wage_eur"][:, None] * subsidised),
+    }
+
+
+def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
+    """Per client and month (clients x months): work, every money flow from referral on
+    (benefits by type after their rules, :func:`economics.benefit_history`; income taxes and
+    contributions by receiving payer; QALYs when on) and the client's state at the month's end.
+
+    Trajectories are sums of its rows, so a region's trajectories sum its clients' rows without
+    accounting them again."""
+    c = history.clients
+    econ = scenario.economics
+    n_months = scenario.horizon_months
+    month_end = (np.arange(n_months) + 1) * MONTH_DAYS
+    ledger = client_months(history, n_months)
+    active = c["referral_day"][:, None] < month_end
+    earnings = ledger["earnings"]
+    paid = economics.benefit_history(c["benefit"], earnings, active, c["lives_alone"], econ)
+    benefits = sum(paid[k] for k in economics.BENEFIT_TYPES)
+    ledger |= {k: paid[k] for k in (*economics.BENEFIT_TYPES, "pension_suspended",
+                                    "pension_ended")}
+    ledger |= {f"tax_{k}": v for k, v in economics.income_taxes(earnings, benefits, econ).items()}
+    ledger |= {f"employee_{k}": v
+               for k, v in economics.employee_contributions(earnings, benefits, econ).items()}
+    ledger |= {f"employer_{k}": v for k, v in economics.employer_contributions(earnings, econ).items()}
+    if econ.qaly.enabled:
+        ledger["qalys"] = economics.qalys(ledger["days"], active, econ)
+    exited = c["exit_day"][:, None] < month_end
+    ledger |= {
+        "referred": active,
+        "started": c["start_day"][:, None] < month_end,  # NaN compares False
+        "requeued": requeued_at_month_end(history.requeues, len(c["client_id"]), month_end),
+        "exited": exited if arm == "ips" else np.zeros_like(exited),
+        "ever_employed": c["first_job_day"][:, None] < month_end,
+        "ever_employed_competitive": c["first_competitive_job_day"][:, None] < month_end,
+    }
+    return ledger
+
+
+def requeued_at_month_end(requeues: np.ndarray, n_clients: int,
+                           month_end: np.ndarray) -> np.ndarray:
+    """Per client and month: back on the waiting list at the month end, moved there by a cut
+    post (``ArmHistory.requeues``) and not yet placed again."""
+    out = np.zeros((n_clients, len(month_end)), dtype=bool)
+    for client, moved, placed in requeues:
+        out[int(client)] |= (moved < month_end) & (placed >= month_end)
+    return out
+
+
+def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
+                   n_months: int) -> np.ndarray:
+    """Programme cost per month of all teams while they operate, from the staff actually in
+    post (each region's staffing trace): coach and team-leader time, training of each coach
+    hired, fidelity reviews (FID-03)."""
+    econ = scenario.economics
+    edges = np.arange(n_months + 1) * MONTH_DAYS
+    cost = np.zeros(n_months)
+    for r, (region, trace) in enumerate(zip(scenario.regions, staffing_traces, strict=True)):
+        days, coaches, leaders, hires = trace.T
+        bounded = np.minimum(edges, close_day(scenario, r))
+        coach_months = np.diff(step_integral(days, coaches, bounded)) / MONTH_DAYS
+        leader_months = np.diff(step_integral(
+            days, economics.leader_time(leaders, coaches, econ), bounded)) / MONTH_DAYS
+        cost += economics.staff_cost_per_month(coach_months, leader_months, econ)
+        hired = np.concatenate([[0.0], hires[np.searchsorted(days, edges[1:], side="left") - 1]])
+        cost += np.diff(hired) * econ.costs.training_eur_per_new_coach
+        open_months = np.diff(bounded).sum() / MONTH_DAYS
+        for month in economics.fidelity_review_months(region.fidelity, open_months, econ):
+            if month < n_months:
+                cost[month] += econ.costs.fidelity_review_eur
+    return cost
+
+
+def step_integral(days: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Integral from day 0 to each of ``at`` of a step function that takes ``values[i]`` from
+    ``days[i]`` (the first is 0) until the next change; the last row of a day counts."""
+    last = np.append(days[1:] != days[:-1], True)
+    days, values = days[last], values[last]
+    end = max(float(np.max(at)), float(days[-1]))
+    knots = np.append(days, end)
+    cumulative = np.concatenate([[0.0], np.cumsum(values * np.diff(knots))])
+    return np.interp(at, knots, cumulative)
+
+
+def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
+    """Largest caseload of any coach during each month (carried in from the month before)."""
+    out = np.zeros(n_months)
+    month_start = np.arange(n_months) * MONTH_DAYS
+    for trace in traces:
+        if not len(trace):
+            continue
+        days, loads = trace[:, 0], trace[:, 1]
+        within = np.zeros(n_months)
+        month = np.minimum((days // MONTH_DAYS).astype(int), n_months - 1)
+        np.maximum.at(within, month, loads)
+        before = np.searchsorted(days, month_start, side="left") - 1
+        carried = np.where(before >= 0, loads[np.maximum(before, 0)], 0.0)
+        out = np.maximum(out, np.maximum(within, carried))
+    return out
+
+
+def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
+                 ledger: dict[str, np.ndarray] | None = None,
+                 rows: np.ndarray | slice | None = None) -> dict[str, np.ndarray]:
+    """Monthly trajectory of one arm: states, employment, money by type and net money of each
+    payer and perspective (one row per month; money undiscounted, with the discount factor).
+
+    ``ledger`` is the arm's :func:`client_ledger` if already at hand, and ``rows`` selects the
+    clients of ``history`` in it (a region's), so a region is accounted from the same ledger."""
+    n_months = scenario.horizon_months
+    econ = scenario.economics
+    if ledger is None:
+        ledger = client_ledger(history, scenario, arm)
+
+    def total(name: str) -> np.ndarray:
+        return (ledger[name] if rows is None else ledger[name][rows]).sum(axis=0)
+
+    flows = {k: total(k) for k in ledger if k.startswith(("tax_", "employee_", "employer_"))}
+    flows |= {k: total(k) for k in economics.BENEFIT_TYPES}
+    flows |= {"earnings": total("earnings"), "subsidised_earnings": total("subsidised_earnings")}
+    flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
+        if arm == "ips" else np.zeros(n_months)
+    net = economics.payer_flows(flows, econ)
+    benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
+    taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
+    referred, exited = ledger["referred"], ledger["exited"]
+    started, requeued = ledger["started"], ledger["requeued"]
+    if rows is not None:
+        referred, exited, started, requeued = (referred[rows], exited[rows], started[rows],
+                                               requeued[rows])
+    days = ledger["days"] if rows is None else ledger["days"][rows]
+    competitive_days = ledger["competitive_days"] if rows is None else \
+        ledger["competitive_days"][rows]
+    out = {
+        "month": np.arange(1, n_months + 1),
+        "clients": np.full(n_months, len(history.clients["client_id"])),
+        "referred": referred.sum(axis=0),
+        "waiting": ((referred & ~started & ~exited) | requeued).sum(axis=0) if arm == "ips" else
+        np.zeros(n_months, dtype=int),
+        "enrolled": (started & ~exited & ~requeued).sum(axis=0),
+        "exited": exited.sum(axis=0),
+        "employed": (days > 0).sum(axis=0),
+        "employed_competitive": (competitive_days > 0).sum(axis=0),
+        "ever_employed": total("ever_employed"),
+        "ever_employed_competitive": total("ever_employed_competitive"),
+        "hours": total("hours"),
+        "earnings_eur": flows["earnings"],
+        "benefits_eur": benefits,
+        "taxes_eur": taxes,
+        "programme_cost_eur": flows["programme_cost"],
+        "net_fiscal_eur": net["public"],
+        "max_caseload": max_caseload(history.caseload_traces, n_months),
+        "wage_subsidy_eur": economics.wage_subsidy(flows["subsidised_earnings"], econ),
+        "pensions_suspended": total("pension_suspended"),
+        "pensions_ended": total("pension_ended"),
+        "discount_factor": economics.discount_factors(n_months, econ),
+    }
+    out |= {f"{k}_eur": flows[k] for k in economics.BENEFIT_TYPES}
+    out |= {f"net_{k}_eur": v for k, v in net.items()}
+    if econ.qaly.enabled:
+        out["qalys"] = total("qalys")
+    return out

@@ -1,0 +1,85 @@
+"""Results per region: each region's clients, spells, team and costs accounted on their own.
+
+A region's history is the arm's history restricted to the clients referred there (renumbered
+from 0 for the accounting), its team's caseload and staffing traces, and a scenario holding that
+region alone, so the same accounting and metrics give its trajectories and summary. Additive
+quantities (clients, money) summed over regions give the totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipssim.accounts.ledger import trajectories
+from ipssim.accounts.metrics import arm_metrics, incremental_metrics, net_effect_by_month, replication_metrics
+from ipssim.model.simulation import ARMS, ArmHistory
+from ipssim.scenario.schema import Scenario
+
+
+@dataclass
+class Accounts:
+    """Both arms' monthly trajectories, the replication's metrics and its monthly net effect."""
+
+    trajectories: dict[str, dict[str, np.ndarray]]
+    metrics: dict[str, dict[str, float]]
+    net_effect: dict[str, np.ndarray]
+
+
+def account(scenario: Scenario, histories: dict[str, ArmHistory],
+            ledgers: dict[str, dict[str, np.ndarray]],
+            rows: np.ndarray | slice | None = None) -> Accounts:
+    """Trajectories and metrics of both arms from their histories and client ledgers (the
+    ``rows`` of the ledgers that belong to the histories' clients; all of them by default)."""
+    traj = {arm: trajectories(histories[arm], scenario, arm, ledgers[arm], rows) for arm in ARMS}
+    per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm) for arm in ARMS}
+    incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
+    return Accounts(traj, replication_metrics(per_arm, incremental),
+                    net_effect_by_month(traj["ips"], traj["usual"]))
+
+
+def region_scenario(scenario: Scenario, region: int) -> Scenario:
+    """The scenario with only one of its regions (for accounting that region alone)."""
+    return scenario.model_copy(update={"regions": [scenario.regions[region]]})
+
+
+def region_history(history: ArmHistory, region: int) -> ArmHistory:
+    """An arm's history restricted to one region, its clients renumbered 0, 1, ..."""
+    clients, spells = history.clients, history.spells
+    mine = clients["region"] == region
+    renumbered = np.full(len(mine), -1, dtype=np.int64)
+    renumbered[mine] = np.arange(int(mine.sum()))
+    kept = mine[spells["client_id"]]
+    own_spells = {name: column[kept] for name, column in spells.items()}
+    own_spells["client_id"] = renumbered[spells["client_id"][kept]]
+    own_clients = {name: column[mine] for name, column in clients.items()}
+    own_clients["client_id"] = renumbered[mine]
+    teams = slice(region, region + 1)
+    requeued = history.requeues[:, 0].astype(np.int64)
+    requeues = history.requeues[mine[requeued]]
+    requeues[:, 0] = renumbered[requeued[mine[requeued]]]
+    return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
+                      history.staffing_traces[teams], 0, requeues)
+
+
+def accounts_by_region(scenario: Scenario, histories: dict[str, ArmHistory],
+                       ledgers: dict[str, dict[str, np.ndarray]], totals: Accounts
+                       ) -> list[Accounts]:
+    """Each region's accounts (a single region's are the totals themselves)."""
+    if len(scenario.regions) == 1:
+        return [totals]
+    region = histories["ips"].clients["region"]
+    return [account(region_scenario(scenario, r),
+                    {arm: region_history(h, r) for arm, h in histories.items()}, ledgers,
+                    _rows(region == r))
+            for r in range(len(scenario.regions))]
+
+
+def _rows(mine: np.ndarray) -> np.ndarray | slice:
+    """The ledger rows of one region: a slice when they are one block (clients are numbered
+    region by region), which selects the same rows in the same order without copying them."""
+    index = np.flatnonzero(mine)
+    if len(index) and index[-1] - index[0] + 1 == len(index):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return mine

@@ -1,0 +1,104 @@
+"""Compare scenarios on the same clients: each against usual services and each against the first.
+
+With common random numbers (the default) replication ``k`` of every scenario draws its clients
+and their luck from ``(seed, k)``, so two scenarios that share regions and referrals see the same
+people with the same luck, and a difference between them is the effect of what the scenarios
+change, not of who happened to be referred. ``independent=True`` gives each scenario its own
+seed instead: the same model with independent streams, to measure what the pairing is worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
+from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication, worker_pool
+from ipssim.scenario.schema import Scenario
+
+COMPARISON_COLUMNS = ("metric", "arm", "scenario", "reference", *SUMMARY_COLUMNS[2:])
+USUAL_SERVICES = "usual_services"
+
+
+@dataclass
+class Comparison:
+    """Every scenario's replications (in replication order) and the comparison table."""
+
+    scenarios: list[Scenario]
+    results: list[list[ReplicationResult]]
+    summaries: list[dict[str, list]]
+    table: dict[str, list]
+
+
+def scenario_seed(seed: int, index: int, independent: bool) -> int:
+    """The run seed of scenario ``index``: the common seed, or one of its own."""
+    if not independent:
+        return seed
+    return int(np.random.SeedSequence([seed, index]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
+            independent: bool = False,
+            progress: Callable[[], None] | None = None) -> Comparison:
+    """Run every scenario's replications and tabulate the differences."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise ValueError(f"scenario names must differ to be compared (got {', '.join(names)})")
+    results: list[list[ReplicationResult]] = [[] for _ in scenarios]
+    for index, result in _results(scenarios, seed, replications, workers, independent):
+        results[index].append(result)
+        if progress:
+            progress()
+    summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
+    return Comparison(scenarios, results, summaries, comparison_table(names, results, summaries))
+
+
+def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
+             independent: bool) -> Iterator[tuple[int, ReplicationResult]]:
+    """(scenario index, result) for every scenario and replication, in a fixed order."""
+    tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
+    args = ([scenarios[i] for i, _ in tasks],
+            [scenario_seed(seed, i, independent) for i, _ in tasks], [k for _, k in tasks])
+    if workers <= 1:
+        yield from zip((i for i, _ in tasks), map(run_replication, *args), strict=True)
+        return
+    with worker_pool(min(workers, len(tasks))) as pool:
+        try:
+            yield from zip((i for i, _ in tasks), pool.map(run_replication, *args), strict=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def comparison_table(names: list[str], results: list[list[ReplicationResult]],
+                     summaries: list[dict[str, list]]) -> dict[str, list]:
+    """Rows of ``comparison.csv``.
+
+    For every scenario, against usual services: its IPS-minus-usual rows of the summary
+    (``arm`` = ``difference``). For every later scenario, against the first (the reference):
+    scenario minus reference within each replication, for the IPS arm, the usual-services arm and
+    the IPS effect (``arm`` = ``ips``, ``usual``, ``difference``); summarised like the summary
+    (mean, 2.5th/97.5th percentiles over replications, Monte Carlo standard error).
+    """
+    table: dict[str, list] = {c: [] for c in COMPARISON_COLUMNS}
+    for name, summary in zip(names, summaries, strict=True):
+        for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
+            if row[1] == "difference":
+                _append(table, dict(zip(SUMMARY_COLUMNS, row, strict=True)), name, USUAL_SERVICES)
+    reference = [r.metrics for r in results[0]]
+    for name, scenario_results in zip(names[1:], results[1:], strict=True):
+        paired = [{arm: {m: r.metrics[arm][m] - ref[arm][m] for m in r.metrics[arm]
+                         if m in ref[arm] and not m.startswith("break_even_month_")}
+                   for arm in ("ips", "usual", "difference")}
+                  for r, ref in zip(scenario_results, reference, strict=True)]
+        summary = summarise(paired, {})
+        for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
+            _append(table, dict(zip(SUMMARY_COLUMNS, row, strict=True)), name, names[0])
+    return table
+
+
+def _append(table: dict[str, list], row: dict, scenario: str, reference: str) -> None:
+    for column in COMPARISON_COLUMNS:
+        table[column].append({"scenario": scenario, "reference": reference}.get(column,
+                                                                                row.get(column)))

@@ -1,0 +1,184 @@
+"""Coach headcount sizing: the smallest team that keeps a region's waiting list short.
+
+A region is sized by running the whole scenario with candidate headcounts in that region (each
+with one team leader per ``coaches_per_full_time_leader`` coaches, rounded up; STF-04), a fixed
+headcount over the horizon. Every candidate runs the same replications from the same seed, so
+all candidates see the same referrals and the same luck (common random numbers): the other
+regions are identical across candidates, and differences between candidates come from the
+sized region alone.
+
+More coaches never lengthen waits, so the search evaluates the current headcount, doubles (or
+bisects downward) until it brackets the answer, then bisects: about 2 log2(answer) evaluations,
+never a sweep over every headcount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ipssim.experiments.runner import ReplicationResult, run_replications
+from ipssim.model.employers import MONTH_DAYS
+from ipssim.model.simulation import close_day
+from ipssim.money.funding import team_leaders_for
+from ipssim.scenario.schema import Scenario, ScenarioError, parse_scenario
+
+# Default upper bound of the search: a region can rarely fund more (override: max_coaches).
+MAX_COACHES = 1000
+
+
+@dataclass(frozen=True)
+class Option:
+    """One candidate headcount and what it gives (means over replications)."""
+
+    coaches: int
+    team_leaders: int
+    wait_quantile_days: float
+    """The quantile of waiting time pooled over every referral of the region in every
+    replication; ``wait_lo95``/``wait_hi95`` are the 2.5th/97.5th percentiles of the
+    per-replication quantiles."""
+    wait_lo95: float
+    wait_hi95: float
+    waited_share: float
+    """Share of the region's referrals that waited at all."""
+    utilisation: float
+    """Client-days in IPS over coaches x caseload cap x the days the region operates."""
+    max_caseload: float
+    """The largest caseload of any coach of the region in any replication."""
+    programme_cost_eur_pv: float
+    """Discounted programme cost of the whole scenario."""
+    additional_employed: float
+    """Additional people ever in competitive work in the whole scenario: the IPS effect on the
+    share ever so employed times the clients referred."""
+    net_public_eur_pv: float
+    """Discounted net effect of IPS on the public purse in the whole scenario."""
+    feasible: bool
+    """The wait quantile is at most the maximum and no caseload exceeds the cap."""
+
+
+def region_index(scenario: Scenario, name: str) -> int:
+    """The index of the region called ``name``; a one-line error naming the allowed names."""
+    names = [region.name for region in scenario.regions]
+    if name not in names:
+        raise ScenarioError(f"--region: unknown region {name!r}; allowed: {', '.join(names)}")
+    return names.index(name)
+
+
+def candidate(scenario: Scenario, region: int, coaches: int) -> Scenario:
+    """The scenario with a fixed headcount of ``coaches`` (and its team leaders) in ``region``."""
+    data = scenario.model_dump()
+    data["regions"][region] |= {"coaches": coaches, "budget_eur_per_year": None, "staffing": [],
+                                "team_leaders": team_leaders_for(coaches, scenario.economics)}
+    return parse_scenario(data)
+
+
+def waits(results: list[ReplicationResult], scenario: Scenario, region: int) -> list[np.ndarray]:
+    """Waiting times of the region's referrals in each replication: to the start of coaching;
+    to leaving the list for those who abandoned or met the programme's close; to the horizon
+    (a lower bound) for those still waiting then.
+
+    Only referrals made while the region operates count: one made after its close is turned
+    away on the day, and its zero wait would make the waiting list look shorter than it was.
+    """
+    horizon = scenario.horizon_months * MONTH_DAYS
+    close = close_day(scenario, region)
+    out = []
+    for result in results:
+        c = result.clients["ips"]
+        mine = (c["region"] == region) & (c["referral_day"] < close)
+        end = np.where(np.isnan(c["start_day"]), c["exit_day"], c["start_day"])
+        end = np.where(np.isnan(end), horizon, end)
+        out.append((end - c["referral_day"])[mine])
+    return out
+
+
+def utilisation(results: list[ReplicationResult], scenario: Scenario, region: int) -> float:
+    """Client-days in IPS over the places the region offers while it operates."""
+    r = scenario.regions[region]
+    horizon = scenario.horizon_months * MONTH_DAYS
+    close = min(horizon, close_day(scenario, region))
+    places = r.coaches * scenario.coaching.caseload_cap * close
+    used = []
+    for result in results:
+        c = result.clients["ips"]
+        started = (c["region"] == region) & ~np.isnan(c["start_day"])
+        end = np.minimum(np.where(np.isnan(c["exit_day"]), close, c["exit_day"]), close)
+        used.append(np.sum((end - c["start_day"])[started]))
+    return float(np.mean(used)) / places
+
+
+def evaluate(scenario: Scenario, region: int, coaches: int, max_wait_days: float,
+             quantile: float, seed: int, replications: int, workers: int) -> Option:
+    """Run the candidate headcount and measure it."""
+    sized = candidate(scenario, region, coaches)
+    results = run_replications(sized, seed, replications, workers)
+    per_replication = waits(results, sized, region)
+    pooled = np.concatenate(per_replication)
+    point = float(np.quantile(pooled, quantile)) if len(pooled) else 0.0
+    spread = [np.quantile(w, quantile) for w in per_replication if len(w)]
+    lo, hi = np.percentile(spread, [2.5, 97.5]) if spread else (0.0, 0.0)
+    largest = max(r.regions[region].metrics["ips"]["max_caseload"] for r in results)
+
+    def mean(arm: str, metric: str) -> float:
+        return float(np.mean([r.metrics[arm][metric] for r in results]))
+
+    extra = np.mean([r.metrics["difference"]["ever_employed_competitive_share"]
+                     * r.metrics["ips"]["clients_referred"] for r in results])
+    return Option(
+        coaches=coaches, team_leaders=sized.regions[region].team_leaders,
+        wait_quantile_days=point, wait_lo95=float(lo), wait_hi95=float(hi),
+        waited_share=float(np.mean(pooled > 0)) if len(pooled) else 0.0,
+        utilisation=utilisation(results, sized, region), max_caseload=float(largest),
+        programme_cost_eur_pv=mean("ips", "programme_cost_eur_pv"),
+        additional_employed=float(extra),
+        net_public_eur_pv=mean("difference", "net_public_eur_pv"),
+        feasible=point <= max_wait_days and largest <= scenario.coaching.caseload_cap)
+
+
+def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
+         replications: int, workers: int, max_coaches: int = MAX_COACHES,
+         progress: Callable[[Option], None] | None = None) -> tuple[list[Option], Option | None]:
+    """Every option tried (by headcount) and the smallest feasible one with at most
+    ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
+    if scenario.mode != "programme":
+        raise ScenarioError("size: only programme mode has a waiting list to size "
+                            f"(got mode {scenario.mode!r})")
+    tried: dict[int, Option] = {}
+
+    def feasible(coaches: int) -> bool:
+        if coaches not in tried:
+            tried[coaches] = evaluate(scenario, region, coaches, max_wait_days, quantile, seed,
+                                      replications, workers)
+            if progress:
+                progress(tried[coaches])
+        return tried[coaches].feasible
+
+    start = min(scenario.regions[region].coaches, max_coaches)
+    infeasible, enough = 0, None  # largest headcount known too small, smallest known enough
+    if feasible(start):
+        enough = start
+    else:
+        infeasible = start
+        while enough is None and infeasible < max_coaches:
+            trial = min(2 * infeasible, max_coaches)
+            if feasible(trial):
+                enough = trial
+            else:
+                infeasible = trial
+    if enough is None:
+        return sorted(tried.values(), key=lambda o: o.coaches), None
+    while enough - infeasible > 1:
+        middle = (infeasible + enough) // 2
+        if feasible(middle):
+            enough = middle
+        else:
+            infeasible = middle
+    return sorted(tried.values(), key=lambda o: o.coaches), tried[enough]
+
+
+def option_rows(options: list[Option]) -> dict[str, list]:
+    """The options as columns (for the CSV)."""
+    rows = [asdict(option) for option in options]
+    return {name: [row[name] for row in rows] for name in rows[0]}

@@ -1,0 +1,307 @@
+"""Coaches and their team: hard caseload cap, FIFO waiting list, weekly employer contacts, and
+staffing that changes over time (hiring ramps, cuts, turnover with vacancies and ramp-up).
+
+A team holds its coach posts as objects with their own caseloads (not a ``simpy.Resource``), so
+the per-coach caseload is observable and the cap is enforced per post at every instant: a client
+only ever takes a free place at a post that accepts clients.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+import simpy
+
+from ipssim.model.employers import MONTH_DAYS, EmployerMarket, WeekOfContacts
+from ipssim.scenario.schema import Coaching, Region
+
+FILLED, VACANT, CLOSING, CLOSED = "filled", "vacant", "closing", "closed"
+"""States of a coach post: a coach in it (taking clients while under the cap); waiting for a
+replacement (its clients covered, no new ones); cut but keeping its clients until they exit;
+not in use."""
+
+
+class Coach:
+    """A coach post: its caseload, its clients, and how effective its coach is right now."""
+
+    __slots__ = ("caseload", "clients", "coach_id", "effectiveness", "hired_day", "index", "staffed",
+                 "state")
+
+    def __init__(self, coach_id: int, index: int, state: str):
+        self.coach_id = coach_id
+        self.index = index
+        self.caseload = 0
+        self.clients: set = set()
+        self.state = state
+        self.staffed = state == FILLED  # a coach is in the post (and paid)
+        self.effectiveness = 1.0
+        self.hired_day = -math.inf  # the coaches of the first team count as experienced
+
+
+class Team:
+    """The coach posts of one region, its team leaders, and the region's waiting list."""
+
+    def __init__(self, env: simpy.Environment, region: Region, coaching: Coaching,
+                 market: EmployerMarket, first_coach_id: int, close_day: float,
+                 horizon_days: float, rng: np.random.Generator):
+        self.env = env
+        self.coaching = coaching
+        self.cap = coaching.caseload_cap
+        self.market = market
+        posts = region.posts
+        self.coaches = [Coach(first_coach_id + i, i, FILLED if i < region.coaches else CLOSED)
+                        for i in range(posts)]
+        self.team_leaders = region.team_leaders
+        self.close_day = close_day
+        self.rng = rng
+        self.waiting: deque[tuple[simpy.Event, object]] = deque()
+        # (day, largest caseload of any coach) after every change: the caseload trace.
+        self.caseload_trace: list[tuple[float, int]] = []
+        self._max_caseload = 0
+        # (day, coaches in post, team leaders, coaches hired so far) after every change.
+        self.staffing_trace: list[tuple[float, int, int, int]] = []
+        self.hires = region.coaches
+        self._record_staffing()
+        quality = 1.0 + coaching.fidelity_slope * (region.fidelity - 100.0) / 25.0
+        self.quality = max(quality, 0.0) * (1.0 if region.integrated else
+                                            coaching.not_integrated_multiplier)
+        # Offer-rate multiplier by caseload (0 to the cap): less coach time per client above full
+        # attention means fewer job offers.
+        full = coaching.full_attention_caseload
+        self.multiplier = [self.quality * min(1.0, full / load) ** coaching.caseload_elasticity
+                           if load else self.quality for load in range(self.cap + 1)]
+        weeks = int(min(close_day, horizon_days) // 7) + 1
+        # Each post's employer contacts: how many in each week, and the employers, in order
+        # (lists: read item by item every week).
+        contacts = rng.poisson(coaching.employer_contacts_per_week, (posts, weeks))
+        counts = contacts.ravel().tolist()
+        targets = rng.integers(0, len(market.openness), int(contacts.sum())).tolist()
+        ends = np.cumsum(contacts.sum(axis=1)).tolist()
+        self._contacts = [counts[c * weeks:(c + 1) * weeks] for c in range(posts)]
+        self._targets = [targets[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        self._turnover = coaching.turnover_per_year / (12 * MONTH_DAYS)
+        self._ramp_days = coaching.ramp_up_months * MONTH_DAYS
+        if region.staffing or self._turnover > 0:
+            for coach in self.coaches:
+                env.process(self.work_week(coach))
+        else:
+            # Nobody is hired, cut or leaves, so each week's contacts are known in advance: the
+            # market makes them when it next needs the relationships, instead of by an event a
+            # coach a week (the same contacts, in the same order, at the same days).
+            market.defer_contacts(self._weekly_contacts())
+        for coach in self.coaches:
+            if coach.state == FILLED:
+                self._schedule_leaving(coach)
+        if region.staffing:
+            env.process(self.staffing([(c.month * MONTH_DAYS, c.coaches, c.team_leaders)
+                                       for c in region.staffing]))
+        if math.isfinite(close_day):
+            env.process(self.close())
+
+    # -- clients ------------------------------------------------------------------------------
+
+    def request(self, client: object, first: bool = False) -> simpy.Event:
+        """Ask for a coach; the event's value is the coach, or None if the programme closed.
+        ``first`` puts the client at the front of the waiting list (a client whose post was cut)."""
+        event = self.env.event()
+        if self.env.now >= self.close_day:
+            return event.succeed(None)
+        coach = self._free_coach()
+        if coach is not None and not self.waiting:
+            self._assign(event, coach, client)
+        elif first:
+            self.waiting.appendleft((event, client))
+        else:
+            self.waiting.append((event, client))
+        return event
+
+    def cancel(self, event: simpy.Event) -> None:
+        """Remove an abandoned request from the waiting list."""
+        self.waiting = deque(w for w in self.waiting if w[0] is not event)
+
+    def release(self, coach: Coach, client: object) -> None:
+        """A client leaves the caseload; the longest-waiting client takes the place."""
+        self._leave(coach, client)
+        if coach.state == CLOSING and not coach.caseload:
+            coach.state = CLOSED
+            coach.staffed = False
+            self._record_staffing()
+        self._trace()
+        self._serve_waiting()
+
+    # -- coaches ------------------------------------------------------------------------------
+
+    def work_week(self, coach: Coach):
+        """Each week a coach in post contacts employers (a Poisson number, at random employers)
+        and, while new, grows into the job."""
+        env, market, close, index = self.env, self.market, self.close_day, coach.index
+        targets = self._targets[index]
+        first = 0
+        for n in self._contacts[index]:
+            yield env.timeout(7.0)
+            if env.now >= close:
+                return
+            if coach.staffed:
+                market.contact(index, targets[first:first + n])
+                if coach.effectiveness < 1.0 and coach.state == FILLED:
+                    coach.effectiveness = self._effectiveness(coach)
+            first += n
+
+    def _weekly_contacts(self) -> Iterator[WeekOfContacts]:
+        """Every week's contacts as ``work_week`` makes them, for a team whose posts never
+        change: (day, [(post, employers), ...]) on each week's day (the clock's 7.0, 14.0, ...)
+        with any contact, posts in order, none from the programme's close on."""
+        coaches, close = self.coaches, self.close_day
+        staffed = [c.index for c in coaches if c.staffed]
+        firsts = [0] * len(coaches)
+        weeks = len(self._contacts[0]) if coaches else 0
+        day = 0.0
+        for week in range(weeks):
+            day = day + 7.0
+            if day >= close:
+                return
+            contacts = []
+            for index in staffed:
+                n = self._contacts[index][week]
+                if n:
+                    first = firsts[index]
+                    contacts.append((index, self._targets[index][first:first + n]))
+                    firsts[index] = first + n
+            if contacts:
+                yield day, contacts
+
+    def staffing(self, changes: list[tuple[float, int, int | None]]):
+        """Headcount changes at their days: open or reopen posts, or cut them."""
+        env = self.env
+        for day, coaches, leaders in changes:
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            if env.now >= self.close_day:
+                return
+            if leaders is not None:
+                self.team_leaders = leaders
+            active = [c for c in self.coaches if c.state in (FILLED, VACANT)]
+            if coaches > len(active):
+                self._open_posts(coaches - len(active))
+            else:
+                # Cut vacant posts first, then those with the fewest clients (latest first).
+                order = sorted(active, key=lambda c: (c.state == FILLED, c.caseload, -c.index))
+                for coach in order[:len(active) - coaches]:
+                    self._cut(coach)
+            self._record_staffing()
+            self._trace()
+            self._serve_waiting()
+
+    def close(self):
+        """At the programme's close everyone still waiting is turned away."""
+        yield self.env.timeout(self.close_day)
+        while self.waiting:
+            event, _ = self.waiting.popleft()
+            event.succeed(None)
+
+    def _open_posts(self, n: int) -> None:
+        """Bring ``n`` posts into use: posts still keeping clients after a cut first, then
+        unused ones, each with a newly hired coach."""
+        for coach in [c for c in self.coaches if c.state == CLOSING and c.staffed][:n]:
+            coach.state = FILLED
+            n -= 1
+        for coach in [c for c in self.coaches
+                      if c.state == CLOSED or (c.state == CLOSING and not c.staffed)][:n]:
+            self._hire(coach)
+
+    def _cut(self, coach: Coach) -> None:
+        if self.coaching.capacity_cut_policy == "keep_until_exit" and coach.caseload:
+            coach.state = CLOSING  # a vacant post's clients stay covered, unpaid, until they exit
+            return
+        coach.state = CLOSED
+        coach.staffed = False
+        for client in sorted(coach.clients, key=lambda c: c.client_id):
+            self._leave(coach, client)
+            other = self._free_coach()
+            if other is not None:
+                self._join(other, client)
+            else:
+                client.process.interrupt("post cut")
+
+    def _schedule_leaving(self, coach: Coach) -> None:
+        if self._turnover > 0:
+            self.env.process(self._leaving(coach, self.rng.exponential() / self._turnover))
+
+    def _leaving(self, coach: Coach, after: float):
+        """The coach leaves; the post stays vacant, then a replacement is hired."""
+        env = self.env
+        yield env.timeout(after)
+        if coach.state != FILLED or env.now >= self.close_day:
+            return  # cut meanwhile: the coach leaves with the post
+        coach.state = VACANT
+        coach.staffed = False
+        coach.effectiveness = self.coaching.vacancy_cover
+        self.market.forget(coach.index)
+        self._record_staffing()
+        yield env.timeout(self.coaching.vacancy_months * MONTH_DAYS)
+        if coach.state == VACANT and env.now < self.close_day:
+            self._hire(coach)
+            self._record_staffing()
+            self._serve_waiting()
+
+    def _hire(self, coach: Coach) -> None:
+        coach.state = FILLED
+        coach.staffed = True
+        coach.hired_day = self.env.now
+        coach.effectiveness = self._effectiveness(coach)
+        self.hires += 1
+        self._schedule_leaving(coach)
+
+    def _effectiveness(self, coach: Coach) -> float:
+        """A new coach's effectiveness, rising linearly to 1 over the ramp-up."""
+        if self._ramp_days <= 0:
+            return 1.0
+        start = self.coaching.new_coach_effectiveness
+        return min(1.0, start + (1.0 - start) * (self.env.now - coach.hired_day) / self._ramp_days)
+
+    # -- places -------------------------------------------------------------------------------
+
+    def _free_coach(self) -> Coach | None:
+        best = None
+        for coach in self.coaches:
+            if coach.state == FILLED and coach.caseload < self.cap and (
+                    best is None or coach.caseload < best.caseload):
+                best = coach
+        return best
+
+    def _serve_waiting(self) -> None:
+        """Give free places to the longest-waiting clients."""
+        while self.waiting and self.env.now < self.close_day:
+            coach = self._free_coach()
+            if coach is None:
+                return
+            event, client = self.waiting.popleft()
+            self._assign(event, coach, client)
+
+    def _assign(self, event: simpy.Event, coach: Coach, client: object) -> None:
+        self._join(coach, client)
+        event.succeed(coach)
+
+    def _join(self, coach: Coach, client: object) -> None:
+        coach.caseload += 1
+        coach.clients.add(client)
+        client.coach = coach
+        self._max_caseload = max(self._max_caseload, coach.caseload)
+        self._trace()
+
+    def _leave(self, coach: Coach, client: object) -> None:
+        coach.caseload -= 1
+        coach.clients.discard(client)
+        client.coach = None
+        if coach.caseload + 1 == self._max_caseload:
+            self._max_caseload = max(c.caseload for c in self.coaches)
+
+    def _trace(self) -> None:
+        self.caseload_trace.append((self.env.now, self._max_caseload))
+
+    def _record_staffing(self) -> None:
+        in_post = sum(c.staffed for c in self.coaches)
+        self.staffing_trace.append((self.env.now, in_post, self.team_leaders, self.hires))

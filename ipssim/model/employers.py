@@ -1,0 +1,212 @@
+"""Employers: a regional population by sector, with vacancies that open and close, an openness
+to hiring a person with a mental illness, and relationships with coaches that grow with contact.
+
+A job is a match between a client and an open vacancy. The vacancy stream (when, where, how long
+open) is drawn once per region and replication, so both arms face the same labour market.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from itertools import accumulate
+from math import exp
+
+import numpy as np
+import simpy
+
+from ipssim.model.streams import JOB, LuckCursor
+from ipssim.scenario.schema import Employers
+
+MONTH_DAYS = 365.25 / 12
+
+WeekOfContacts = tuple[float, list[tuple[int, list[int]]]]
+"""A day's employer contacts: (day, [(coach, employers contacted), ...]) in the order made."""
+
+
+class LabourMarket:
+    """The employers of one region and the vacancies they open over the horizon.
+
+    Drawn once per replication and region and shared by both arms (read only), so both arms face
+    the same labour market without drawing it twice.
+    """
+
+    def __init__(self, params: Employers, n_employers: int, horizon_days: float,
+                 rng: np.random.Generator):
+        self.params = params
+        sectors = list(params.sectors)
+        weights = np.array([params.sectors[s] for s in sectors])
+        self.sector = rng.choice(len(sectors), size=n_employers, p=weights / weights.sum())
+        self.sector_names = sectors
+        openness = rng.beta(*params.openness_beta, size=n_employers)
+        rate = n_employers * params.vacancies_per_employer_per_month / MONTH_DAYS
+        n = rng.poisson(rate * horizon_days)
+        # Vacancy i: the day it opens, its employer, the day it closes unless filled before.
+        # Plain lists, not arrays: the matching loops read them item by item, and a list item
+        # is read about twice as fast as an array item (no float object to build).
+        opening_days = np.sort(rng.uniform(0.0, horizon_days, n))
+        employer = rng.integers(0, n_employers, n)
+        self.openness: list[float] = openness.tolist()
+        self.opening_days: list[float] = opening_days.tolist()
+        self.employer: list[int] = employer.tolist()
+        self.vacancy_openness: list[float] = openness[employer].tolist()
+        # 1 - openness, once per vacancy rather than at every coach's pick (the same float).
+        self.vacancy_reluctance: list[float] = (1.0 - openness[employer]).tolist()
+        self.close_day: list[float] = (
+            opening_days + rng.exponential(params.vacancy_open_days_mean, n)).tolist()
+        # The clock time at which each vacancy opens: the day as a chain of timeouts from day 0
+        # reaches it (each waits ``day - now`` from the opening before), to the last bit.
+        self.open_times: list[float] = _chained(opening_days)
+
+
+class EmployerMarket:
+    """One arm's view of a region's labour market: which vacancies are open, and coaches'
+    relationships with employers."""
+
+    def __init__(self, env: simpy.Environment, labour: LabourMarket, n_coaches: int):
+        self.env = env
+        self.labour = labour
+        self.openness = labour.openness
+        # Open vacancies, in the order they opened, as of the last match; a vacancy leaves the list
+        # as soon as it is filled. Vacancies open at known times, so they are added when a match
+        # needs them (every vacancy opened by then, in order) rather than by an event each.
+        self.open: list[int] = []
+        self._opened = 0  # vacancies opened so far
+        # Relationship strength of each coach with each employer. It decays exponentially at the
+        # same rate for all, so it is kept scaled up by that decay since a reference day:
+        # strength = scaled x exp(-(now - reference) / decay days). Decay then costs one exp()
+        # per contact or match rather than one per employer.
+        self._scaled = [[0.0] * len(labour.openness) for _ in range(n_coaches)]
+        self._reference = 0.0
+        self._decay = 1.0 / labour.params.relationship_decay_days
+        self._gain = labour.params.relationship_gain_per_contact
+        # Coaches' weekly contacts not yet made (see ``defer_contacts``) and the next one due.
+        self._deferred: Iterator[WeekOfContacts] = iter(())
+        self._due: WeekOfContacts | None = None
+
+    def _open_now(self, now: float) -> list[int]:
+        """The vacancies open at ``now``, in the order they opened: drop those closed since the
+        last match, add those opened since (unless already closed again), and return the list.
+
+        A vacancy opens at its ``open_times`` entry and closes when filled or when its open period
+        ends (``close_day``)."""
+        labour = self.labour
+        close_day, open_times = labour.close_day, labour.open_times
+        open_ = self.open
+        open_[:] = [v for v in open_ if close_day[v] > now]
+        opened, n = self._opened, len(open_times)
+        while opened < n and open_times[opened] <= now:
+            if close_day[opened] > now:
+                open_.append(opened)
+            opened += 1
+        self._opened = opened
+        return open_
+
+    def _decay_factor(self, now: float) -> float:
+        """exp(-(now - reference) / decay days): scaled strength x this = strength now.
+
+        The reference day moves up to now, rescaling every strength, long before the scale
+        could overflow.
+        """
+        elapsed = (now - self._reference) * self._decay
+        if elapsed > 50.0:
+            factor = exp(-elapsed)
+            self._scaled = [[x * factor for x in row] for row in self._scaled]
+            self._reference, elapsed = now, 0.0
+        return exp(-elapsed)
+
+    def forget(self, coach: int) -> None:
+        """A coach left: the relationships of the post start again from nothing."""
+        self._scaled[coach] = [0.0] * len(self.openness)
+
+    def defer_contacts(self, weeks: Iterator[WeekOfContacts]) -> None:
+        """Coaches' contacts known in advance: for each day with any, (day, [(coach, employers),
+        ...]) in the order they happen. Each day's are made before the relationships are next
+        used (a match with a coach), so relationships read exactly as if made on the day."""
+        self._deferred = weeks
+        self._due = next(weeks, None)
+
+    def _catch_up(self, now: float) -> None:
+        """Make the deferred contacts due by ``now``, as :meth:`contact` would have on their day:
+        the decay factor is the same for every contact of a day (a rescaling, if any, comes at
+        the first), so it is taken once a day."""
+        due, deferred = self._due, self._deferred
+        keep = 1.0 - self._gain
+        while due is not None and due[0] <= now:
+            day, contacts = due
+            gain = self._gain / self._decay_factor(day)
+            rows = self._scaled
+            for coach, employers in contacts:
+                scaled = rows[coach]
+                for employer in employers:
+                    scaled[employer] = scaled[employer] * keep + gain
+            due = next(deferred, None)
+        self._due = due
+
+    def contact(self, coach: int, employers: Sequence[int]) -> None:
+        """Contacts strengthen the coach's relationships (each closes part of the gap to 1)."""
+        if not employers:
+            return
+        # strength + (1 - strength) x gain, on the scaled strength.
+        keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(self.env.now)
+        scaled = self._scaled[coach]
+        for employer in employers:
+            scaled[employer] = scaled[employer] * keep + gain
+
+    def match(self, luck: LuckCursor, coach: int | None) -> int | None:
+        """Try to place a client in an open vacancy; return the employer, or None if no match.
+
+        Without a coach the client picks an open vacancy at random and is hired with the
+        employer's openness. A coach steers to vacancies where hiring is likelier and vouches
+        for the client: acceptance is openness + (1 - openness) x relationship strength.
+        """
+        candidates = self._open_now(self.env.now)
+        if not candidates:
+            luck.uniform(JOB)
+            luck.uniform(JOB)
+            return None
+        if coach is None:
+            chosen = candidates[min(int(luck.uniform(JOB) * len(candidates)), len(candidates) - 1)]
+            accept = self.labour.vacancy_openness[chosen]
+        else:
+            self._catch_up(self.env.now)
+            chosen, accept = self._steer(candidates, coach, luck.uniform(JOB))
+        if luck.uniform(JOB) >= accept:
+            return None
+        candidates.remove(chosen)  # filled
+        employer = self.labour.employer[chosen]
+        if coach is not None:
+            self.contact(coach, (employer,))
+        return employer
+
+    def _steer(self, candidates: list[int], coach: int, u: float) -> tuple[int, float]:
+        """The coach's pick among open vacancies, in proportion to the chance each would hire."""
+        labour = self.labour
+        openness, reluctance, employer_of = (labour.vacancy_openness, labour.vacancy_reluctance,
+                                             labour.employer)
+        scaled, decay = self._scaled[coach], self._decay_factor(self.env.now)
+        accepts = [openness[v] + reluctance[v] * scaled[employer_of[v]] * decay
+                   for v in candidates]
+        cumulative = list(accumulate(accepts))
+        chosen = min(bisect_right(cumulative, u * cumulative[-1]), len(candidates) - 1)
+        return candidates[chosen], accepts[chosen]
+
+
+def _chained(days: np.ndarray) -> list[float]:
+    """Clock times reached by waiting ``day - now`` from day 0 for each day in turn (sorted).
+
+    ``now + (day - now)`` is ``day`` itself whenever ``day - now`` is exact (always when
+    ``now`` >= ``day`` / 2), so the times are the days except where a step is not: there, and
+    until the chain lands on a day again, they are worked out one by one."""
+    d = np.asarray(days, dtype=float)
+    previous = np.concatenate(([0.0], d[:-1]))
+    lands = previous + (d - previous) == d  # step i lands on day i if step i - 1 did
+    times, day = d.tolist(), d.tolist()
+    for i in np.flatnonzero(~lands).tolist():
+        now = times[i - 1] if i else 0.0
+        for j in range(i, len(day)):
+            now = now + (day[j] - now)
+            times[j] = now
+            if now == day[j]:
+                break
+    return times

@@ -1,0 +1,257 @@
+"""The IPS pathway and usual services as SimPy processes, one generator per client.
+
+IPS (COA-18): referral, waiting list (with usual services meanwhile), engagement and vocational
+profile, rapid job search with the coach, job start, follow-along support while working (COA-17),
+job end and renewed search, exit (dropout, coaching ended, support no longer wanted, programme
+closed). After exit, and in the
+usual-services arm throughout, the client looks for work without a coach at the lower rate.
+
+Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
+offer rate, which the coach re-evaluates at every review (the caseload may have changed).
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from ipssim.model.clients import Client
+from ipssim.model.coaches import Team
+from ipssim.model.employers import MONTH_DAYS, EmployerMarket
+from ipssim.model.jobs import draw_job_type, draw_spell, earnings_cap
+from ipssim.model.streams import CLOCK, SEARCH
+from ipssim.scenario.schema import Scenario
+
+INF = math.inf
+ABANDONED = "abandoned"
+YEAR = 12 * MONTH_DAYS
+
+
+class Pathway:
+    """Client processes of one arm; collects every job spell they start."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario):
+        self.env = env
+        self.coaching = scenario.coaching
+        self.jobs = scenario.jobs
+        self.earnings_limit = scenario.economics.benefits.pension_earnings_limit_eur
+        self.ips_rate = scenario.jobs.ips_offer_rate_per_month / MONTH_DAYS
+        self.usual_rate = scenario.jobs.usual_offer_rate_per_month / MONTH_DAYS
+        c = scenario.coaching
+        self.dropout_rate = c.dropout_rate_per_month / MONTH_DAYS
+        self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
+        self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
+        self.end_shape = c.end_hazard_shape
+        self.spells: list = []
+        # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
+        # placed again (inf while still waiting)].
+        self.requeues: list[list[float]] = []
+
+    # -- the two arms -------------------------------------------------------------------------
+
+    def ips(self, client: Client, team: Team, market: EmployerMarket):
+        """Referral to exit under IPS, then usual services for the rest of the horizon."""
+        env = self.env
+        client.process = env.active_process
+        self._entry_job(client)
+        coach = yield from self._wait(client, team, market, team.request(client))
+        if coach == ABANDONED:
+            self._exit(client, ABANDONED)
+            yield from self._usual_services(client, market)
+            return
+        if coach is None:
+            self._exit(client, "programme_closed")
+        else:
+            client.start_day = env.now
+            client.coach_id = client.coach.coach_id
+            engaged_at = env.now + self.coaching.engagement_days_mean * client.luck.exponential(CLOCK)
+            reason = None
+            while reason is None:
+                try:
+                    reason = yield from self._coaching(client, team, market, engaged_at)
+                except simpy.Interrupt:
+                    requeue = [client.client_id, env.now, INF]
+                    self.requeues.append(requeue)
+                    coach = yield from self._placed(client, team, team.request(client, first=True))
+                    requeue[2] = env.now
+                    if coach is None:
+                        reason = "programme_closed"
+            if client.coach is not None:
+                team.release(client.coach, client)
+            self._exit(client, reason)
+        yield from self._usual_services(client, market)
+
+    def _placed(self, client: Client, team: Team, request: simpy.Event):
+        """Wait for a place (the request's value: a coach, or None when the programme closes).
+        A client whose post is cut with no free place elsewhere is interrupted (see
+        ``Team._cut``) and waits again at the front of the waiting list."""
+        while True:
+            try:
+                yield request
+                return request.value
+            except simpy.Interrupt:
+                request = team.request(client, first=True)
+
+    def _wait(self, client: Client, team: Team, market: EmployerMarket, request: simpy.Event):
+        """Wait on the list for a place: the coach, None if the programme closes, or
+        ``ABANDONED`` once the client's patience runs out. Meanwhile the client has usual services
+        (ASSUMPTION: the waiting list is not a gap in services), so keeps or looks for work at the
+        usual rate, on the same random clock as in the usual-services arm. A client who finds a
+        job stays on the list and starts IPS with follow-along support."""
+        env = self.env
+        patience = self.coaching.waiting_patience_days
+        give_up = env.now + patience * client.baseline.patience_draw if patience is not None \
+            else INF
+        rate = self.usual_rate * client.baseline.employability
+        offer_at = INF
+        while not request.triggered:
+            job = self._current_job(client)
+            if job is None and offer_at == INF:
+                offer_at = env.now + client.luck.exponential(SEARCH) / rate
+            wake = min(job.end_day if job is not None else offer_at, give_up)
+            try:
+                yield request | env.timeout(wake - env.now)
+            except simpy.Interrupt:
+                request = team.request(client, first=True)
+                continue
+            if request.triggered:
+                break
+            if env.now >= give_up:
+                team.cancel(request)
+                return ABANDONED
+            if env.now >= offer_at:
+                offer_at = INF
+                self._try_hire(client, market, None, in_ips=False)
+        return (yield from self._placed(client, team, request))
+
+    def usual(self, client: Client, market: EmployerMarket):
+        """Usual services: the same client, no coach, the lower job-finding rate."""
+        self._entry_job(client)
+        client.exit_reason = "usual_services"
+        yield from self._usual_services(client, market)
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _coaching(self, client: Client, team: Team, market: EmployerMarket, engaged_at: float):
+        """Engagement (until ``engaged_at``), search and follow-along with the coach; returns the
+        exit reason."""
+        env = self.env
+        close = team.close_day
+        rate = self.ips_rate * client.baseline.employability
+        while True:
+            now = env.now
+            job = self._current_job(client)
+            if job is not None:
+                support_end = self._end_clock(client, self.end_working_rate)
+                if job.end_day <= min(support_end, close):
+                    yield env.timeout(job.end_day - now)
+                    client.job = None
+                    continue
+                yield env.timeout(min(support_end, close) - now)
+                return "completed" if support_end < close else "programme_closed"
+            dropout_at = now + self._clock(client, self.dropout_rate)
+            ended_at = self._end_clock(client, self.end_searching_rate)
+            deadline = min(dropout_at, ended_at, close)
+            offered = False
+            if now < engaged_at:
+                yield env.timeout(min(engaged_at, deadline) - now)
+                if engaged_at < deadline:
+                    offered = yield from self._search(client, rate, team, deadline)
+            else:
+                offered = yield from self._search(client, rate, team, deadline)
+            if not offered:
+                if deadline == close:
+                    return "programme_closed"
+                return "dropout" if deadline == dropout_at else "ended"
+            self._try_hire(client, market, client.coach.index, in_ips=True)
+
+    def _search(self, client: Client, rate: float, team: Team, deadline: float):
+        """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first.
+        The rate follows the coach's caseload and effectiveness, re-read at every review."""
+        env = self.env
+        review = self.coaching.review_interval_days
+        multiplier = team.multiplier
+        remaining = client.luck.exponential(SEARCH)
+        while True:
+            now = env.now
+            coach = client.coach
+            current = rate * multiplier[coach.caseload] * coach.effectiveness
+            round_end = now + review if now + review < deadline else deadline
+            span = round_end - now
+            if current * span >= remaining:
+                yield env.timeout(remaining / current)
+                return True
+            remaining -= current * span
+            yield env.timeout(span)
+            if round_end == deadline:
+                return False
+
+    def _usual_services(self, client: Client, market: EmployerMarket):
+        """Work until the current job ends, then look for work without a coach; repeat."""
+        env = self.env
+        rate = self.usual_rate * client.baseline.employability
+        while True:
+            job = self._current_job(client)
+            if job is not None:
+                yield env.timeout(job.end_day - env.now)
+                client.job = None
+            yield env.timeout(client.luck.exponential(SEARCH) / rate)
+            self._try_hire(client, market, None, in_ips=False)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _current_job(self, client: Client):
+        """The client's job if it is still going (a job held at referral may end while waiting)."""
+        if client.job is not None and client.job.end_day <= self.env.now:
+            client.job = None
+        return client.job
+
+    def _clock(self, client: Client, rate: float) -> float:
+        return client.luck.exponential(CLOCK) / rate if rate > 0 else INF
+
+    def _end_clock(self, client: Client, rate: float) -> float:
+        """Day coaching ends if nothing else happens first, under a Weibull hazard in time since
+        IPS start: cumulative hazard rate * YEAR * (t / YEAR) ** shape, so ``rate`` is the mean
+        hazard over the first year. A fresh draw at each change of state is exact (the clock
+        has no memory beyond the hazard's dependence on time in IPS)."""
+        if self.end_shape == 1.0:
+            return self.env.now + self._clock(client, rate)
+        if rate <= 0:
+            return INF
+        shape, spent = self.end_shape, (self.env.now - client.start_day) / YEAR
+        budget = client.luck.exponential(CLOCK) / (rate * YEAR)
+        return client.start_day + YEAR * (spent**shape + budget) ** (1.0 / shape)
+
+    def _entry_job(self, client: Client) -> None:
+        """A client working at referral (BAS-09) keeps that job until its tenure ends."""
+        if client.baseline.main_activity == "working":
+            client.job = draw_spell(client.client_id, client.luck, self.jobs, "competitive",
+                                    self.env.now, -1, in_ips=False, at_entry=True)
+            self.spells.append(client.job)
+
+    def _try_hire(self, client: Client, market: EmployerMarket, coach: int | None,
+                  in_ips: bool) -> None:
+        now = self.env.now
+        trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
+        job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)
+        if job_type is None:
+            return
+        employer = market.match(client.luck, coach)
+        if employer is None:
+            return
+        spell = draw_spell(client.client_id, client.luck, self.jobs, job_type, now, employer,
+                           in_ips, earnings_cap_eur=earnings_cap(client.baseline, self.jobs,
+                                                                 self.earnings_limit))
+        client.job = spell
+        self.spells.append(spell)
+        if math.isnan(client.first_job_day):
+            client.first_job_day = now
+        if spell.competitive and math.isnan(client.first_competitive_job_day):
+            client.first_competitive_job_day = now
+        if spell.job_type == "competitive" and math.isnan(client.first_unsubsidised_job_day):
+            client.first_unsubsidised_job_day = now
+
+    def _exit(self, client: Client, reason: str) -> None:
+        client.exit_day = self.env.now
+        client.exit_reason = reason

@@ -1,0 +1,325 @@
+"""The run report: one self-contained HTML page with plotly charts and the summary table.
+
+Lines are the Monte Carlo mean of each arm; bands span the 2.5th to 97.5th percentile over
+replications. The page embeds plotly.js so it opens offline, and it has no timestamps or random
+ids, so the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pyarrow as pa
+from plotly.subplots import make_subplots
+
+from ipssim.experiments.compare import Comparison
+from ipssim.experiments.runner import net_effects
+from ipssim.money.rules import break_even_month
+from ipssim.scenario.schema import PAYERS, Scenario
+
+ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
+             "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
+STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1300px} table{border-collapse:collapse}"
+         " td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+         " td:first-child,td:nth-child(2){text-align:left}")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+VIEW_TITLES = {"public": "Public purse", "society": "Society"}
+PANELS = (
+    ("Clients in IPS and waiting", ("enrolled", "waiting"), ("ips",), False),
+    ("Employed (any job)", ("employed",), ("ips", "usual"), False),
+    ("Employed in competitive work", ("employed_competitive",), ("ips", "usual"), False),
+    ("Ever in competitive work", ("ever_employed_competitive",), ("ips", "usual"), False),
+    ("Gross earnings, EUR per month", ("earnings_eur",), ("ips", "usual"), False),
+    ("Benefits paid, EUR per month", ("benefits_eur",), ("ips", "usual"), False),
+    ("Disability pensions suspended (earnings above the limit)", ("pensions_suspended",),
+     ("ips", "usual"), False),
+    ("Largest coach caseload", ("max_caseload",), ("ips",), False),
+)
+
+
+def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
+                 summary: dict[str, list], net_effects: dict[str, np.ndarray],
+                 manifest: dict, regions: dict[str, dict[str, list]],
+                 by_region: pa.Table) -> None:
+    charts = "\n".join((
+        "<h2>Net effect of IPS against usual services</h2>",
+        _html(net_effect_figure({scenario.name: net_effects}), "net_effect", plotlyjs=True),
+        "<h2>Money per payer, IPS minus usual services</h2>",
+        _html(payer_figure(scenario, trajectories), "payers"),
+        "<h2>Trajectories of both arms</h2>",
+        _html(trajectory_figure(scenario, trajectories), "trajectories"),
+        region_section(regions),
+        _html(region_figure(scenario, by_region), "regions")))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ipssim: {html.escape(scenario.name)}</title>
+<style>{STYLE}</style></head><body>
+<h1>{html.escape(scenario.name)}</h1>
+<p>{html.escape(scenario.description)}</p>
+<p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
+{manifest['replications']} replications; ipssim {manifest['ipssim_version']};
+scenario SHA-256 <code>{manifest['scenario_sha256'][:16]}</code>.
+Lines: mean over replications. Bands: 2.5th to 97.5th percentile over replications.
+Money in euros at {scenario.economics.price_year} prices, discounted at
+{scenario.economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>
+{_funding(manifest)}
+{published_section(scenario, summary)}
+{charts}
+<h2>Summary</h2>
+<p><i>difference</i> is IPS minus usual services within each replication (same clients, same
+luck). lo95/hi95: 2.5th/97.5th percentiles over replications; mc_se: Monte Carlo standard error
+of the mean.</p>
+{_table(summary)}
+</body></html>
+"""
+    Path(path).write_text(page, encoding="utf-8")
+
+
+def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
+    """The "Published outcomes" section: each published figure of the scenario's programme beside
+    the simulated mean and its 95% range over replications; empty if the scenario has none."""
+    if not scenario.published:
+        return ""
+    rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
+        summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
+        strict=True)}
+    head = "".join(f"<th>{c}</th>" for c in ("metric", "arm", "published", "simulated mean",
+                                             "simulated 95% range", "source", "note"))
+    body = []
+    for item in scenario.published:
+        mean, lo, hi = rows.get((item.metric, item.arm), (math.nan,) * 3)
+        left = 'style="text-align:left"'
+        body.append(f"<tr><td>{html.escape(item.metric)}</td><td>{item.arm}</td>"
+                    f"<td>{_cell(item.value)}</td><td>{_cell(mean)}</td>"
+                    f"<td>{_cell(lo)} to {_cell(hi)}</td><td {left}>{html.escape(item.source)}</td>"
+                    f"<td {left}>{html.escape(item.note)}</td></tr>")
+    return f"""<h2>Published outcomes</h2>
+<p>Published figures for the programme this scenario stands for, beside the closest simulated
+metric (the note says where the definitions differ). The simulated range spans the 2.5th to
+97.5th percentile over replications: the outcomes a programme of this size could see, so a
+published figure from one such programme is in line with the model if it falls inside it.</p>
+<table><tr>{head}</tr>{"".join(body)}</table>"""
+
+
+def trajectory_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
+    """A grid of monthly trajectories, both arms, mean with a 95% band."""
+    frame = trajectories.to_pydict()
+    arm = np.array(frame["arm"])
+    months = np.arange(1, scenario.horizon_months + 1)
+    figure = make_subplots(rows=4, cols=2, subplot_titles=[p[0] for p in PANELS],
+                           vertical_spacing=0.07)
+    shown: set[str] = set()
+    for i, (_, columns, arms, cumulative) in enumerate(PANELS):
+        row, col = i // 2 + 1, i % 2 + 1
+        for name in arms:
+            for column in columns:
+                values = np.array(frame[column], dtype=float)[arm == name]
+                values = values.reshape(-1, len(months))
+                if cumulative:
+                    values = values.cumsum(axis=1)
+                label, line, band = ARM_STYLE[name]
+                if len(columns) > 1:
+                    label = f"{label}: {column}"
+                lo, hi = np.percentile(values, [2.5, 97.5], axis=0)
+                figure.add_trace(go.Scatter(
+                    x=np.concatenate([months, months[::-1]]), y=np.concatenate([hi, lo[::-1]]),
+                    fill="toself", fillcolor=band, line={"width": 0}, hoverinfo="skip",
+                    showlegend=False, legendgroup=label), row=row, col=col)
+                dash = "dot" if column == "waiting" else "solid"
+                figure.add_trace(go.Scatter(
+                    x=months, y=values.mean(axis=0), name=label, legendgroup=label,
+                    line={"color": line, "dash": dash}, showlegend=label not in shown),
+                    row=row, col=col)
+                shown.add(label)
+    figure.add_hline(y=scenario.coaching.caseload_cap, line_dash="dash", row=4, col=2,
+                     annotation_text="caseload cap")
+    figure.update_xaxes(title_text="month")
+    figure.update_layout(height=1300, template="plotly_white")
+    return figure
+
+
+def net_effect_figure(effects: dict[str, dict[str, np.ndarray]]) -> go.Figure:
+    """Cumulative discounted net effect of IPS against usual services by month, one panel per
+    perspective and one line per scenario, with its break-even month marked."""
+    views = list(next(iter(effects.values())))
+    titles = [f"{VIEW_TITLES[v]}: cumulative net effect, EUR (pv)" for v in views]
+    figure = make_subplots(rows=1, cols=len(views), subplot_titles=titles)
+    for col, view in enumerate(views, start=1):
+        for i, (name, per_view) in enumerate(effects.items()):
+            curves = np.cumsum(per_view[view], axis=1)
+            months = np.arange(1, curves.shape[1] + 1)
+            mean = curves.mean(axis=0)
+            lo, hi = np.percentile(curves, [2.5, 97.5], axis=0)
+            colour = COLOURS[i % len(COLOURS)]
+            figure.add_trace(go.Scatter(
+                x=np.concatenate([months, months[::-1]]), y=np.concatenate([hi, lo[::-1]]),
+                fill="toself", fillcolor=_transparent(colour), line={"width": 0},
+                hoverinfo="skip", showlegend=False, legendgroup=name), row=1, col=col)
+            figure.add_trace(go.Scatter(x=months, y=mean, name=name, legendgroup=name,
+                                        line={"color": colour}, showlegend=col == 1),
+                             row=1, col=col)
+            month = break_even_month(mean)
+            if math.isfinite(month):
+                figure.add_vline(x=month, line_dash="dot", line_color=colour, row=1, col=col,
+                                 annotation_text=f"break-even month {month:.0f}")
+            else:
+                figure.add_annotation(x=months[-1], y=mean[-1], row=1, col=col, showarrow=False,
+                                      yshift=14 * (i + 1), xanchor="right",
+                                      text=f"no break-even within {months[-1]} months",
+                                      font={"color": colour})
+        figure.add_hline(y=0, line_color="#888", row=1, col=col)
+    figure.update_xaxes(title_text="month")
+    figure.update_layout(height=450, template="plotly_white")
+    return figure
+
+
+def payer_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
+    """Net money of each payer per programme year, IPS minus usual services (mean over
+    replications, undiscounted): who pays and who gains."""
+    frame = trajectories.to_pydict()
+    arm = np.array(frame["arm"])
+    months = scenario.horizon_months
+    years = np.arange(months) // 12 + 1
+    figure = go.Figure()
+    for i, payer in enumerate(PAYERS):
+        values = np.array(frame[f"net_{payer}_eur"], dtype=float)
+        gain = (values[arm == "ips"] - values[arm == "usual"]).reshape(-1, months).mean(axis=0)
+        per_year = np.bincount(years - 1, weights=gain)
+        figure.add_trace(go.Bar(x=[f"year {y}" for y in range(1, len(per_year) + 1)], y=per_year,
+                                name=payer.replace("_", " "), marker_color=COLOURS[i % len(COLOURS)]))
+    figure.update_layout(barmode="group", height=450, template="plotly_white",
+                         yaxis_title="EUR per year (positive: the payer gains)")
+    return figure
+
+
+def write_comparison_report(path: Path, comparison: Comparison, manifest: dict) -> None:
+    """The comparison page: net effects and IPS-arm trajectories of every scenario, and the
+    comparison table."""
+    effects = {s.name: net_effects(rs)
+               for s, rs in zip(comparison.scenarios, comparison.results, strict=True)}
+    names = ", ".join(html.escape(s.name) for s in comparison.scenarios)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ipssim: comparison</title>
+<style>{STYLE}</style></head><body>
+<h1>Comparison: {names}</h1>
+<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario;
+{'independent streams' if manifest['independent_streams'] else 'common random numbers'};
+ipssim {manifest['ipssim_version']}. Lines: mean over replications; bands: 2.5th to 97.5th
+percentile over replications. The reference scenario is {html.escape(comparison.scenarios[0].name)}.</p>
+<h2>Net effect of IPS against usual services</h2>
+{_html(net_effect_figure(effects), "net_effect", plotlyjs=True)}
+<h2>IPS arm of each scenario</h2>
+{_html(scenario_figure(comparison), "scenarios")}
+<h2>Differences</h2>
+<p>Rows with reference <i>usual_services</i>: IPS minus usual services within each scenario.
+Other rows: the scenario minus the reference scenario within each replication (same clients, same
+luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
+(<i>difference</i>).</p>
+{_table(comparison.table)}
+</body></html>
+"""
+    Path(path).write_text(page, encoding="utf-8")
+
+
+def scenario_figure(comparison: Comparison) -> go.Figure:
+    """Monthly IPS-arm trajectories of every scenario (mean over replications)."""
+    columns = (("employed_competitive", "Employed in competitive work"),
+               ("waiting", "Waiting for a coach"), ("enrolled", "Clients in IPS"),
+               ("max_caseload", "Largest coach caseload"))
+    figure = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in columns])
+    for i, (scenario, results) in enumerate(zip(comparison.scenarios, comparison.results,
+                                               strict=True)):
+        for j, (column, _) in enumerate(columns):
+            values = np.stack([r.trajectories["ips"][column] for r in results]).astype(float)
+            figure.add_trace(go.Scatter(
+                x=np.arange(1, values.shape[1] + 1), y=values.mean(axis=0), name=scenario.name,
+                legendgroup=scenario.name, showlegend=j == 0,
+                line={"color": COLOURS[i % len(COLOURS)]}), row=j // 2 + 1, col=j % 2 + 1)
+    figure.update_xaxes(title_text="month")
+    figure.update_layout(height=750, template="plotly_white")
+    return figure
+
+
+REGION_COLUMNS = (
+    ("clients referred", "clients_referred", "ips"), ("mean wait, days", "mean_wait_days", "ips"),
+    ("waited", "waited_share", "ips"), ("largest caseload", "max_caseload", "ips"),
+    ("ever competitive, IPS", "ever_employed_competitive_share", "ips"),
+    ("ever competitive, usual", "ever_employed_competitive_share", "usual"),
+    ("difference", "ever_employed_competitive_share", "difference"),
+    ("programme cost pv", "programme_cost_eur_pv", "ips"),
+    ("net public effect pv", "net_public_eur_pv", "difference"),
+    ("break-even month, public", "break_even_month_public", "difference"),
+)
+
+
+def region_figure(scenario: Scenario, by_region: pa.Table) -> go.Figure:
+    """Each region's IPS arm by month (mean over replications): waiting, in IPS, employed."""
+    frame = by_region.to_pydict()
+    arm, region = np.array(frame["arm"]), np.array(frame["region"])
+    months = np.arange(1, scenario.horizon_months + 1)
+    panels = (("waiting", "Waiting for a coach"), ("enrolled", "Clients in IPS"),
+              ("employed", "Employed (any job)"))
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels])
+    for i, name in enumerate(r.name for r in scenario.regions):
+        mine = (arm == "ips") & (region == name)
+        for col, (column, _) in enumerate(panels, start=1):
+            values = np.array(frame[column], dtype=float)[mine].reshape(-1, len(months))
+            figure.add_trace(go.Scatter(x=months, y=values.mean(axis=0), name=name,
+                                        legendgroup=name, showlegend=col == 1,
+                                        line={"color": COLOURS[i % len(COLOURS)]}),
+                             row=1, col=col)
+    figure.update_xaxes(title_text="month")
+    figure.update_layout(height=420, template="plotly_white")
+    return figure
+
+
+def region_section(regions: dict[str, dict[str, list]]) -> str:
+    """A table of each region's key figures (means over replications; ``summary_regions.csv``
+    has them all, with intervals)."""
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _, _ in REGION_COLUMNS)
+    rows = []
+    for name, summary in regions.items():
+        means = {(m, a): v for m, a, v in zip(summary["metric"], summary["arm"], summary["mean"],
+                                              strict=True)}
+        cells = "".join(f"<td>{_cell(means.get((metric, arm), math.nan))}</td>"
+                        for _, metric, arm in REGION_COLUMNS)
+        rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
+    return (f"<h2>Regions</h2><p>Means over replications; each region's full summary with "
+            f"intervals is in summary_regions.csv and its trajectories in regions.parquet.</p>"
+            f"<table><tr><th>region</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def _funding(manifest: dict) -> str:
+    """What each funded region's budget bought, year by year."""
+    lines = manifest.get("funding") or []
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f"<h2>What the budgets buy</h2><ul>{items}</ul>" if lines else ""
+
+
+def _html(figure: go.Figure, div_id: str, plotlyjs: bool = False) -> str:
+    return pio.to_html(figure, include_plotlyjs=plotlyjs, full_html=False, div_id=div_id)
+
+
+def _transparent(colour: str) -> str:
+    r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},0.18)"
+
+
+
+def _table(summary: dict[str, list]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in summary)
+    rows = []
+    for values in zip(*summary.values(), strict=True):
+        cells = "".join(f"<td>{_cell(v)}</td>" for v in values)
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return html.escape(str(value))

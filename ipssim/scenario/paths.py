@@ -1,0 +1,183 @@
+"""Parameters named by dotted paths into a scenario: check a path, set it in scenario data, read it.
+
+``jobs.ips_offer_rate_per_month``, ``regions[Helsinki city].coaches`` (a region by index, name or
+``*`` for all), ``employability.work_history_multiplier.over_3y`` (a dictionary entry by key).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import types
+from typing import Annotated, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from ipssim.scenario.schema import Scenario
+from ipssim.sweep.spec import SweepError
+
+_SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\[([^\]]+)\])?(?:\.|$)")
+
+
+def parse_path(path: str) -> list[tuple[str, str | None]]:
+    """``regions[Helsinki city].coaches`` -> [('regions', 'Helsinki city'), ('coaches', None)]."""
+    segments, at = [], 0
+    while at < len(path):
+        match = _SEGMENT.match(path, at)
+        if not match:
+            raise SweepError(f"parameter {path}: not a dotted path (like jobs.ips_offer_rate_per_month"
+                             " or regions[0].coaches)")
+        segments.append((match[1], match[2]))
+        at = match.end()
+    if not segments or path.endswith("."):
+        raise SweepError(f"parameter {path!r}: not a dotted path")
+    return segments
+
+
+def _unwrap(tp: object) -> object:
+    """The type inside Optional[...] and Annotated[...]."""
+    if get_origin(tp) is Annotated:
+        return _unwrap(get_args(tp)[0])
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+    return tp
+
+
+def _is_model(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def field_kind(path: str) -> str:
+    """``int``, ``float`` or ``floats`` (a list of numbers set to one value) for a numeric
+    parameter path of the scenario schema; SweepError naming the path otherwise."""
+    tp: object = Scenario
+    where = ""
+    for name, index in parse_path(path):
+        tp = _unwrap(tp)
+        if _is_model(tp):
+            fields = tp.model_fields
+            if name not in fields:
+                raise SweepError(f"parameter {path}: unknown field {name!r} in "
+                                 f"{where or 'the scenario'}; allowed: {', '.join(fields)}")
+            tp = _unwrap(fields[name].annotation)
+        elif get_origin(tp) is dict:
+            tp = _unwrap(get_args(tp)[1])
+        elif get_origin(tp) is list and _is_model(_unwrap(get_args(tp)[0])):
+            raise SweepError(f"parameter {path}: {where} is a list; name an entry by index, name "
+                             f"or * ({where}[0].{name}, {where}[*].{name})")
+        else:
+            raise SweepError(f"parameter {path}: {where} is a value, it has no field {name!r}")
+        where = f"{where}.{name}" if where else name
+        if index is not None:
+            if get_origin(tp) is not list or not _is_model(_unwrap(get_args(tp)[0])):
+                raise SweepError(f"parameter {path}: {where} is not a list of sections, so "
+                                 f"[{index}] does not apply")
+            tp = _unwrap(get_args(tp)[0])
+            where = f"{where}[{index}]"
+    if tp is bool or _is_model(tp):
+        raise SweepError(f"parameter {path}: not a numeric field (it is "
+                         f"{'a section' if _is_model(tp) else 'true/false'})")
+    if tp is int:
+        return "int"
+    if tp is float:
+        return "float"
+    if get_origin(tp) is list and _unwrap(get_args(tp)[0]) in (int, float):
+        return "floats"
+    raise SweepError(f"parameter {path}: not a numeric field (it is {_type_name(tp)})")
+
+
+def _type_name(tp: object) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(map(repr, get_args(tp)))
+    if get_origin(tp) in (tuple, list, dict):
+        return f"a {get_origin(tp).__name__} of values"
+    return getattr(tp, "__name__", None) or str(tp)
+
+
+def coerce(kind: str, value: float) -> float | int:
+    """A value as the field takes it: integers rounded to the nearest (halves up)."""
+    if kind == "int":
+        return math.floor(float(value) + 0.5)
+    return float(value)
+
+
+def apply_values(data: dict, values: dict[str, float]) -> dict:
+    """Scenario data with each path set to its value (a deep copy; the data is not changed)."""
+    data = copy.deepcopy(data)
+    for path, value in values.items():
+        _set(data, parse_path(path), value, path)
+    return data
+
+
+def _set(node: dict, segments: list[tuple[str, str | None]], value: float, path: str) -> None:
+    (name, index), rest = segments[0], segments[1:]
+    if index is None:
+        if not rest:
+            _set_leaf(node, name, value)
+            return
+        child = node.get(name)
+        node[name] = dict(child) if isinstance(child, dict) else {}
+        _set(node[name], rest, value, path)
+        return
+    items = [dict(item) if isinstance(item, dict) else item for item in node.get(name) or []]
+    node[name] = items
+    for i in _indices(items, index, path, name):
+        _set(items[i], rest, value, path)
+
+
+def _indices(items: list, index: str, path: str, name: str) -> list[int]:
+    if index == "*":
+        return list(range(len(items)))
+    if re.fullmatch(r"-?\d+", index):
+        i = int(index)
+        if not 0 <= i < len(items):
+            raise SweepError(f"parameter {path}: {name}[{i}] does not exist ({len(items)} {name})")
+        return [i]
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if index not in names:
+        raise SweepError(f"parameter {path}: no {name} entry named {index!r}; names: "
+                         f"{', '.join(map(str, names))}")
+    return [names.index(index)]
+
+
+def _set_leaf(node: dict, name: str, value: float) -> None:
+    if name == "budget_eur_per_year":  # a budget replaces the headcount, and the other way round
+        for key in ("coaches", "team_leaders", "staffing"):
+            node.pop(key, None)
+        node[name] = [value]
+        return
+    if name in ("coaches", "team_leaders"):
+        node.pop("budget_eur_per_year", None)
+    node[name] = value
+
+
+def read_value(scenario: Scenario, path: str) -> float:
+    """A parameter's value in a validated scenario (NaN where ``[*]`` regions differ)."""
+    found = _read(scenario, parse_path(path))
+    distinct = {tuple(v) if isinstance(v, list | tuple) else v for v in found}
+    if len(distinct) != 1:
+        return math.nan
+    value = distinct.pop()
+    if isinstance(value, list | tuple):
+        return float(value[0]) if len(set(value)) == 1 else math.nan
+    return math.nan if value is None else float(value)
+
+
+def _read(node: object, segments: list[tuple[str, str | None]]) -> list:
+    if not segments:
+        return [node]
+    (name, index), rest = segments[0], segments[1:]
+    child = node.get(name) if isinstance(node, dict) else getattr(node, name)
+    if index is None:
+        return _read(child, rest)
+    items = list(child)
+    if index == "*":
+        chosen = items
+    elif re.fullmatch(r"-?\d+", index):
+        chosen = [items[int(index)]]
+    else:
+        chosen = [item for item in items if getattr(item, "name", None) == index]
+    return [v for item in chosen for v in _read(item, rest)]

@@ -1,0 +1,152 @@
+"""The sweep file: its kinds (one-way, grid, PSA, global), validated as a scenario is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from ipssim.scenario.schema import ScenarioError
+from ipssim.scenario.uncertainty import Uncertainty
+
+DEFAULT_METRICS = (("ever_employed_competitive_share", "difference"),
+                   ("months_employed_per_client", "difference"),
+                   ("net_public_eur_pv", "difference"),
+                   ("programme_cost_eur_pv", "ips"),
+                   ("mean_wait_days", "ips"))
+
+
+class SweepError(ScenarioError):
+    """A sweep that cannot be run as given; the message is one line."""
+
+
+# -- the sweep file ---------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricRef(_Strict):
+    """An output metric of ``summary.csv`` and its arm."""
+
+    metric: str
+    arm: Literal["ips", "usual", "difference"] = "difference"
+
+
+class Range(_Strict):
+    low: float
+    high: float
+
+
+class _Sweep(_Strict):
+    scenario: str = Field(description="scenario file, relative to the sweep file")
+    name: str | None = Field(None, description="default: the sweep file's name")
+    seed: Annotated[int, Field(ge=0)] = 20261122
+    replications: Annotated[int, Field(ge=1)] = 10
+    streams: Literal["common", "independent"] = "common"
+    uncertainty: Uncertainty | None = Field(
+        None, description="distributions added to (or replacing, path by path) the scenario's")
+    metrics: Annotated[list[MetricRef], Field(min_length=1)] = Field(
+        default_factory=lambda: [MetricRef(metric=m, arm=a) for m, a in DEFAULT_METRICS],
+        description="metrics charted in the report (the tables have every metric)")
+
+
+class OneWaySweep(_Sweep):
+    """The base case, then each parameter alone at its low and at its high value."""
+
+    kind: Literal["one_way"]
+    parameters: Annotated[dict[str, Range | None], Field(min_length=1)] = Field(
+        description="path: {low, high}; or path: null for the percentiles of its distribution")
+    percentiles: tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]] \
+        = (0.025, 0.975)
+
+
+class GridSweep(_Sweep):
+    """Every combination of the parameters' values (the first parameter varies slowest)."""
+
+    kind: Literal["grid"]
+    parameters: Annotated[dict[str, Annotated[list[float], Field(min_length=1)]],
+                          Field(min_length=1)]
+
+
+class PsaSweep(_Sweep):
+    """Probabilistic sensitivity analysis: draws from the parameters' distributions."""
+
+    kind: Literal["psa"]
+    draws: Annotated[int, Field(ge=2)]
+    sampling: Literal["random", "latin_hypercube"] = "random"
+    parameters: list[str] | None = Field(
+        None, description="the factors to draw (paths, or 'calibrated sample'); default: all "
+        "with a distribution")
+    cost: Literal["programme", "public", "society"] = Field(
+        "public", description="incremental cost: programme cost, or net cost to the public purse "
+        "or to society (programme cost less what IPS gives back), discounted")
+    wtp_per_employed_eur: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2)] = \
+        Field(default_factory=lambda: [float(x) for x in np.linspace(0, 200_000, 41)])
+    wtp_per_qaly_eur: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2)] = \
+        Field(default_factory=lambda: [float(x) for x in np.linspace(0, 100_000, 41)])
+
+
+class GlobalSweep(_Sweep):
+    """Variance-based (Sobol) indices or Morris screening over the parameters' distributions."""
+
+    kind: Literal["global"]
+    method: Literal["sobol", "morris"] = "sobol"
+    samples: Annotated[int, Field(ge=2)] = Field(
+        description="sobol: base samples N, a power of 2 (N x (factors + 2) points); morris: "
+        "trajectories (r x (factors + 1) points)")
+    levels: Annotated[int, Field(ge=2)] = 4
+    parameters: list[str] | None = None
+    bootstrap: Annotated[int, Field(ge=10)] = 1000
+    convergence: Annotated[list[Annotated[float, Field(gt=0, le=1)]], Field(min_length=1)] = \
+        Field(default_factory=lambda: [0.25, 0.5, 1.0],
+              description="shares of the samples at which the indices are recomputed")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> GlobalSweep:
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: Sobol needs a power of 2 (got {self.samples})")
+        if self.method == "morris" and self.levels % 2:
+            raise ValueError(f"levels: Morris needs an even number of levels (got {self.levels})")
+        return self
+
+
+Sweep = Annotated[OneWaySweep | GridSweep | PsaSweep | GlobalSweep, Field(discriminator="kind")]
+_SWEEP = TypeAdapter(Sweep)
+
+
+def parse_sweep(data: object, source: str = "sweep") -> Sweep:
+    try:
+        return _SWEEP.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"] if p not in _KINDS)
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown field"
+        raise SweepError(f"{source}: {loc + ': ' if loc else ''}{message}") from None
+
+
+_KINDS = ("one_way", "grid", "psa", "global")
+
+
+def load_sweep(path: str | Path) -> tuple[Sweep, Path]:
+    """The sweep file and the path of its scenario file (relative to the sweep file)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SweepError(f"sweep file not found: {path}") from None
+    except IsADirectoryError:
+        raise SweepError(f"sweep path is a folder, not a YAML file: {path}") from None
+    except yaml.YAMLError as exc:
+        raise SweepError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise SweepError(f"{path}: must be a YAML mapping of fields")
+    if "kind" not in data:
+        raise SweepError(f"{path}: kind: missing; allowed: {', '.join(_KINDS)}")
+    spec = parse_sweep(data, str(path))
+    return spec, path.parent / spec.scenario
