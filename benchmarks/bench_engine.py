@@ -28,7 +28,8 @@ import simpy
 
 from ipssim.experiments.runner import run_replication, run_replications
 from ipssim.model.simulation import horizon_days
-from ipssim.scenario.schema import Scenario, load_scenario
+from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import Scenario
 
 
 def bare_simpy_events_per_s(events: int = 1_000_000) -> float:

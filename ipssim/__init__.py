@@ -1,3 +1,5 @@
 """ipssim: a discrete-event simulator of IPS (Individual Placement and Support) programmes."""
 
-__version__ = "0.1.0"
+from ipssim._version import __version__
+
+__all__ = ["__version__"]

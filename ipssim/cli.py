@@ -20,7 +20,7 @@ from ipssim.calibration.fit import calibrate, load_spec, load_start
 from ipssim.experiments.compare import USUAL_SERVICES, compare
 from ipssim.experiments.runner import default_workers, progress_bar, run_with_progress
 from ipssim.experiments.sizing import MAX_COACHES, option_rows, region_index, size
-from ipssim.money.funding import staff, what_was_bought
+from ipssim.money.funding import staff
 from ipssim.outputs import (
     OutputError,
     check_out_dir,
@@ -30,7 +30,9 @@ from ipssim.outputs import (
     write_outputs,
 )
 from ipssim.reports.fit import fit_table, write_calibrated, write_fit_report
-from ipssim.scenario.schema import ScenarioError, load_scenario
+from ipssim.scenario.budgets import what_was_bought
+from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import ScenarioError
 
 USAGE_ERROR = 2
 INTERRUPTED = 130

@@ -24,9 +24,9 @@ import pyarrow.parquet as pq
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.compare import Comparison
 from ipssim.experiments.runner import ReplicationResult, net_effects
-from ipssim.model.simulation import ARMS
 from ipssim.reports.run import write_comparison_report, write_report
 from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import ARMS
 
 
 class OutputError(ValueError):

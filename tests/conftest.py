@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from ipssim.scenario.schema import Scenario, parse_scenario
+from ipssim.scenario.load import parse_scenario
+from ipssim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

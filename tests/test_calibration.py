@@ -12,7 +12,7 @@ import yaml
 
 from conftest import ROOT
 from ipssim.calibration.fit import Evaluator, calibrate, load_spec
-from ipssim.scenario.schema import scoped_values
+from ipssim.scenario.load import scoped_values
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,
            "regions": [{"name": "A", "coaches": 4, "referrals_per_month": 6.0,

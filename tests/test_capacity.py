@@ -10,16 +10,13 @@ from hypothesis import strategies as st
 from conftest import SMALL, small_scenario
 from ipssim.accounts.ledger import step_integral
 from ipssim.experiments.runner import run_replication
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money import rules as economics
-from ipssim.money.funding import (
-    coaches_for_budget,
-    staffing_for_budgets,
-    what_was_bought,
-    yearly_cost,
-)
-from ipssim.scenario.schema import Scenario, ScenarioError, parse_scenario
+from ipssim.money.funding import coaches_for_budget, staffing_for_budgets, yearly_cost
+from ipssim.scenario.budgets import what_was_bought
+from ipssim.scenario.load import parse_scenario
+from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.vocabulary import MONTH_DAYS
 
 
 def _region(**changes: object) -> dict:

@@ -11,7 +11,8 @@ import yaml
 
 from conftest import SMALL, ipssim, small_scenario, write_yaml
 from ipssim.experiments.compare import USUAL_SERVICES, compare
-from ipssim.scenario.schema import ScenarioError, load_scenario
+from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import ScenarioError
 
 REPLICATIONS = 80
 

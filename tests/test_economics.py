@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.money import rules as economics
-from ipssim.scenario.schema import Economics
+from ipssim.money.parameters import Economics
+from ipssim.vocabulary import MONTH_DAYS
 
 ECON = Economics()
 

@@ -7,7 +7,7 @@ from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
 from ipssim.experiments.runner import run_replications
-from ipssim.scenario.schema import load_scenario
+from ipssim.scenario.load import load_scenario
 
 
 def _mean(results, arm, metric):

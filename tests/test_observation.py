@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ipssim.calibration import observation as obs
-from ipssim.model.employers import MONTH_DAYS
+from ipssim.vocabulary import MONTH_DAYS
 
 NAN = math.nan
 SIX, TWELVE = 6 * MONTH_DAYS, 12 * MONTH_DAYS

@@ -13,7 +13,9 @@ from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.accounts.metrics import summarise
 from ipssim.experiments.runner import net_effects, run_replications
 from ipssim.reports.run import _cell, published_section
-from ipssim.scenario.schema import ScenarioError, load_scenario, parse_scenario, summary_metrics
+from ipssim.scenario.load import load_scenario, parse_scenario
+from ipssim.scenario.schema import ScenarioError
+from ipssim.vocabulary import summary_metrics
 
 ARMS = ("ips", "usual", "difference")
 PROGRAMMES = ("norway", "belgium", "denmark_ips_ma", "sweden_sia")

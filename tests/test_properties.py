@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipssim.experiments.runner import run_replication
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.money.rules import BENEFIT_TYPES, employer_contribution_rate
-from ipssim.scenario.schema import PAYERS, PUBLIC_PAYERS, Scenario, parse_scenario
+from ipssim.scenario.load import parse_scenario
+from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import MONTH_DAYS, PAYERS, PUBLIC_PAYERS
 
 IPS_EXITS = {"abandoned", "programme_closed", "dropout", "ended", "completed", "waiting",
              "in_programme"}

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import draw_cohort, simulate_arm
-from ipssim.scenario.schema import parse_scenario
+from ipssim.scenario.load import parse_scenario
+from ipssim.vocabulary import MONTH_DAYS
 
 COACHES, CAP = 2, 2
 MEAN_STAY_DAYS = 60.0

@@ -12,8 +12,9 @@ from ipssim.accounts.ledger import TRAJECTORY_COLUMNS, client_ledger
 from ipssim.accounts.metrics import summarise
 from ipssim.accounts.rollup import account, region_history, region_scenario
 from ipssim.experiments.runner import net_effects, run_replication, run_replications
-from ipssim.model.simulation import ARMS, draw_cohort, simulate_arm
+from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.outputs import region_summaries
+from ipssim.vocabulary import ARMS
 
 NOT_ADDITIVE = ("month", "max_caseload", "discount_factor")
 ADDITIVE = tuple(c for c in TRAJECTORY_COLUMNS if c not in NOT_ADDITIVE)

@@ -14,7 +14,8 @@ import numpy as np
 
 from conftest import SCENARIOS
 from ipssim.experiments.runner import run_replication
-from ipssim.scenario.schema import StaffingChange, load_scenario
+from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import StaffingChange
 
 DATA_FILES = ("trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet", "summary.csv",
               "report.html")

@@ -10,8 +10,8 @@ import pytest
 from conftest import SMALL, ipssim, small_scenario, write_yaml
 from ipssim.experiments.runner import run_replications
 from ipssim.experiments.sizing import size, waits
-from ipssim.model.employers import MONTH_DAYS
-from ipssim.scenario.schema import parse_scenario
+from ipssim.scenario.load import parse_scenario
+from ipssim.vocabulary import MONTH_DAYS
 
 MEAN_STAY_DAYS = 60.0
 OFFERED = 3.0  # arrivals per mean stay: at least 4 places for a stable queue

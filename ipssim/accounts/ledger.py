@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import ArmHistory, close_day
-from ipssim.money import rules as economics
-from ipssim.scenario.schema import PAYERS, Scenario
+from ipssim.money import rules
+from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import MONTH_DAYS, PAYERS
 
 TRAJECTORY_COLUMNS = (
     "month", "clients", "referred", "waiting", "enrolled", "exited", "employed",
     "employed_competitive", "ever_employed", "ever_employed_competitive", "hours", "earnings_eur",
     "benefits_eur", "taxes_eur", "programme_cost_eur", "net_fiscal_eur", "max_caseload",
     "wage_subsidy_eur", "pensions_suspended", "pensions_ended", "discount_factor",
-    *(f"{k}_eur" for k in economics.BENEFIT_TYPES),
+    *(f"{k}_eur" for k in rules.BENEFIT_TYPES),
     *(f"net_{k}_eur" for k in (*PAYERS, "public", "society")),
 )
 """Columns of every arm's trajectory (``qalys`` is added when the QALY module is on)."""
@@ -55,7 +55,7 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
 
 def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
     """Per client and month (clients x months): work, every money flow from referral on
-    (benefits by type after their rules, :func:`economics.benefit_history`; income taxes and
+    (benefits by type after their rules, :func:`rules.benefit_history`; income taxes and
     contributions by receiving payer; QALYs when on) and the client's state at the month's end.
 
     Trajectories are sums of its rows, so a region's trajectories sum its clients' rows without
@@ -67,16 +67,16 @@ def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str
     ledger = client_months(history, n_months)
     active = c["referral_day"][:, None] < month_end
     earnings = ledger["earnings"]
-    paid = economics.benefit_history(c["benefit"], earnings, active, c["lives_alone"], econ)
-    benefits = sum(paid[k] for k in economics.BENEFIT_TYPES)
-    ledger |= {k: paid[k] for k in (*economics.BENEFIT_TYPES, "pension_suspended",
+    paid = rules.benefit_history(c["benefit"], earnings, active, c["lives_alone"], econ)
+    benefits = sum(paid[k] for k in rules.BENEFIT_TYPES)
+    ledger |= {k: paid[k] for k in (*rules.BENEFIT_TYPES, "pension_suspended",
                                     "pension_ended")}
-    ledger |= {f"tax_{k}": v for k, v in economics.income_taxes(earnings, benefits, econ).items()}
+    ledger |= {f"tax_{k}": v for k, v in rules.income_taxes(earnings, benefits, econ).items()}
     ledger |= {f"employee_{k}": v
-               for k, v in economics.employee_contributions(earnings, benefits, econ).items()}
-    ledger |= {f"employer_{k}": v for k, v in economics.employer_contributions(earnings, econ).items()}
+               for k, v in rules.employee_contributions(earnings, benefits, econ).items()}
+    ledger |= {f"employer_{k}": v for k, v in rules.employer_contributions(earnings, econ).items()}
     if econ.qaly.enabled:
-        ledger["qalys"] = economics.qalys(ledger["days"], active, econ)
+        ledger["qalys"] = rules.qalys(ledger["days"], active, econ)
     exited = c["exit_day"][:, None] < month_end
     ledger |= {
         "referred": active,
@@ -112,12 +112,12 @@ def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
         bounded = np.minimum(edges, close_day(scenario, r))
         coach_months = np.diff(step_integral(days, coaches, bounded)) / MONTH_DAYS
         leader_months = np.diff(step_integral(
-            days, economics.leader_time(leaders, coaches, econ), bounded)) / MONTH_DAYS
-        cost += economics.staff_cost_per_month(coach_months, leader_months, econ)
+            days, rules.leader_time(leaders, coaches, econ), bounded)) / MONTH_DAYS
+        cost += rules.staff_cost_per_month(coach_months, leader_months, econ)
         hired = np.concatenate([[0.0], hires[np.searchsorted(days, edges[1:], side="left") - 1]])
         cost += np.diff(hired) * econ.costs.training_eur_per_new_coach
         open_months = np.diff(bounded).sum() / MONTH_DAYS
-        for month in economics.fidelity_review_months(region.fidelity, open_months, econ):
+        for month in rules.fidelity_review_months(region.fidelity, open_months, econ):
             if month < n_months:
                 cost[month] += econ.costs.fidelity_review_eur
     return cost
@@ -168,12 +168,12 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
         return (ledger[name] if rows is None else ledger[name][rows]).sum(axis=0)
 
     flows = {k: total(k) for k in ledger if k.startswith(("tax_", "employee_", "employer_"))}
-    flows |= {k: total(k) for k in economics.BENEFIT_TYPES}
+    flows |= {k: total(k) for k in rules.BENEFIT_TYPES}
     flows |= {"earnings": total("earnings"), "subsidised_earnings": total("subsidised_earnings")}
     flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
         if arm == "ips" else np.zeros(n_months)
-    net = economics.payer_flows(flows, econ)
-    benefits = sum(flows[k] for k in economics.BENEFIT_TYPES)
+    net = rules.payer_flows(flows, econ)
+    benefits = sum(flows[k] for k in rules.BENEFIT_TYPES)
     taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
     referred, exited = ledger["referred"], ledger["exited"]
     started, requeued = ledger["started"], ledger["requeued"]
@@ -202,12 +202,12 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
         "programme_cost_eur": flows["programme_cost"],
         "net_fiscal_eur": net["public"],
         "max_caseload": max_caseload(history.caseload_traces, n_months),
-        "wage_subsidy_eur": economics.wage_subsidy(flows["subsidised_earnings"], econ),
+        "wage_subsidy_eur": rules.wage_subsidy(flows["subsidised_earnings"], econ),
         "pensions_suspended": total("pension_suspended"),
         "pensions_ended": total("pension_ended"),
-        "discount_factor": economics.discount_factors(n_months, econ),
+        "discount_factor": rules.discount_factors(n_months, econ),
     }
-    out |= {f"{k}_eur": flows[k] for k in economics.BENEFIT_TYPES}
+    out |= {f"{k}_eur": flows[k] for k in rules.BENEFIT_TYPES}
     out |= {f"net_{k}_eur": v for k, v in net.items()}
     if econ.qaly.enabled:
         out["qalys"] = total("qalys")

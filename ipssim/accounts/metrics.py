@@ -12,12 +12,11 @@ import math
 
 import numpy as np
 
-from ipssim.model.employers import MONTH_DAYS
-from ipssim.money import rules as economics
-from ipssim.scenario.schema import PAYERS, Scenario
+from ipssim.money import rules
+from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import MONTH_DAYS, PAYERS, PERSPECTIVES
 
 SUMMARY_COLUMNS = ("metric", "arm", "mean", "lo95", "hi95", "mc_se", "replications")
-PERSPECTIVES = ("public", "society")
 NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
 """Net money of each payer and perspective in the trajectories; ``_pv`` metrics are their
 discounted totals over the horizon."""
@@ -119,7 +118,7 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
         else math.nan,
     }
     for view, monthly in net_effect_by_month(ips, usual).items():
-        month = economics.break_even_month(np.cumsum(monthly))
+        month = rules.break_even_month(np.cumsum(monthly))
         out[f"break_even_month_{view}"] = month
         out[f"breaks_even_{view}"] = float(math.isfinite(month))
         out[f"roi_{view}"] = float(np.sum(monthly)) / cost if cost else math.nan
@@ -147,7 +146,7 @@ def summarise(replications: list[dict[str, dict[str, float]]],
             count = len(values)
             if metric.startswith("break_even_month_"):
                 curve = np.cumsum(net_effects[metric.removeprefix("break_even_month_")], axis=1)
-                mean = economics.break_even_month(curve.mean(axis=0))
+                mean = rules.break_even_month(curve.mean(axis=0))
                 lo, hi = np.percentile(values, [2.5, 97.5], method="inverted_cdf")
                 row = (mean, float(lo), float(hi), math.nan)
             elif count:

@@ -14,8 +14,9 @@ import numpy as np
 
 from ipssim.accounts.ledger import trajectories
 from ipssim.accounts.metrics import arm_metrics, incremental_metrics, net_effect_by_month, replication_metrics
-from ipssim.model.simulation import ARMS, ArmHistory
+from ipssim.model.simulation import ArmHistory
 from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import ARMS
 
 
 @dataclass

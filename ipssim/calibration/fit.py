@@ -31,16 +31,10 @@ from scipy.stats import qmc
 
 from ipssim.calibration.observation import finnish_statistics, trial_statistics
 from ipssim.experiments.runner import worker_pool
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import draw_cohort, simulate_arm
-from ipssim.scenario.schema import (
-    Scenario,
-    ScenarioError,
-    parse_scenario,
-    read_scenario_data,
-    scoped_values,
-    with_values,
-)
+from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
+from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.vocabulary import MONTH_DAYS
 
 # Parameters named "trial:<path>" apply only to the trial scenario (and to bundled scenarios
 # whose calibration_scope is "trial").

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ipssim.model.employers import MONTH_DAYS
+from ipssim.vocabulary import MONTH_DAYS
 
 Table = dict[str, np.ndarray]
 PAID = ("competitive", "subsidised")

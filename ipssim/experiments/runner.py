@@ -27,8 +27,9 @@ from rich.progress import (
 
 from ipssim.accounts.ledger import client_ledger
 from ipssim.accounts.rollup import Accounts, account, accounts_by_region
-from ipssim.model.simulation import ARMS, draw_cohort, simulate_arm
+from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import ARMS
 
 
 @dataclass

@@ -20,10 +20,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ipssim.experiments.runner import ReplicationResult, run_replications
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import close_day
 from ipssim.money.funding import team_leaders_for
-from ipssim.scenario.schema import Scenario, ScenarioError, parse_scenario
+from ipssim.scenario.load import parse_scenario
+from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.vocabulary import MONTH_DAYS
 
 # Default upper bound of the search: a region can rarely fund more (override: max_coaches).
 MAX_COACHES = 1000

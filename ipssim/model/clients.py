@@ -14,10 +14,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ipssim.model.streams import Luck
-from ipssim.scenario.schema import MAIN_ACTIVITIES, TIME_SINCE_WORK, ClientMix, Employability
+from ipssim.scenario.schema import ClientMix, Employability
+from ipssim.vocabulary import MAIN_ACTIVITIES, TIME_SINCE_WORK
 
 NORMAL = NormalDist()
-EDUCATION = ("comprehensive", "upper_secondary")
 BENEFIT_AT_ENTRY = {
     "unemployed": "labour_market_subsidy",
     "sick_leave": "sickness_allowance",
@@ -27,8 +27,6 @@ BENEFIT_AT_ENTRY = {
     "studying": "none",
     "other": "none",
 }
-BENEFITS = ("none", "labour_market_subsidy", "sickness_allowance", "disability_pension",
-            "rehabilitation_subsidy")
 
 
 class Baseline(NamedTuple):

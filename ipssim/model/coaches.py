@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
-from ipssim.model.employers import MONTH_DAYS, EmployerMarket, WeekOfContacts
+from ipssim.model.employers import EmployerMarket, WeekOfContacts
 from ipssim.scenario.schema import Coaching, Region
+from ipssim.vocabulary import MONTH_DAYS
 
 FILLED, VACANT, CLOSING, CLOSED = "filled", "vacant", "closing", "closed"
 """States of a coach post: a coach in it (taking clients while under the cap); waiting for a

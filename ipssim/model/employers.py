@@ -17,8 +17,7 @@ import simpy
 
 from ipssim.model.streams import JOB, LuckCursor
 from ipssim.scenario.schema import Employers
-
-MONTH_DAYS = 365.25 / 12
+from ipssim.vocabulary import MONTH_DAYS
 
 WeekOfContacts = tuple[float, list[tuple[int, list[int]]]]
 """A day's employer contacts: (day, [(coach, employers contacted), ...]) in the order made."""

@@ -6,11 +6,9 @@ import math
 from dataclasses import dataclass
 
 from ipssim.model.clients import NORMAL, Baseline
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.streams import JOB, LuckCursor
 from ipssim.scenario.schema import Jobs
-
-JOB_TYPES = ("competitive", "subsidised", "other")
+from ipssim.vocabulary import MONTH_DAYS
 
 
 @dataclass(slots=True)

@@ -18,14 +18,14 @@ import simpy
 
 from ipssim.model.clients import Client
 from ipssim.model.coaches import Team
-from ipssim.model.employers import MONTH_DAYS, EmployerMarket
+from ipssim.model.employers import EmployerMarket
 from ipssim.model.jobs import draw_job_type, draw_spell, earnings_cap
 from ipssim.model.streams import CLOCK, SEARCH
 from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import MONTH_DAYS, YEAR_DAYS
 
 INF = math.inf
 ABANDONED = "abandoned"
-YEAR = 12 * MONTH_DAYS
 
 
 class Pathway:
@@ -212,16 +212,16 @@ class Pathway:
 
     def _end_clock(self, client: Client, rate: float) -> float:
         """Day coaching ends if nothing else happens first, under a Weibull hazard in time since
-        IPS start: cumulative hazard rate * YEAR * (t / YEAR) ** shape, so ``rate`` is the mean
+        IPS start: cumulative hazard rate * YEAR_DAYS * (t / YEAR_DAYS) ** shape, so ``rate`` is the mean
         hazard over the first year. A fresh draw at each change of state is exact (the clock
         has no memory beyond the hazard's dependence on time in IPS)."""
         if self.end_shape == 1.0:
             return self.env.now + self._clock(client, rate)
         if rate <= 0:
             return INF
-        shape, spent = self.end_shape, (self.env.now - client.start_day) / YEAR
-        budget = client.luck.exponential(CLOCK) / (rate * YEAR)
-        return client.start_day + YEAR * (spent**shape + budget) ** (1.0 / shape)
+        shape, spent = self.end_shape, (self.env.now - client.start_day) / YEAR_DAYS
+        budget = client.luck.exponential(CLOCK) / (rate * YEAR_DAYS)
+        return client.start_day + YEAR_DAYS * (spent**shape + budget) ** (1.0 / shape)
 
     def _entry_job(self, client: Client) -> None:
         """A client working at referral (BAS-09) keeps that job until its tenure ends."""

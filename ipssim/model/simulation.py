@@ -18,7 +18,7 @@ import simpy
 
 from ipssim.model.clients import Baseline, BaselineSampler, Client
 from ipssim.model.coaches import Team
-from ipssim.model.employers import MONTH_DAYS, EmployerMarket, LabourMarket
+from ipssim.model.employers import EmployerMarket, LabourMarket
 from ipssim.model.engine import Environment
 from ipssim.model.pathway import Pathway
 from ipssim.model.streams import (
@@ -33,8 +33,7 @@ from ipssim.model.streams import (
     stream,
 )
 from ipssim.scenario.schema import Scenario
-
-ARMS = ("ips", "usual")
+from ipssim.vocabulary import MONTH_DAYS
 
 
 def events_processed(env: simpy.Environment) -> int:

@@ -3,7 +3,7 @@
 A region may state a budget per programme year instead of a headcount. Each year's budget buys
 the most coaches whose full yearly cost fits in it, with one team leader per
 ``coaches_per_full_time_leader`` coaches (rounded up; STF-04), counting salaries, employer costs
-and overheads (:func:`economics.staff_cost_per_month`), the training of the coaches hired that
+and overheads (:func:`ipssim.money.rules.staff_cost_per_month`), the training of the coaches hired that
 year and the year's fidelity reviews (FID-03). The cost model is the one that books the
 programme's costs, so a funded scenario and the headcount it buys cost the same.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from ipssim.money import rules as economics
-from ipssim.scenario.schema import Economics, Scenario
+from ipssim.money import rules
+from ipssim.money.parameters import Economics
 
 MAX_COACHES = 10_000
 
@@ -25,9 +25,9 @@ def team_leaders_for(coaches: int, econ: Economics) -> int:
 
 def yearly_cost(coaches: int, hires: int, fidelity: float, econ: Economics) -> float:
     """Full cost of a year of a team of ``coaches`` that hires ``hires`` of them that year."""
-    leaders = economics.leader_time(team_leaders_for(coaches, econ), coaches, econ)
-    staff = 12.0 * float(economics.staff_cost_per_month(coaches, leaders, econ))
-    reviews = economics.reviews_per_year(fidelity, econ) * econ.costs.fidelity_review_eur
+    leaders = rules.leader_time(team_leaders_for(coaches, econ), coaches, econ)
+    staff = 12.0 * float(rules.staff_cost_per_month(coaches, leaders, econ))
+    reviews = rules.reviews_per_year(fidelity, econ) * econ.costs.fidelity_review_eur
     return staff + hires * econ.costs.training_eur_per_new_coach + reviews
 
 
@@ -53,29 +53,6 @@ def staffing_for_budgets(budgets: list[float], years: int, fidelity: float,
         staff.append((coaches, team_leaders_for(coaches, econ)))
         previous = coaches
     return staff
-
-
-def what_was_bought(scenario: Scenario) -> list[str]:
-    """One line per funded region and programme year: the budget, the staff it buys, their
-    full cost that year, what is left unspent and the budget one more coach would need."""
-    econ, lines = scenario.economics, []
-    for region in scenario.regions:
-        budgets = region.budget_eur_per_year
-        if budgets is None:
-            continue
-        months = min(scenario.horizon_months, region.operating_months or scenario.horizon_months)
-        previous = 0
-        for year, (coaches, leaders) in enumerate(
-                staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):
-            budget = budgets[min(year, len(budgets) - 1)]
-            cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
-            more = yearly_cost(coaches + 1, max(coaches + 1 - previous, 0), region.fidelity, econ)
-            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys "
-                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR, "
-                         f"{budget - cost:,.0f} EUR unspent; {coaches + 1} coaches would need "
-                         f"{more:,.0f} EUR)")
-            previous = coaches
-    return lines
 
 
 def staff(coaches: int, team_leaders: int) -> str:

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from ipssim.scenario.schema import PAYERS, PUBLIC_PAYERS, Economics
+from ipssim.money.parameters import Economics
+from ipssim.vocabulary import MONTH_DAYS, PAYERS, PUBLIC_PAYERS
 
 PENSIONS = ("disability_pension", "rehabilitation_subsidy")
 BENEFIT_TYPES = ("national_pension", "earnings_related_pension", "labour_market_subsidy",
@@ -59,7 +60,8 @@ def benefit_history(benefit_at_entry: np.ndarray, earnings: np.ndarray, active: 
                     lives_alone: np.ndarray, econ: Economics) -> dict[str, np.ndarray]:
     """Benefits paid to each client in each month, following each benefit's rules over time.
 
-    ``benefit_at_entry`` (n,) names the benefit at referral (BAS-09, ``clients.BENEFITS``);
+    ``benefit_at_entry`` (n,) names the benefit at referral (BAS-09,
+    ``ipssim.model.clients.BENEFIT_AT_ENTRY``);
     ``earnings`` and ``active`` are (n, months): gross earnings, and whether the client has been
     referred. The rules, vectorised over clients and stepped month by month:
 
@@ -260,8 +262,7 @@ def qalys(employed_days: np.ndarray, active: np.ndarray, econ: Economics) -> np.
     """QALYs of each client-month: utility when working for the share of the month worked,
     otherwise the utility out of work, from referral on (ASSUMPTION utilities)."""
     q = econ.qaly
-    month = 365.25 / 12.0
-    worked = np.clip(employed_days / month, 0.0, 1.0)
+    worked = np.clip(employed_days / MONTH_DAYS, 0.0, 1.0)
     utility = q.utility_not_working + (q.utility_working - q.utility_not_working) * worked
     return utility * active / 12.0
 

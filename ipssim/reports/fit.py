@@ -18,8 +18,8 @@ from scipy import stats
 
 from ipssim.calibration.fit import CalibrationResult, Spec, fitted
 from ipssim.calibration.observation import documented_window, first_transition_days, spells_in_window
-from ipssim.model.employers import MONTH_DAYS
 from ipssim.model.simulation import draw_cohort, simulate_arm
+from ipssim.vocabulary import MONTH_DAYS
 
 ANY_TYPE = ("competitive", "subsidised", "other")
 

@@ -20,7 +20,8 @@ from plotly.subplots import make_subplots
 from ipssim.experiments.compare import Comparison
 from ipssim.experiments.runner import net_effects
 from ipssim.money.rules import break_even_month
-from ipssim.scenario.schema import PAYERS, Scenario
+from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import PAYERS
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}

@@ -56,6 +56,7 @@ import yaml
 from ipssim import __version__
 from ipssim.experiments.compare import scenario_seed
 from ipssim.experiments.runner import run_replication
+from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
 from ipssim.scenario.paths import apply_values, coerce, field_kind, read_value
 from ipssim.scenario.sampling import (
     Space,
@@ -64,16 +65,7 @@ from ipssim.scenario.sampling import (
     parameter_space,
     random_design,
 )
-from ipssim.scenario.schema import (
-    QALY_METRICS,
-    Scenario,
-    ScenarioError,
-    parse_scenario,
-    read_scenario_data,
-    scoped_values,
-    summary_metrics,
-    with_values,
-)
+from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.sweep.spec import (
     GlobalSweep,
@@ -81,11 +73,7 @@ from ipssim.sweep.spec import (
     Sweep,
     SweepError,
 )
-
-ARMS = ("ips", "usual", "difference")
-POINT_COLUMNS = ("point", "replication", "arm", "metric", "value", "params_json", "params_sha256",
-                 "seed", "ipssim_version", "spec_sha256")
-
+from ipssim.vocabulary import ARM_ROWS, QALY_METRICS, summary_metrics
 
 # -- models: what a point runs --------------------------------------------------------------------
 
@@ -99,7 +87,7 @@ class SimulatorModel:
     evaluator = "ipssim.runner.run_replication"
 
     def __init__(self, scenario_path: str | Path):
-        from ipssim.scenario.schema import load_scenario
+        from ipssim.scenario.load import load_scenario
 
         self.path = Path(scenario_path)
         self.base, self.digest = load_scenario(self.path)
@@ -123,7 +111,7 @@ class SimulatorModel:
     def check_metrics(self, metrics: list[MetricRef]) -> None:
         for m in metrics:
             if m.metric not in summary_metrics(m.arm):
-                having = [a for a in ARMS if m.metric in summary_metrics(a)]
+                having = [a for a in ARM_ROWS if m.metric in summary_metrics(a)]
                 allowed = f"arms with it: {', '.join(having)}" if having else \
                     f"metrics: {', '.join(sorted(set(summary_metrics('difference'))))}"
                 raise SweepError(f"metrics: {m.metric!r} has no {m.arm!r} arm; {allowed}")
@@ -139,7 +127,7 @@ class SimulatorModel:
         out: Columns = {"replication": [], "arm": [], "metric": [], "value": []}
         for k in range(replications):
             metrics = run_replication(scenario, seed, k).metrics
-            for arm in ARMS:
+            for arm in ARM_ROWS:
                 for metric, value in metrics[arm].items():
                     out["replication"].append(k)
                     out["arm"].append(arm)

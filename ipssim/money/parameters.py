@@ -1,0 +1,148 @@
+"""Parameters of the money rules: benefits, taxes, programme costs, payers, QALYs, discounting.
+
+Defaults carry the fact ID they come from (``shared/evidence/facts.md`` and ``outside.md``) or
+say ``ASSUMPTION`` with the reasoning. They live with the rules (:mod:`ipssim.money.rules`) so
+that money is a layer of its own: a scenario holds an :class:`Economics`, and re-pricing a run
+needs nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ipssim.validation import NonNegative, Positive, Share, Strict
+
+Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
+                "client"]
+"""One of ``ipssim.vocabulary.PAYERS``."""
+
+
+class Benefits(Strict):
+    """Benefit amounts and earnings tests (euros a month, before tax)."""
+
+    national_pension_eur: NonNegative = 775.70  # OUT-B1: Kela full amount, living alone
+    national_pension_cohabiting_eur: NonNegative = 692.54  # OUT-B1
+    national_pension_offset_threshold_eur: NonNegative = 65.62  # OUT-B1
+    national_pension_ceiling_eur: NonNegative = 1601.21
+    """OUT-B1: no national pension above this earnings-related pension."""
+    earnings_related_pension_eur: NonNegative = 300.0
+    """ASSUMPTION: small earnings-related pension of young clients with short work histories."""
+    pension_earnings_limit_eur: NonNegative = 976.59
+    """OUT-B2 (2024): earnings up to this never affect Kela's pension; ASSUMPTION: it is also the
+    earnings-related limit, since 40% of these clients' short previous earnings is lower."""
+    suspension_min_months: Annotated[int, Field(ge=1)] = 3
+    """OUT-B2: earnings above the limit suspend the pension for at least 3 months."""
+    suspension_max_months: Annotated[int, Field(ge=1)] = 24
+    """OUT-B2: a pension suspended for 2 years ends. ASSUMPTION: the client then counts as
+    unemployed and draws the labour-market subsidy in months with low earnings."""
+    labour_market_subsidy_eur: NonNegative = 800.0  # OUT-B3: 37.21 EUR/day x 21.5 days
+    labour_market_subsidy_taper: Share = 0.5  # OUT-B3: 50% of earnings reduce the benefit
+    labour_market_subsidy_protected_eur: NonNegative = 0.0
+    """ASSUMPTION: no protected earnings before the taper (OUT-B3 asks to verify the 2024 rule)."""
+    sickness_allowance_eur: NonNegative = 900.0
+    """ASSUMPTION: typical allowance for a low previous income; paid only in months without work."""
+    sickness_allowance_months_left: Annotated[int, Field(ge=0)] = 6
+    """OUT-B4: about 300 working days (12 months) at most; ASSUMPTION: a client on sick leave at
+    entry has half of it left; after it a rehabilitation subsidy follows (OUT-B4)."""
+
+
+class Taxes(Strict):
+    """Income tax and social contributions (Finland 2024), by the payer that receives them."""
+
+    state_tax_brackets: tuple[tuple[NonNegative, Share], ...] = (
+        (0.0, 0.1264), (20_500.0, 0.19), (30_500.0, 0.3025), (50_400.0, 0.34),
+        (88_200.0, 0.4175), (150_000.0, 0.4425))
+    """State income tax scale 2024 (vero.fi, 'Basis for 2024 prepayments'): (annual taxable
+    income from which, marginal rate). Entered from the published scale without access to it
+    here: verify before relying on it. Only the first two brackets matter at these incomes."""
+    municipal_tax_rate: Share = 0.0746  # 2024 average municipal tax rate (same sources)
+    tax_free_allowance_eur_per_year: NonNegative = 10_000.0
+    """ASSUMPTION: one annual allowance standing for the basic, earned-income and pension-income
+    deductions and the work income tax credit, which leave a full national pension and a
+    labour-market subsidy almost untaxed at these incomes. Income is taxed month by month as if
+    the month's income lasted a year (no annual averaging)."""
+    health_care_contribution_wage_rate: Share = 0.0051  # vero.fi 2024: on wages (to Kela)
+    health_care_contribution_benefit_rate: Share = 0.0148  # vero.fi 2024: on pensions, benefits
+    daily_allowance_contribution_rate: Share = 0.0101
+    """vero.fi 2024: on wages of wage earners with annual income >= 16,499 EUR (to Kela)."""
+    daily_allowance_threshold_eur_per_year: NonNegative = 16_499.0  # vero.fi 2024
+    employee_pension_rate: Share = 0.0715  # varma.fi 2024: TyEL employee share, under 53
+    employee_unemployment_rate: Share = 0.015
+    """ASSUMPTION: 2024 employee unemployment insurance (not verified); booked to the state, which
+    here stands for the Employment Fund."""
+    employer_pension_rate: Share = 0.1766
+    """varma.fi 2024: average TyEL contribution 24.81% of wages less the employee's 7.15%."""
+    employer_health_insurance_rate: Share = 0.0187  # ASSUMPTION: 2024 level (not verified); Kela
+    employer_unemployment_rate: Share = 0.0052
+    """ASSUMPTION: 2024 level for a small payroll (not verified); booked to the state."""
+
+
+class ProgrammeCosts(Strict):
+    """Full cost of running IPS teams."""
+
+    coach_salary_eur_per_year: NonNegative = 40_000.0
+    """ASSUMPTION: Finnish employment coach pay; CST-14 says no cost figures are in the evidence."""
+    team_leader_salary_eur_per_year: NonNegative = 50_000.0  # ASSUMPTION
+    employer_cost_rate: NonNegative = 0.23
+    """ASSUMPTION: the employer's statutory contributions and holiday pay on staff salaries."""
+    coaches_per_full_time_leader: Positive = 9.0
+    """STF-04 (one supervisor per 8-10 staff), STF-05 (9:1 at HUS). ASSUMPTION: a team leader of a
+    smaller team spends only coaches / 9 of their time on IPS, so only that share is costed."""
+    overhead_rate: NonNegative = 0.15  # ASSUMPTION: premises, IT, travel, on full staff cost
+    training_eur_per_new_coach: NonNegative = 3_000.0
+    """ASSUMPTION: IPS basic training and induction of each coach hired (initial and replacement)."""
+    fidelity_review_eur: NonNegative = 4_000.0
+    """ASSUMPTION: external reviewer and peer reviewers, two days on site plus the report (FID-06)."""
+    review_interval_months: Positive = 6.0  # FID-03: every 6 months until the score is >= 100
+    good_fidelity_review_interval_months: Positive = 12.0  # FID-03: then yearly
+    good_fidelity: Annotated[float, Field(ge=25, le=125)] = 100.0  # FID-02, FID-03: "good"
+
+
+class Payers(Strict):
+    """Who pays what (OUT-C6: results per paying sector)."""
+
+    programme: dict[Payer, Share] = Field(default_factory=lambda: {"state": 1.0})
+    """CST-04: the pilots ran on state grants from the ministry (STM); CST-11 names STM, Kela or
+    the regions as possible single-channel funders."""
+    wage_subsidy: Payer = "state"
+    """ASSUMPTION: the TE office (state) pays the wage subsidy; from 2025 municipalities do."""
+    labour_market_subsidy_municipal_share: Share = 0.5
+    """ASSUMPTION: municipalities pay half the labour-market subsidy of the long-term unemployed
+    (the share grows with unemployment duration); Kela (state-funded) pays the rest."""
+
+    @model_validator(mode="after")
+    def _programme_shares(self) -> Payers:
+        total = sum(self.programme.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"economics.payers.programme: shares must sum to 1 (got {total:.3f})")
+        return self
+
+
+class Qaly(Strict):
+    """Optional quality-adjusted life years (off by default: utilities are assumptions)."""
+
+    enabled: bool = False
+    utility_not_working: Share = 0.70
+    """ASSUMPTION: EQ-5D of people with psychosis not in work; no utility is in the evidence."""
+    utility_working: Share = 0.75
+    """ASSUMPTION: +0.05 in months in work (psychosocial gains concentrate among those working,
+    PSY-01..PSY-10, direction only)."""
+
+
+class Economics(Strict):
+    """Money: benefits, taxes, wage subsidy, programme costs, payers, discounting, QALYs."""
+
+    benefits: Benefits = Benefits()
+    taxes: Taxes = Taxes()
+    costs: ProgrammeCosts = ProgrammeCosts()
+    payers: Payers = Payers()
+    qaly: Qaly = Qaly()
+    wage_subsidy_rate: Share = 0.5
+    """ASSUMPTION: wage subsidy for a person whose illness impairs work capacity, 50% of the wage
+    and the employer's contributions (JOB-03: 24% of competitive jobs were subsidised)."""
+    discount_rate_per_year: Annotated[float, Field(ge=0.0, le=0.2)] = 0.03
+    """ASSUMPTION: a 3% annual rate, common in health-economic guidance; applied monthly."""
+    price_year: int = 2024  # the year of the benefit and tax rules above (OUT-B1..B3)
+

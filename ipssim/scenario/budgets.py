@@ -1,0 +1,79 @@
+"""Regions funded by a budget: the headcount each year's budget buys, and what it bought.
+
+A region may state ``budget_eur_per_year`` instead of a headcount. When a scenario is loaded, each
+such region gets the ``coaches``, ``team_leaders`` and ``staffing`` its budgets buy, year by year
+(:func:`ipssim.money.funding.staffing_for_budgets`), so the model only ever sees headcounts and a
+funded scenario runs exactly as the headcount it buys.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ipssim.money.funding import staff, staffing_for_budgets, yearly_cost
+from ipssim.money.parameters import Economics
+from ipssim.scenario.schema import Scenario
+
+
+def with_budget_staff(data: dict) -> dict:
+    """Scenario data whose budget-funded regions also carry the headcount their budgets buy.
+
+    Data the schema will refuse anyway (a malformed budget or economics block) is returned as
+    it is, for the schema to report; a budget that buys no coach raises ``ValueError``.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("regions"), list) or not any(
+            isinstance(r, dict) and r.get("budget_eur_per_year") is not None
+            for r in data["regions"]):
+        return data
+    try:
+        econ = Economics.model_validate(data.get("economics", {}))
+        horizon = int(data.get("horizon_months", 48))
+    except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+        return data  # the field validation reports it
+    regions = []
+    for i, region in enumerate(data["regions"]):
+        budgets = region.get("budget_eur_per_year") if isinstance(region, dict) else None
+        if not isinstance(budgets, list) or not all(
+                isinstance(b, int | float) and b > 0 for b in budgets) or not budgets:
+            regions.append(region)
+            continue
+        fidelity = float(region.get("fidelity", 100.0))
+        months = min(horizon, region.get("operating_months") or horizon)
+        bought = staffing_for_budgets(budgets, math.ceil(months / 12), fidelity, econ)
+        if bought[0][0] < 1:
+            raise ValueError(
+                f"regions[{i}].budget_eur_per_year: the first year buys no coach (one coach "
+                f"costs {yearly_cost(1, 1, fidelity, econ):,.0f} EUR in its first year)")
+        resolved = {"coaches": bought[0][0], "team_leaders": bought[0][1], "staffing": [
+            {"month": 12 * year, "coaches": coaches, "team_leaders": leaders}
+            for year, (coaches, leaders) in enumerate(bought)
+            if year and (coaches, leaders) != bought[year - 1]]}
+        for key, value in resolved.items():
+            if region.get(key) not in (None, value):
+                raise ValueError(f"regions[{i}].{key}: set by budget_eur_per_year (it buys "
+                                 f"{value}); remove {key}")
+        regions.append({**region, **resolved})
+    return {**data, "regions": regions}
+
+
+def what_was_bought(scenario: Scenario) -> list[str]:
+    """One line per funded region and programme year: the budget, the staff it buys, their
+    full cost that year, what is left unspent and the budget one more coach would need."""
+    econ, lines = scenario.economics, []
+    for region in scenario.regions:
+        budgets = region.budget_eur_per_year
+        if budgets is None:
+            continue
+        months = min(scenario.horizon_months, region.operating_months or scenario.horizon_months)
+        previous = 0
+        for year, (coaches, leaders) in enumerate(
+                staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):
+            budget = budgets[min(year, len(budgets) - 1)]
+            cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
+            more = yearly_cost(coaches + 1, max(coaches + 1 - previous, 0), region.fidelity, econ)
+            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys "
+                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR, "
+                         f"{budget - cost:,.0f} EUR unspent; {coaches + 1} coaches would need "
+                         f"{more:,.0f} EUR)")
+            previous = coaches
+    return lines

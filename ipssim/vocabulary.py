@@ -1,0 +1,67 @@
+"""The shared words of the model: units of time, arms, payers, perspectives, job types, the
+categories of a client's baseline, and the metrics of ``summary.csv``.
+
+A leaf: every layer may import it, it imports nothing of ipssim.
+"""
+
+from __future__ import annotations
+
+MONTH_DAYS = 365.25 / 12
+"""Days in a calendar month: months are equal slices of the Julian year."""
+YEAR_DAYS = 12 * MONTH_DAYS
+
+ARMS = ("ips", "usual")
+"""The two arms every replication simulates on the same clients: IPS and usual services."""
+ARM_ROWS = (*ARMS, "difference")
+"""The rows of a summary: each arm, and IPS minus usual services within a replication."""
+
+PAYERS = ("state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
+          "client")
+"""Who pays or receives each euro. The first five are the public purse (OUT-C6: results by sector)."""
+PUBLIC_PAYERS = PAYERS[:5]
+PERSPECTIVES = ("public", "society")
+"""Net effects are summed over the public payers (``public``) or over everyone (``society``)."""
+
+JOB_TYPES = ("competitive", "subsidised", "other")
+"""Open-market job, wage-subsidised competitive job, other transition such as a work trial (JOB-02)."""
+
+MAIN_ACTIVITIES = ("unemployed", "sick_leave", "disability_pension", "rehabilitation_subsidy",
+                   "working", "studying", "other")
+"""Main activity at referral (BAS-09)."""
+TIME_SINCE_WORK = ("under_1y", "1_to_3y", "over_3y")
+"""Time since last work at referral (BAS-10)."""
+
+DEFAULT_SEED = 20261122
+"""The run seed of every command that simulates, unless the user gives one."""
+CALIBRATION_SEED = 2026
+"""The seed of ``ipssim calibrate`` (the one the bundled calibration was fitted with)."""
+
+SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
+    "both": ("ever_employed_competitive_in_window_share",
+             "ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_share",
+             "ever_employed_share", "months_employed_per_client", "hours_per_client",
+             "earnings_eur_per_client", "benefits_eur_per_client", "taxes_eur_per_client",
+             "programme_cost_eur", "net_fiscal_eur", "months_employed_competitive_per_client",
+             "wage_subsidy_eur", "pensions_ended_at_horizon", "benefits_eur_pv", "taxes_eur_pv",
+             "programme_cost_eur_pv", *(f"net_{k}_eur_pv" for k in (*PAYERS, *PERSPECTIVES)),
+             "qalys_pv"),
+    "ips": ("clients_referred", "clients_started", "mean_wait_days", "waited_share",
+            "dropout_share", "max_caseload"),
+    "usual": ("clients_referred",),
+    "difference": ("benefits_saved_eur_pv", "taxes_gained_eur_pv",
+                   "cost_per_additional_employed_eur", "cost_per_additional_month_worked_eur",
+                   *(f"{m}_{v}" for v in PERSPECTIVES for m in ("break_even_month", "breaks_even",
+                                                                "roi")),
+                   "icer_eur_per_qaly"),
+}
+"""The rows of ``summary.csv``: metrics of both arms and their difference (``both``), and those of
+one arm or of the difference only. ``tests/test_programmes.py`` checks this against a real run."""
+QALY_METRICS = ("qalys_pv", "icer_eur_per_qaly")
+"""Metrics present only with ``economics.qaly.enabled``."""
+
+
+def summary_metrics(arm: str) -> tuple[str, ...]:
+    """The metric names ``summary.csv`` has for ``arm`` (ips, usual or difference)."""
+    both = SUMMARY_METRICS["both"]
+    return (*SUMMARY_METRICS.get(arm, ()), *both) if arm != "difference" else \
+        (*both, *SUMMARY_METRICS["difference"])
