@@ -1,38 +1,40 @@
 """Command line: ``ipssim run``, ``compare``, ``size``, ``sweep``, ``calibrate`` and ``validate``.
 
-Bad input never produces a traceback: one line on stderr naming the field and what is allowed,
-exit code 2, and nothing written.
+A thin layer over the public API (:mod:`ipssim.api`). Every handler reads the same way: load the
+input, check the output place, run (with the one progress display), write atomically, print.
+Bad input never produces a traceback: one line on stderr naming what is wrong and what is
+allowed, exit code 2, and nothing written.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
-import os
 import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from ipssim import __version__
+from ipssim import api
+from ipssim._version import __version__
 from ipssim.calibration.fit import calibrate, load_spec, load_start
-from ipssim.experiments.compare import USUAL_SERVICES, compare
-from ipssim.experiments.runner import default_workers, progress_bar, run_with_progress
-from ipssim.experiments.sizing import MAX_COACHES, option_rows, region_index, size
-from ipssim.money.funding import staff
-from ipssim.outputs import (
+from ipssim.experiments.compare import USUAL_SERVICES
+from ipssim.experiments.sizing import MAX_COACHES, option_rows
+from ipssim.files import (
+    Manifest,
     OutputError,
     check_out_dir,
-    default_out_dir,
-    write_comparison,
+    check_out_file,
+    default_out,
+    sha256_of,
     write_csv,
-    write_outputs,
 )
+from ipssim.money.funding import staff
+from ipssim.parallel import default_workers
+from ipssim.progress import progress
 from ipssim.reports.fit import fit_table, write_calibrated, write_fit_report
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
-from ipssim.scenario.schema import ScenarioError
+from ipssim.validation import InputError
+from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
 
 USAGE_ERROR = 2
 INTERRUPTED = 130
@@ -81,7 +83,7 @@ def _non_negative(field: str):
     return parse
 
 
-def _share(field: str):
+def _fraction(field: str):
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -94,6 +96,17 @@ def _share(field: str):
     return parse
 
 
+def _simulation_options(command: argparse.ArgumentParser, replications: int, minimum: int = 1,
+                        seed: int = DEFAULT_SEED) -> None:
+    """``--replications``, ``--seed`` and ``--workers``, the same for every command."""
+    command.add_argument("--replications", type=_at_least(minimum, "--replications"),
+                         default=replications, help=f"Monte Carlo replications (default {replications})")
+    command.add_argument("--seed", type=_at_least(0, "--seed"), default=seed,
+                         help=f"run seed (default {seed})")
+    command.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
+                         help="parallel processes (default: all cores)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ipssim", description="Simulate IPS supported-employment programmes.")
     parser.add_argument("--version", action="version", version=f"ipssim {__version__}")
@@ -101,17 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="Monte Carlo run of a scenario, both arms")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument("--replications", type=_at_least(1, "--replications"), default=100)
-    run.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
-    run.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
-                     help="parallel processes (default: all cores)")
+    _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
     calibrate.add_argument("--parameters", type=Path, default=Path("calibration/parameters.yaml"),
                            help="parameters to fit, with bounds, and the evaluation effort")
-    calibrate.add_argument("--seed", type=_at_least(0, "--seed"), default=2026)
+    calibrate.add_argument("--seed", type=_at_least(0, "--seed"), default=CALIBRATION_SEED)
     calibrate.add_argument("--budget", type=_at_least(4, "--budget"), default=700,
                            help="parameter sets to evaluate (default 700, about 13 minutes on 2 cores)")
     calibrate.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
@@ -127,10 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="run scenarios on the same clients and report their differences")
     compare.add_argument("scenarios", type=Path, nargs="+",
                          help="scenario YAML files; the first is the reference")
-    compare.add_argument("--replications", type=_at_least(2, "--replications"), default=100)
-    compare.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
-    compare.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
-                         help="parallel processes (default: all cores)")
+    _simulation_options(compare, 100, minimum=2)
     compare.add_argument("--out", type=Path,
                          help="output folder (default: outputs/compare-<first scenario>-<time>)")
     compare.add_argument("--independent-streams", action="store_true",
@@ -142,11 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("scenario", type=Path, help="scenario YAML file (programme mode)")
     size.add_argument("--region", required=True, help="name of the region to size")
     size.add_argument("--max-wait-days", type=_non_negative("--max-wait-days"), required=True)
-    size.add_argument("--quantile", type=_share("--quantile"), default=0.9,
+    size.add_argument("--quantile", type=_fraction("--quantile"), default=0.9,
                       help="quantile of waiting time to keep under the maximum (default 0.9)")
-    size.add_argument("--replications", type=_at_least(2, "--replications"), default=50)
-    size.add_argument("--seed", type=_at_least(0, "--seed"), default=20261122)
-    size.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers())
+    _simulation_options(size, 50, minimum=2)
     size.add_argument("--max-coaches", type=_at_least(1, "--max-coaches"), default=MAX_COACHES,
                       help=f"most coaches the region could fund (default {MAX_COACHES})")
     size.add_argument("--out", type=Path,
@@ -171,22 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handlers = {"validate": _validate, "run": _run, "compare": _compare, "size": _size,
+                "sweep": _sweep, "calibrate": _calibrate}
     try:
-        if args.command == "validate":
-            scenario, digest = load_scenario(args.scenario)
-            print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
-                  f"sha256 {digest[:16]})")
-            return 0
-        if args.command == "calibrate":
-            return _calibrate(args)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "size":
-            return _size(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        return _run(args)
-    except (ScenarioError, OutputError) as exc:
+        return handlers[args.command](args)
+    except (InputError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
@@ -194,29 +188,27 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED
 
 
+def _validate(args: argparse.Namespace) -> int:
+    scenario, digest = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
+          f"sha256 {digest[:16]})")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     scenario, digest = load_scenario(args.scenario)
-    started = datetime.now(UTC)
-    out = args.out or default_out_dir(scenario, started.astimezone())
+    out = args.out or default_out(scenario.name)
     check_out_dir(out)
-    for line in what_was_bought(scenario):
+    bought = what_was_bought(scenario)
+    for line in bought:
         print(line)
-    clock = time.perf_counter()
-    results = run_with_progress(scenario, args.seed, args.replications, args.workers)
-    manifest = {
-        "scenario": scenario.name,
-        "scenario_file": str(args.scenario),
-        "scenario_sha256": digest,
-        "seed": args.seed,
-        "replications": args.replications,
-        "ipssim_version": __version__,
-        "created": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - clock, 3),
-        "workers": args.workers,
-        "events": sum(r.events for r in results),
-        "funding": what_was_bought(scenario),
-    }
-    summary = write_outputs(out, scenario, results, manifest)
+    manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
+                        scenario_sha256=digest, seed=args.seed, replications=args.replications,
+                        workers=args.workers, funding=bought)
+    with progress(f"{scenario.name}: replications", args.replications) as update:
+        result = api.run(scenario, args.replications, args.seed, args.workers, progress=update)
+    manifest.record(events=sum(r.events for r in result.replications))
+    summary = result.write(out, manifest)
     _print_headline(summary)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -226,51 +218,37 @@ def _compare(args: argparse.Namespace) -> int:
     loaded = [load_scenario(path) for path in args.scenarios]
     scenarios = [scenario for scenario, _ in loaded]
     if len(scenarios) < 2:
-        raise ScenarioError("compare: give at least two scenario files")
+        raise InputError("compare: give at least two scenario files")
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
-        raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
-                            "set a distinct 'name' in each file")
-    started = datetime.now(UTC)
-    out = args.out or default_out_dir(scenarios[0], started.astimezone(), prefix="compare-")
+        raise InputError(f"compare: scenario names must differ (got {', '.join(names)}); "
+                         "set a distinct 'name' in each file")
+    out = args.out or default_out(scenarios[0].name, prefix="compare-")
     check_out_dir(out)
-    clock = time.perf_counter()
-    total = len(scenarios) * args.replications
-    with progress_bar("compare: replications", total) as (progress, task):
-        comparison = compare(scenarios, args.seed, args.replications, args.workers,
-                             independent=args.independent_streams,
-                             progress=lambda: progress.advance(task))
-    manifest = {
-        "scenarios": names,
-        "scenario_files": [str(p) for p in args.scenarios],
-        "scenario_sha256": [digest for _, digest in loaded],
-        "seed": args.seed,
-        "replications": args.replications,
-        "independent_streams": args.independent_streams,
-        "ipssim_version": __version__,
-        "created": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - clock, 3),
-        "workers": args.workers,
-    }
-    write_comparison(out, comparison, manifest)
-    _print_comparison(comparison.table, names)
+    manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
+                        scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
+                        replications=args.replications,
+                        independent_streams=args.independent_streams, workers=args.workers)
+    with progress("compare: replications", len(scenarios) * args.replications) as update:
+        result = api.compare(scenarios, args.replications, args.seed, args.workers,
+                             independent=args.independent_streams, progress=update)
+    result.write(out, manifest)
+    _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
     return 0
 
 
 def _size(args: argparse.Namespace) -> int:
     scenario, _ = load_scenario(args.scenario)
-    region = region_index(scenario, args.region)
-    started = datetime.now(UTC).astimezone()
     slug = "".join(ch if ch.isalnum() else "_" for ch in args.region)
-    out = args.out or Path("outputs") / \
-        f"size-{scenario.name}-{slug}-{started.strftime('%Y%m%d-%H%M%S')}.csv"
-    if out.exists():
-        raise OutputError(f"--out: {out} already exists; choose a new file")
-    with progress_bar(f"size {args.region}: headcounts tried") as (progress, task):
-        options, best = size(scenario, region, args.max_wait_days, args.quantile, args.seed,
-                             args.replications, args.workers, args.max_coaches,
-                             progress=lambda option: progress.advance(task))
+    out = args.out or default_out(f"{scenario.name}-{slug}", prefix="size-", suffix=".csv")
+    check_out_file(out)
+    with progress(f"size {args.region}: headcounts tried") as update:
+        result = api.size(scenario, args.region, args.max_wait_days, args.quantile,
+                          args.replications, args.seed, args.workers, args.max_coaches,
+                          progress=update)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(out, option_rows(result.options))
     print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
           f"{args.replications} replications per headcount, common random numbers. Cost, "
           "employment gained and net public effect are for the whole scenario (the other "
@@ -278,16 +256,13 @@ def _size(args: argparse.Namespace) -> int:
     print(f"{'coaches':>7} {'leaders':>7} {'wait q [95% interval], d':>28} {'waited':>7} "
           f"{'util.':>6} {'max load':>8} {'cost pv EUR':>12} {'+employed':>9} "
           f"{'net public pv EUR':>17} ok")
-    for o in options:
+    for o in result.options:
         interval = f"{o.wait_quantile_days:.1f} [{o.wait_lo95:.1f}, {o.wait_hi95:.1f}]"
         print(f"{o.coaches:7d} {o.team_leaders:7d} {interval:>28} {o.waited_share:7.1%} "
               f"{o.utilisation:6.1%} {o.max_caseload:8.0f} {o.programme_cost_eur_pv:12,.0f} "
               f"{o.additional_employed:9.1f} {o.net_public_eur_pv:17,.0f} "
               f"{'yes' if o.feasible else 'no'}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    write_csv(partial, option_rows(options))
-    os.replace(partial, out)
+    best = result.recommended
     if best is None:
         print(f"no headcount up to {args.max_coaches} coaches keeps the wait under "
               f"{args.max_wait_days:g} d; wrote {out}")
@@ -299,19 +274,25 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from ipssim.sweep.run import SimulatorModel, headline, progress_display, read_progress, run_sweep
+    from ipssim.progress import progress
+    from ipssim.reports.sweep import write_sweep_report
+    from ipssim.sweep.evaluators import ScenarioEvaluator
+    from ipssim.sweep.run import headline, run_sweep
     from ipssim.sweep.spec import load_sweep
+    from ipssim.sweep.store import read_progress
 
     spec, scenario_path = load_sweep(args.sweep)
-    model = SimulatorModel(scenario_path)
+    evaluator = ScenarioEvaluator(scenario_path)
     name = spec.name or args.sweep.stem
     out = args.out or Path("outputs") / f"sweep-{name}"
     where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
         f"on a local Dask cluster of {args.workers} worker{'s' if args.workers != 1 else ''}"
+    done, total = read_progress(out)
     try:
-        with progress_display(f"sweep {name}", *read_progress(out)) as progress:
-            result = run_sweep(spec, model, out, workers=args.workers, scheduler=args.scheduler,
-                               serial=args.serial, progress=progress, sweep_file=str(args.sweep))
+        with progress(f"sweep {name}", total or None, done, unit="points") as update:
+            result = run_sweep(spec, evaluator, out, workers=args.workers,
+                               scheduler=args.scheduler, serial=args.serial, progress=update,
+                               sweep_file=str(args.sweep), report=write_sweep_report)
     except KeyboardInterrupt:
         done, total = read_progress(out)
         if not total:
@@ -336,28 +317,17 @@ def _calibrate(args: argparse.Namespace) -> int:
     start = load_start(args.start, spec) if args.start else None
     if args.out.exists() and not args.out.is_dir():
         raise OutputError(f"--out: {args.out} is a file; give a folder")
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    with progress_bar("calibration: parameter sets") as (progress, task):
+    manifest = Manifest(
+        method="simulated method of moments, Latin hypercube then Nelder-Mead, common random "
+               "numbers",
+        seed=args.seed, budget=args.budget, quick=args.quick, targets=str(args.targets),
+        targets_sha256=sha256_of(args.targets), parameters_sha256=sha256_of(args.parameters),
+        **({"start": str(args.start), "start_sha256": sha256_of(args.start)} if args.start else {}))
+    with progress("calibration: parameter sets") as update:
         result = calibrate(spec, args.seed, args.budget, args.workers, quick=args.quick,
-                           progress=lambda done, total: progress.update(task, completed=done,
-                                                                        total=total),
-                           start=start)
-    provenance = {
-        "ipssim_version": __version__,
-        "method": "simulated method of moments, Latin hypercube then Nelder-Mead, common random "
-                  "numbers",
-        "seed": args.seed,
-        "budget": args.budget,
-        "quick": args.quick,
-        "targets": str(args.targets),
-        "targets_sha256": hashlib.sha256(args.targets.read_bytes()).hexdigest(),
-        "parameters_sha256": hashlib.sha256(args.parameters.read_bytes()).hexdigest(),
-        **({"start": str(args.start), "start_sha256": hashlib.sha256(
-            args.start.read_bytes()).hexdigest()} if args.start else {}),
-        "created": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - clock, 1),
-    }
+                           progress=update, start=start)
+    provenance = manifest.document()
+    args.out.mkdir(parents=True, exist_ok=True)
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed)
     rows = fit_table(spec, result)

@@ -17,9 +17,9 @@ as the calibrated sample.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +30,8 @@ from scipy import optimize, stats
 from scipy.stats import qmc
 
 from ipssim.calibration.observation import finnish_statistics, trial_statistics
-from ipssim.experiments.runner import worker_pool
 from ipssim.model.simulation import draw_cohort, simulate_arm
+from ipssim.parallel import worker_pool
 from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import MONTH_DAYS
@@ -309,8 +309,8 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
     n_design = max(2, round(budget * settings.design_share))
     n_refine = max(0, budget - n_design)
     # Spawned (not forked) workers: the caller may be running a progress-display thread.
-    pool = worker_pool(workers, mp_context=multiprocessing.get_context("spawn")) \
-        if workers > 1 else None
+    pools = ExitStack()
+    pool = pools.enter_context(worker_pool(workers))
     try:
         evaluator = Evaluator(spec, seed, pool)
         # The sourced defaults (the prior's centre) and a Latin hypercube around the whole box.
@@ -347,8 +347,7 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
         best = min(refined or evaluator.history, key=lambda e: e.objective)
         (report,) = evaluator.evaluate([best.values], settings.report_replications)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        pools.close()
     history = evaluator.history[:-1]
     threshold = best.objective + float(stats.chi2.ppf(0.95, dims))
     sample = sorted((e for e in history if e.objective <= threshold), key=lambda e: e.objective)

@@ -9,14 +9,16 @@ seed instead: the same model with independent streams, to measure what the pairi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
-from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication, worker_pool
-from ipssim.scenario.schema import Scenario
+from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication
+from ipssim.parallel import ordered_map
+from ipssim.progress import Update
+from ipssim.scenario.schema import Scenario, ScenarioError
 
 COMPARISON_COLUMNS = ("metric", "arm", "scenario", "reference", *SUMMARY_COLUMNS[2:])
 USUAL_SERVICES = "usual_services"
@@ -40,17 +42,19 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-            independent: bool = False,
-            progress: Callable[[], None] | None = None) -> Comparison:
+            independent: bool = False, progress: Update | None = None) -> Comparison:
     """Run every scenario's replications and tabulate the differences."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
-        raise ValueError(f"scenario names must differ to be compared (got {', '.join(names)})")
+        raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
+                            "set a distinct 'name' in each file")
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
-    for index, result in _results(scenarios, seed, replications, workers, independent):
+    total = len(scenarios) * replications
+    for done, (index, result) in enumerate(
+            _results(scenarios, seed, replications, workers, independent), start=1):
         results[index].append(result)
         if progress:
-            progress()
+            progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
     return Comparison(scenarios, results, summaries, comparison_table(names, results, summaries))
 
@@ -59,16 +63,10 @@ def _results(scenarios: list[Scenario], seed: int, replications: int, workers: i
              independent: bool) -> Iterator[tuple[int, ReplicationResult]]:
     """(scenario index, result) for every scenario and replication, in a fixed order."""
     tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
-    args = ([scenarios[i] for i, _ in tasks],
-            [scenario_seed(seed, i, independent) for i, _ in tasks], [k for _, k in tasks])
-    if workers <= 1:
-        yield from zip((i for i, _ in tasks), map(run_replication, *args), strict=True)
-        return
-    with worker_pool(min(workers, len(tasks))) as pool:
-        try:
-            yield from zip((i for i, _ in tasks), pool.map(run_replication, *args), strict=True)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
+                          [scenario_seed(seed, i, independent) for i, _ in tasks],
+                          [k for _, k in tasks], workers=workers)
+    yield from zip((i for i, _ in tasks), results, strict=True)
 
 
 def comparison_table(names: list[str], results: list[list[ReplicationResult]],

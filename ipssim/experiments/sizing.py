@@ -14,7 +14,6 @@ never a sweep over every headcount.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from ipssim.experiments.runner import ReplicationResult, run_replications
 from ipssim.model.simulation import close_day
 from ipssim.money.funding import team_leaders_for
+from ipssim.progress import Update
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import MONTH_DAYS
@@ -110,7 +110,7 @@ def utilisation(results: list[ReplicationResult], scenario: Scenario, region: in
     return float(np.mean(used)) / places
 
 
-def evaluate(scenario: Scenario, region: int, coaches: int, max_wait_days: float,
+def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days: float,
              quantile: float, seed: int, replications: int, workers: int) -> Option:
     """Run the candidate headcount and measure it."""
     sized = candidate(scenario, region, coaches)
@@ -140,7 +140,7 @@ def evaluate(scenario: Scenario, region: int, coaches: int, max_wait_days: float
 
 def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
          replications: int, workers: int, max_coaches: int = MAX_COACHES,
-         progress: Callable[[Option], None] | None = None) -> tuple[list[Option], Option | None]:
+         progress: Update | None = None) -> tuple[list[Option], Option | None]:
     """Every option tried (by headcount) and the smallest feasible one with at most
     ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
     if scenario.mode != "programme":
@@ -150,10 +150,10 @@ def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float,
 
     def feasible(coaches: int) -> bool:
         if coaches not in tried:
-            tried[coaches] = evaluate(scenario, region, coaches, max_wait_days, quantile, seed,
+            tried[coaches] = measure_option(scenario, region, coaches, max_wait_days, quantile, seed,
                                       replications, workers)
             if progress:
-                progress(tried[coaches])
+                progress(len(tried), None)
         return tried[coaches].feasible
 
     start = min(scenario.regions[region].coaches, max_coaches)

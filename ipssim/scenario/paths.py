@@ -14,8 +14,12 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from ipssim.scenario.schema import Scenario
-from ipssim.sweep.spec import SweepError
+from ipssim.scenario.schema import Scenario, ScenarioError
+
+
+class ParameterPathError(ScenarioError):
+    """A dotted parameter path that names no parameter, or a value it cannot take."""
+
 
 _SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\[([^\]]+)\])?(?:\.|$)")
 
@@ -26,12 +30,12 @@ def parse_path(path: str) -> list[tuple[str, str | None]]:
     while at < len(path):
         match = _SEGMENT.match(path, at)
         if not match:
-            raise SweepError(f"parameter {path}: not a dotted path (like jobs.ips_offer_rate_per_month"
-                             " or regions[0].coaches)")
+            raise ParameterPathError(f"parameter {path}: not a dotted path (like "
+                                     "jobs.ips_offer_rate_per_month or regions[0].coaches)")
         segments.append((match[1], match[2]))
         at = match.end()
     if not segments or path.endswith("."):
-        raise SweepError(f"parameter {path!r}: not a dotted path")
+        raise ParameterPathError(f"parameter {path!r}: not a dotted path")
     return segments
 
 
@@ -52,7 +56,7 @@ def _is_model(tp: object) -> bool:
 
 def field_kind(path: str) -> str:
     """``int``, ``float`` or ``floats`` (a list of numbers set to one value) for a numeric
-    parameter path of the scenario schema; SweepError naming the path otherwise."""
+    parameter path of the scenario schema; ParameterPathError naming the path otherwise."""
     tp: object = Scenario
     where = ""
     for name, index in parse_path(path):
@@ -60,25 +64,25 @@ def field_kind(path: str) -> str:
         if _is_model(tp):
             fields = tp.model_fields
             if name not in fields:
-                raise SweepError(f"parameter {path}: unknown field {name!r} in "
+                raise ParameterPathError(f"parameter {path}: unknown field {name!r} in "
                                  f"{where or 'the scenario'}; allowed: {', '.join(fields)}")
             tp = _unwrap(fields[name].annotation)
         elif get_origin(tp) is dict:
             tp = _unwrap(get_args(tp)[1])
         elif get_origin(tp) is list and _is_model(_unwrap(get_args(tp)[0])):
-            raise SweepError(f"parameter {path}: {where} is a list; name an entry by index, name "
+            raise ParameterPathError(f"parameter {path}: {where} is a list; name an entry by index, name "
                              f"or * ({where}[0].{name}, {where}[*].{name})")
         else:
-            raise SweepError(f"parameter {path}: {where} is a value, it has no field {name!r}")
+            raise ParameterPathError(f"parameter {path}: {where} is a value, it has no field {name!r}")
         where = f"{where}.{name}" if where else name
         if index is not None:
             if get_origin(tp) is not list or not _is_model(_unwrap(get_args(tp)[0])):
-                raise SweepError(f"parameter {path}: {where} is not a list of sections, so "
+                raise ParameterPathError(f"parameter {path}: {where} is not a list of sections, so "
                                  f"[{index}] does not apply")
             tp = _unwrap(get_args(tp)[0])
             where = f"{where}[{index}]"
     if tp is bool or _is_model(tp):
-        raise SweepError(f"parameter {path}: not a numeric field (it is "
+        raise ParameterPathError(f"parameter {path}: not a numeric field (it is "
                          f"{'a section' if _is_model(tp) else 'true/false'})")
     if tp is int:
         return "int"
@@ -86,7 +90,7 @@ def field_kind(path: str) -> str:
         return "float"
     if get_origin(tp) is list and _unwrap(get_args(tp)[0]) in (int, float):
         return "floats"
-    raise SweepError(f"parameter {path}: not a numeric field (it is {_type_name(tp)})")
+    raise ParameterPathError(f"parameter {path}: not a numeric field (it is {_type_name(tp)})")
 
 
 def _type_name(tp: object) -> str:
@@ -134,12 +138,12 @@ def _indices(items: list, index: str, path: str, name: str) -> list[int]:
     if re.fullmatch(r"-?\d+", index):
         i = int(index)
         if not 0 <= i < len(items):
-            raise SweepError(f"parameter {path}: {name}[{i}] does not exist ({len(items)} {name})")
+            raise ParameterPathError(f"parameter {path}: {name}[{i}] does not exist ({len(items)} {name})")
         return [i]
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if index not in names:
-        raise SweepError(f"parameter {path}: no {name} entry named {index!r}; names: "
-                         f"{', '.join(map(str, names))}")
+        raise ParameterPathError(f"parameter {path}: no {name} entry named {index!r}; names: "
+                                 f"{', '.join(map(str, names))}")
     return [names.index(index)]
 
 

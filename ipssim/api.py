@@ -1,0 +1,184 @@
+"""The public Python API: load a scenario, change it, run it, compare it, size a team.
+
+The command line (:mod:`ipssim.cli`) and the planner's web page are thin layers over these
+functions; a notebook uses the same ones and gets pandas DataFrames back::
+
+    import ipssim
+    pilot = ipssim.load_scenario("scenarios/finland_pilot.yaml")
+    cap15 = ipssim.with_changes(pilot, {"coaching.caseload_cap": 15}, name="cap15")
+    result = ipssim.run(pilot, replications=20, seed=7)
+    result.summary                       # metric x arm: mean, 95% range, Monte Carlo error
+    ipssim.compare([pilot, cap15], replications=20).table
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ipssim.accounts.metrics import net_effect_table, summarise
+from ipssim.experiments import compare as comparing
+from ipssim.experiments import sizing
+from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
+from ipssim.files import Manifest
+from ipssim.outputs import region_summaries, region_summary_table, stack, write_comparison, write_outputs
+from ipssim.progress import Update
+from ipssim.scenario.load import load_scenario as load_scenario_file
+from ipssim.scenario.load import parse_scenario
+from ipssim.scenario.paths import apply_values
+from ipssim.scenario.schema import Scenario
+from ipssim.vocabulary import DEFAULT_SEED
+
+
+def load_scenario(source: str | Path | Mapping) -> Scenario:
+    """A validated scenario from a YAML file (with its base and calibration) or from a mapping
+    of the same fields. Bad input raises :class:`ipssim.ScenarioError` with a one-line message."""
+    if isinstance(source, Mapping):
+        return parse_scenario(dict(source))
+    return load_scenario_file(source)[0]
+
+
+def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | None = None
+                 ) -> Scenario:
+    """The scenario with parameters changed by dotted path (``coaching.caseload_cap``,
+    ``regions[Helsinki city].coaches``, ``regions[*].fidelity``), validated again; ``name``
+    renames it (scenarios compared side by side need distinct names)."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    for region in data["regions"]:  # a budget's headcount is derived again from the budget
+        if region.get("budget_eur_per_year") is not None:
+            for key in ("coaches", "team_leaders", "staffing"):
+                region.pop(key, None)
+    data = apply_values(data, dict(changes))
+    if name is not None:
+        data["name"] = name
+    return parse_scenario(data, source=data["name"])
+
+
+@dataclass
+class RunResult:
+    """The replications of one scenario, in replication order, and their tables."""
+
+    scenario: Scenario
+    seed: int
+    replications: list[ReplicationResult]
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per metric and arm (ips, usual, difference): mean, lo95, hi95, mc_se."""
+        return pd.DataFrame(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict[str, list]:
+        return summarise([r.metrics for r in self.replications], net_effects(self.replications))
+
+    @cached_property
+    def trajectories(self) -> pd.DataFrame:
+        """Monthly states and money per replication and arm."""
+        return stack(self.replications, "trajectories").to_pandas()
+
+    @cached_property
+    def clients(self) -> pd.DataFrame:
+        """Every client of every replication and arm: baseline and what happened."""
+        return stack(self.replications, "clients").to_pandas()
+
+    @cached_property
+    def spells(self) -> pd.DataFrame:
+        """Every job spell of every replication and arm."""
+        return stack(self.replications, "spells").to_pandas()
+
+    @cached_property
+    def net_effect(self) -> pd.DataFrame:
+        """Cumulative discounted net effect of IPS by month and perspective (mean, 95% range)."""
+        return pd.DataFrame(net_effect_table(net_effects(self.replications)))
+
+    @cached_property
+    def region_summary(self) -> pd.DataFrame:
+        """The summary of each region."""
+        return pd.DataFrame(region_summary_table(region_summaries(self.scenario,
+                                                                  self.replications)))
+
+    def value(self, metric: str, arm: str = "difference") -> float:
+        """The mean of one summary row (``arm``: ips, usual or difference)."""
+        rows = self.summary[(self.summary.metric == metric) & (self.summary.arm == arm)]
+        if rows.empty:
+            raise KeyError(f"no summary row {metric!r} for arm {arm!r}")
+        return float(rows["mean"].iloc[0])
+
+    def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
+        """Write every output file into the new folder ``out`` (atomically); return the summary
+        columns. ``manifest`` records how the run was made (default: scenario, seed, count)."""
+        manifest = manifest or Manifest(scenario=self.scenario.name, seed=self.seed,
+                                        replications=len(self.replications))
+        write_outputs(Path(out), self.scenario, self.replications, manifest.document())
+        return self._summary
+
+
+def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
+        progress: Update | None = None) -> RunResult:
+    """Monte Carlo run of both arms (IPS and usual services) on the same clients.
+
+    Bit-identical for any ``workers``; ``progress(done, total)`` is called after each
+    replication.
+    """
+    return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
+                                                      progress))
+
+
+@dataclass
+class ComparisonResult:
+    """Scenarios run on the same clients: each against usual services and against the first."""
+
+    comparison: comparing.Comparison
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        return self.comparison.scenarios
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """Rows of ``comparison.csv``: metric, arm, scenario, reference, mean, 95% range."""
+        return pd.DataFrame(self.comparison.table)
+
+    def run(self, index: int, seed: int) -> RunResult:
+        """The replications of scenario ``index`` as a :class:`RunResult`."""
+        return RunResult(self.scenarios[index], seed, self.comparison.results[index])
+
+    def write(self, out: str | Path, manifest: Manifest) -> None:
+        """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
+        write_comparison(Path(out), self.comparison, manifest.document())
+
+
+def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
+            workers: int = 1, independent: bool = False, progress: Update | None = None
+            ) -> ComparisonResult:
+    """Run every scenario on the same replications (common random numbers unless
+    ``independent``) and tabulate each against usual services and against the first."""
+    return ComparisonResult(comparing.compare(list(scenarios), seed, replications, workers,
+                                              independent=independent, progress=progress))
+
+
+@dataclass
+class SizingResult:
+    """Every headcount tried for a region and the smallest that keeps waits short."""
+
+    options: list[sizing.Option]
+    recommended: sizing.Option | None
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(sizing.option_rows(self.options))
+
+
+def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float = 0.9,
+         replications: int = 50, seed: int = DEFAULT_SEED, workers: int = 1,
+         max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None) -> SizingResult:
+    """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
+    ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
+    ``max_coaches`` are not enough)."""
+    index = sizing.region_index(scenario, region)
+    return SizingResult(*sizing.size(scenario, index, max_wait_days, quantile, seed,
+                                     replications, workers, max_coaches, progress=progress))
