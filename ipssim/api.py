@@ -13,6 +13,7 @@ functions; a notebook uses the same ones and gets pandas DataFrames back::
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -110,9 +111,11 @@ class RunResult:
 
     def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
         """Write every output file into the new folder ``out`` (atomically); return the summary
-        columns. ``manifest`` records how the run was made (default: scenario, seed, count)."""
-        manifest = manifest or Manifest(scenario=self.scenario.name, seed=self.seed,
-                                        replications=len(self.replications))
+        columns. ``manifest`` records how the run was made (default: scenario, seed, count and
+        the SHA-256 of the validated scenario)."""
+        manifest = manifest or Manifest(
+            scenario=self.scenario.name, seed=self.seed, replications=len(self.replications),
+            scenario_sha256=hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest())
         write_outputs(Path(out), self.scenario, self.replications, manifest.document())
         return self._summary
 
