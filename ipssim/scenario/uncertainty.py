@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-Positive = Annotated[float, Field(gt=0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from ipssim.validation import Positive, Strict
 
 
-class _Distribution(_Strict):
+class _Distribution(Strict):
     """A parameter's uncertainty (``uncertainty.parameters``), sampled by ``ipssim.scenario.sampling``."""
 
     source: str = Field("ASSUMPTION", description="fact IDs behind the distribution, or "
@@ -140,7 +136,7 @@ Distribution = Annotated[
     Field(discriminator="dist")]
 
 
-class Uncertainty(_Strict):
+class Uncertainty(Strict):
     """Parameter uncertainty for ``ipssim sweep`` (probabilistic and global sensitivity): a
     distribution for any numeric parameter, named by its dotted path (``jobs.x``,
     ``regions[0].coaches``, ``regions[Helsinki city].coaches``, ``regions[*].fidelity``). The paths
