@@ -20,7 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ipssim.sweep.run import SimulatorModel, run_sweep
+from ipssim.reports.sweep import write_sweep_report
+from ipssim.sweep.evaluators import ScenarioEvaluator
+from ipssim.sweep.run import run_sweep
 from ipssim.sweep.spec import parse_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "finland_pilot_uncertainty.yaml"
@@ -31,10 +33,9 @@ def psa(draws: int, replications: int) -> object:
                         "replications": replications, "seed": 20261122})
 
 
-def points_per_s(model: SimulatorModel, draws: int, replications: int, workers: int) -> float:
+def points_per_s(evaluator: ScenarioEvaluator, draws: int, replications: int, workers: int) -> float:
     with tempfile.TemporaryDirectory() as out:
-        result = run_sweep(psa(draws, replications), model, Path(out), workers=workers,
-                           report=False)
+        result = run_sweep(psa(draws, replications), evaluator, Path(out), workers=workers)
     return result.computed / result.wall_seconds
 
 
@@ -45,16 +46,17 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=10)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    model = SimulatorModel(SCENARIO)
-    one = points_per_s(model, args.draws, args.replications, 1)
-    many = points_per_s(model, args.draws, args.replications, cores)
+    evaluator = ScenarioEvaluator(SCENARIO)
+    one = points_per_s(evaluator, args.draws, args.replications, 1)
+    many = points_per_s(evaluator, args.draws, args.replications, cores)
     figures = {"draws": args.draws, "replications_per_draw": args.replications,
                "points_per_s_1_worker": round(one, 3), f"points_per_s_{cores}_workers": round(many, 3),
                "parallel_efficiency": round(many / (cores * one), 3)}
     if args.full_draws:
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            run_sweep(psa(args.full_draws, args.replications), model, Path(out), workers=cores)
+            run_sweep(psa(args.full_draws, args.replications), evaluator, Path(out), workers=cores,
+                      report=write_sweep_report)
             figures |= {"full_psa_draws": args.full_draws,
                         "full_psa_wall_seconds": round(time.perf_counter() - start, 1)}
     print(json.dumps(figures))

@@ -19,11 +19,15 @@ import yaml
 from scipy import stats
 
 from conftest import ROOT, SMALL, ipssim, write_yaml
+from ipssim.reports.sweep import write_sweep_report
 from ipssim.scenario.sampling import CALIBRATED, latin_hypercube, parameter_space
 from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.sweep.analysis import Cube, evpi, psa_tables, sobol_indices
-from ipssim.sweep.run import FunctionModel, SimulatorModel, build_design, run_sweep
-from ipssim.sweep.spec import load_sweep, parse_sweep
+from ipssim.sweep.design import build_design
+from ipssim.sweep.evaluators import FunctionEvaluator, ScenarioEvaluator
+from ipssim.sweep.run import run_sweep
+from ipssim.sweep.spec import SweepError, load_sweep, parse_sweep
+from ipssim.sweep.store import read_progress
 
 DISTRIBUTIONS = {
     "beta": ({"dist": "beta", "mean": 0.3, "sd": 0.05}, 0.3, 0.05),
@@ -72,12 +76,12 @@ def _small(tmp_path: Path, **changes) -> Path:
 
 
 def test_integer_fields_are_rounded_and_budgets_replace_headcounts(tmp_path):
-    model = SimulatorModel(_small(tmp_path))
+    evaluator = ScenarioEvaluator(_small(tmp_path))
     spec = parse_sweep({"kind": "grid", "scenario": "small.yaml", "replications": 1, "parameters": {
         "coaching.caseload_cap": [12.4, 12.5], "regions[A].budget_eur_per_year": [150_000]}})
-    design = build_design(spec, model)
+    design = build_design(spec, evaluator)
     assert [p.values["coaching.caseload_cap"] for p in design.points] == [12, 13]
-    scenario = model.scenario(design.points[1].values)
+    scenario = evaluator.scenario(design.points[1].values)
     assert scenario.coaching.caseload_cap == 13
     assert scenario.regions[0].budget_eur_per_year == [150_000]
     assert design.base_values["coaching.caseload_cap"] == 20
@@ -110,17 +114,66 @@ def test_bad_sweep_gives_one_line_exit_2_and_nothing_written(tmp_path, case):
     assert not (tmp_path / "out").exists() and not (tmp_path / "outputs").exists()
 
 
+def test_every_error_of_a_sweep_file_is_in_one_line(tmp_path):
+    path = write_yaml(tmp_path / "bad.yaml", {
+        "kind": "grid", "scenario": "small.yaml", "replications": 0, "colour": "red",
+        "parameters": {"coaching.caseload_cap": []}, "metrics": [{"metric": "x", "arm": "both"}]})
+    with pytest.raises(SweepError) as error:
+        load_sweep(path)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{path}: ")
+    for named in ("replications: ", "colour: unknown field; allowed here: scenario, name",
+                  "parameters.coaching.caseload_cap: ", "metrics[0].arm: "):
+        assert named in message, message
+    write_yaml(path, {"kind": "global", "scenario": "small.yaml", "samples": 6})
+    with pytest.raises(SweepError, match=r"bad.yaml: samples: Sobol needs a power of 2 \(got 6\)$"):
+        load_sweep(path)
+    write_yaml(path, {"scenario": "small.yaml"})
+    with pytest.raises(SweepError, match=r"kind: missing; allowed: one_way, grid, psa, global$"):
+        load_sweep(path)
+
+
+def _linear(values: dict[str, float], seed: int, replication: int) -> dict[str, dict[str, float]]:
+    return {"ips": {"y": 2 * values["a"] + values["b"] + replication}}
+
+
+def test_rerun_removes_stale_temporaries_and_computes_only_missing_points(tmp_path):
+    """What a killed run leaves (hidden ``.partial-`` files, a missing point) is cleaned up and
+    recomputed; progress is reported per point saved as (done, total)."""
+    spec = parse_sweep({"kind": "grid", "scenario": "-", "replications": 2,
+                        "parameters": {"a": [1, 2, 3], "b": [0, 10]},
+                        "metrics": [{"metric": "y", "arm": "ips"}]})
+    evaluator = FunctionEvaluator(_linear)
+    out = tmp_path / "out"
+    seen = []
+    first = run_sweep(spec, evaluator, out, serial=True, progress=lambda *a: seen.append(a))
+    assert seen == [(i, 6) for i in range(1, 7)] and first.complete
+    assert read_progress(out) == (6, 6)
+    results = (out / "results.parquet").read_bytes()
+    (out / "points" / "000004.parquet").unlink()
+    for stale in (out / "points" / ".000004.parquet.partial-99999", out / ".grid.csv.partial-1"):
+        stale.write_text("half written")
+    seen.clear()
+    again = run_sweep(spec, evaluator, out, serial=True, progress=lambda *a: seen.append(a))
+    assert (again.already, again.computed) == (5, 1) and seen == [(6, 6)]
+    assert not [p for p in [*out.iterdir(), *(out / "points").iterdir()]
+                if p.name.startswith(".")]
+    assert (out / "results.parquet").read_bytes() == results
+    assert again.tables["grid"]["mean"][:2] == [2.5, 12.5]
+    assert not (out / "report.html").exists()  # no report writer given
+
+
 def test_two_dask_workers_give_the_serial_bits(tmp_path):
     """The same PSA on a local Dask cluster of 2 worker processes and serially in this process:
     every point file and the combined results are the same bytes."""
     uncertainty = {"parameters": {
         "jobs.ips_offer_rate_per_month": {"dist": "gamma", "mean": 0.3, "sd": 0.06},
         "coaching.caseload_cap": {"dist": "triangular", "low": 4, "mode": 8, "high": 20}}}
-    model = SimulatorModel(_small(tmp_path, uncertainty=uncertainty))
+    evaluator = ScenarioEvaluator(_small(tmp_path, uncertainty=uncertainty))
     spec = parse_sweep({"kind": "psa", "scenario": "small.yaml", "replications": 2, "draws": 6,
                         "streams": "independent", "wtp_per_employed_eur": [0, 50_000]})
-    serial = run_sweep(spec, model, tmp_path / "serial", serial=True, report=False)
-    dask = run_sweep(spec, model, tmp_path / "dask", workers=2, report=False)
+    serial = run_sweep(spec, evaluator, tmp_path / "serial", serial=True)
+    dask = run_sweep(spec, evaluator, tmp_path / "dask", workers=2)
     assert serial.computed == dask.computed == 6
     for point in serial.design.points:
         name = f"points/{point.index:06d}.parquet"
@@ -174,8 +227,8 @@ def test_interrupted_sweep_computes_only_the_missing_points(tmp_path):
     assert manifest["complete"]
 
     spec = parse_sweep(yaml.safe_load(sweep_file.read_text()))
-    reference = run_sweep(spec, SimulatorModel(tmp_path / "small.yaml"), tmp_path / "reference",
-                          serial=True, report=False)
+    reference = run_sweep(spec, ScenarioEvaluator(tmp_path / "small.yaml"), tmp_path / "reference",
+                          serial=True)
     assert reference.computed == 30
     for name in [f"points/{i:06d}.parquet" for i in range(30)] + ["results.parquet", "grid.csv"]:
         assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name
@@ -234,8 +287,8 @@ def _global_spec(samples: int, method: str = "sobol") -> object:
 def test_sobol_plumbing_recovers_the_ishigami_indices():
     """The sweep's design (SALib's Saltelli sample on the unit cube through the distributions)
     and its analysis (SALib with bootstrap intervals) give the analytic indices."""
-    model = FunctionModel(ishigami, ISHIGAMI_INPUTS)
-    design = build_design(_global_spec(4096), model)
+    evaluator = FunctionEvaluator(ishigami, ISHIGAMI_INPUTS)
+    design = build_design(_global_spec(4096), evaluator)
     assert len(design.points) == 4096 * 5
     y = np.array([ishigami(p.values, 0, 0)["ips"]["y"] for p in design.points])
     full, *_ = sobol_indices(design.problem, y, [4096], bootstrap=500, seed=1)
@@ -251,8 +304,9 @@ def test_sobol_plumbing_recovers_the_ishigami_indices():
 def test_global_sweep_end_to_end_on_a_python_function(tmp_path):
     """The same plumbing through run_sweep: points on disk, the table read back, the indices and
     their convergence table; and Morris screening ranks x3 (no main effect) last."""
-    model = FunctionModel(ishigami, ISHIGAMI_INPUTS)
-    result = run_sweep(_global_spec(64), model, tmp_path / "sobol", serial=True)
+    evaluator = FunctionEvaluator(ishigami, ISHIGAMI_INPUTS)
+    result = run_sweep(_global_spec(64), evaluator, tmp_path / "sobol", serial=True,
+                       report=write_sweep_report)
     table = result.tables["sobol"]
     assert table["parameter"] == ["x1", "x2", "x3"] and set(table["samples"]) == {64}
     design = result.design
@@ -261,8 +315,8 @@ def test_global_sweep_end_to_end_on_a_python_function(tmp_path):
     assert table["ST"] == direct["ST"]
     assert sorted(set(result.tables["sobol_convergence"]["samples"])) == [16, 32, 64]
     assert (tmp_path / "sobol/report.html").exists()
-    morris = run_sweep(_global_spec(20, "morris"), model, tmp_path / "morris", serial=True,
-                       report=False).tables["morris"]
+    morris = run_sweep(_global_spec(20, "morris"), evaluator, tmp_path / "morris",
+                       serial=True).tables["morris"]
     mu_star = dict(zip(morris["parameter"], morris["mu_star"], strict=True))
     assert mu_star["x1"] > mu_star["x3"] and mu_star["x2"] > mu_star["x3"]
 
@@ -299,8 +353,8 @@ def test_one_way_moves_outputs_in_the_documented_direction(tmp_path):
                         "parameters": {"coaching.caseload_cap": {"low": 4, "high": 12},
                                        "regions[0].coaches": {"low": 1, "high": 3},
                                        "jobs.ips_offer_rate_per_month": {"low": 0.15, "high": 0.6}}})
-    result = run_sweep(spec, SimulatorModel(tmp_path / "small.yaml"), tmp_path / "out",
-                       serial=True, report=False)
+    result = run_sweep(spec, ScenarioEvaluator(tmp_path / "small.yaml"), tmp_path / "out",
+                       serial=True)
     t = result.tables["tornado"]
     row = {(t["metric"][i], t["arm"][i], t["parameter"][i]): i for i in range(len(t["metric"]))}
 
@@ -321,5 +375,5 @@ def test_one_way_moves_outputs_in_the_documented_direction(tmp_path):
 @pytest.mark.parametrize("path", sorted((ROOT / "sweeps").glob("*.yaml")), ids=lambda p: p.stem)
 def test_example_sweeps_are_valid(path):
     spec, scenario = load_sweep(path)
-    design = build_design(spec, SimulatorModel(scenario))
+    design = build_design(spec, ScenarioEvaluator(scenario))
     assert len(design.points) >= 9

@@ -20,10 +20,16 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ipssim.stats import SUMMARY_STATISTICS, describe
+
+if TYPE_CHECKING:
+    from ipssim.sweep.design import Design
 
 Table = dict[str, list]
 
@@ -65,17 +71,6 @@ def cube(results: pa.Table, points: int) -> Cube:
     return Cube(keys, values)
 
 
-def _nan_stats(x: np.ndarray) -> tuple[float, float, float, float, int]:
-    x = x[~np.isnan(x)]
-    if not len(x):
-        return (math.nan,) * 4 + (0,)
-    with warnings.catch_warnings():  # infinite values (a break-even month never reached)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.percentile(x, [2.5, 97.5])
-        se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
-    return float(x.mean()), float(lo), float(hi), se, len(x)
-
-
 # -- one-way -----------------------------------------------------------------------------------------
 
 TORNADO_COLUMNS = ("metric", "arm", "parameter", "base_value", "low_value", "high_value", "base",
@@ -108,18 +103,16 @@ def tornado_table(points: list, parameters: list[str], base_values: dict[str, fl
 
 def grid_table(points: list, parameters: list[str], data: Cube) -> Table:
     """Per point and metric: the parameter values, mean, 95% range over replications, MC SE."""
-    table: Table = {c: [] for c in ("point", *parameters, "metric", "arm", "mean", "lo95", "hi95",
-                                    "mc_se", "replications")}
+    table: Table = {c: [] for c in ("point", *parameters, "metric", "arm", *SUMMARY_STATISTICS)}
     for point in points:
         for k, (arm, metric) in enumerate(data.keys):
-            stats = _nan_stats(data.values[point.index, :, k])
+            stats = describe(data.values[point.index, :, k])
             table["point"].append(point.index)
             for path in parameters:
                 table[path].append(point.values[path])
             table["metric"].append(metric)
             table["arm"].append(arm)
-            for column, value in zip(("mean", "lo95", "hi95", "mc_se", "replications"), stats,
-                                     strict=True):
+            for column, value in zip(SUMMARY_STATISTICS, stats, strict=True):
                 table[column].append(value)
     return table
 
@@ -173,17 +166,12 @@ def psa_tables(points: list, parameters: list[str], data: Cube, cost: str,
     summary: Table = {c: [] for c in ("quantity", "mean", "lo95", "hi95")}
     for name in (f"incremental_cost_{cost}_eur", *(EFFECTS[e][0] for e in EFFECTS
                                                    if EFFECTS[e][0] in inc)):
-        x = inc[name][~np.isnan(inc[name])]
-        lo, hi = np.percentile(x, [2.5, 97.5]) if len(x) else (math.nan, math.nan)
-        _add(summary, quantity=name, mean=float(np.mean(x)) if len(x) else math.nan, lo95=float(lo),
-             hi95=float(hi))
+        over = describe(inc[name])
+        _add(summary, quantity=name, mean=over.mean, lo95=over.lo95, hi95=over.hi95)
     means = data.means()
     for metric, arm in metrics:
-        x = means[:, data.index(metric, arm)]
-        x = x[~np.isnan(x)]
-        lo, hi = np.percentile(x, [2.5, 97.5]) if len(x) else (math.nan, math.nan)
-        _add(summary, quantity=f"{metric}:{arm}", mean=float(np.mean(x)) if len(x) else math.nan,
-             lo95=float(lo), hi95=float(hi))
+        over = describe(means[:, data.index(metric, arm)])
+        _add(summary, quantity=f"{metric}:{arm}", mean=over.mean, lo95=over.lo95, hi95=over.hi95)
     _add(summary, quantity=f"p_saves_money_{cost}", mean=float(np.mean(dc < 0)), lo95=math.nan,
          hi95=math.nan)
     for effect, (name, _) in EFFECTS.items():
@@ -303,3 +291,23 @@ def global_tables(problem: dict, unit: np.ndarray, data: Cube, metrics: list[tup
                 if result[size] == samples:
                     _add(full, **row)
     return {method: full, f"{method}_convergence": convergence}
+
+
+# -- by kind ----------------------------------------------------------------------------------------
+
+def analyse(design: Design, results: pa.Table) -> dict[str, Table]:
+    """The tables of the sweep's kind, from its results (``results.parquet``)."""
+    spec = design.spec
+    data = cube(results, len(design.points))
+    if spec.kind == "one_way":
+        return {"tornado": tornado_table(design.points, design.parameters, design.base_values,
+                                         data)}
+    if spec.kind == "grid":
+        return {"grid": grid_table(design.points, design.parameters, data)}
+    metrics = [(m.metric, m.arm) for m in spec.metrics if data.has(m.metric, m.arm)]
+    if spec.kind == "psa":
+        return psa_tables(design.points, design.parameters, data, spec.cost,
+                          {"employed": spec.wtp_per_employed_eur, "qaly": spec.wtp_per_qaly_eur},
+                          metrics)
+    return global_tables(design.problem, design.unit, data, metrics, spec.method, spec.samples,
+                         spec.levels, spec.bootstrap, spec.convergence, spec.seed)

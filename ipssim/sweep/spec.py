@@ -1,4 +1,8 @@
-"""The sweep file: its kinds (one-way, grid, PSA, global), validated as a scenario is."""
+"""The sweep file: its kinds (one-way, grid, PSA, global), read and validated as a scenario is.
+
+Every problem with a sweep file is reported at once, in one line naming the file and each field
+(:func:`ipssim.validation.validate`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from ipssim.scenario.schema import ScenarioError
 from ipssim.scenario.uncertainty import Uncertainty
+from ipssim.validation import Strict, read_yaml, validate
+from ipssim.vocabulary import DEFAULT_SEED
 
 DEFAULT_METRICS = (("ever_employed_competitive_share", "difference"),
                    ("months_employed_per_client", "difference"),
@@ -25,26 +30,22 @@ class SweepError(ScenarioError):
 
 # -- the sweep file ---------------------------------------------------------------------------------
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MetricRef(_Strict):
+class MetricRef(Strict):
     """An output metric of ``summary.csv`` and its arm."""
 
     metric: str
     arm: Literal["ips", "usual", "difference"] = "difference"
 
 
-class Range(_Strict):
+class Range(Strict):
     low: float
     high: float
 
 
-class _Sweep(_Strict):
+class _Sweep(Strict):
     scenario: str = Field(description="scenario file, relative to the sweep file")
     name: str | None = Field(None, description="default: the sweep file's name")
-    seed: Annotated[int, Field(ge=0)] = 20261122
+    seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
     replications: Annotated[int, Field(ge=1)] = 10
     streams: Literal["common", "independent"] = "common"
     uncertainty: Uncertainty | None = Field(
@@ -115,38 +116,26 @@ class GlobalSweep(_Sweep):
 
 
 Sweep = Annotated[OneWaySweep | GridSweep | PsaSweep | GlobalSweep, Field(discriminator="kind")]
-_SWEEP = TypeAdapter(Sweep)
+KINDS: dict[str, type[OneWaySweep | GridSweep | PsaSweep | GlobalSweep]] = {
+    "one_way": OneWaySweep, "grid": GridSweep, "psa": PsaSweep, "global": GlobalSweep}
 
 
 def parse_sweep(data: object, source: str = "sweep") -> Sweep:
-    try:
-        return _SWEEP.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"] if p not in _KINDS)
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown field"
-        raise SweepError(f"{source}: {loc + ': ' if loc else ''}{message}") from None
-
-
-_KINDS = ("one_way", "grid", "psa", "global")
+    """The sweep of ``data`` (a sweep file's mapping), checked against the schema of its kind;
+    every problem in one line, prefixed with ``source``."""
+    if not isinstance(data, dict):
+        raise SweepError(f"{source}: must be a YAML mapping of fields")
+    if "kind" not in data:
+        raise SweepError(f"{source}: kind: missing; allowed: {', '.join(KINDS)}")
+    schema = KINDS.get(data["kind"]) if isinstance(data["kind"], str) else None
+    if schema is None:
+        raise SweepError(f"{source}: kind: {data['kind']!r} is not a kind of sweep; allowed: "
+                         f"{', '.join(KINDS)}")
+    return validate(schema, data, source, SweepError)
 
 
 def load_sweep(path: str | Path) -> tuple[Sweep, Path]:
     """The sweep file and the path of its scenario file (relative to the sweep file)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SweepError(f"sweep file not found: {path}") from None
-    except IsADirectoryError:
-        raise SweepError(f"sweep path is a folder, not a YAML file: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{path}: must be a YAML mapping of fields")
-    if "kind" not in data:
-        raise SweepError(f"{path}: kind: missing; allowed: {', '.join(_KINDS)}")
-    spec = parse_sweep(data, str(path))
+    spec = parse_sweep(read_yaml(path, "sweep", SweepError), str(path))
     return spec, path.parent / spec.scenario
