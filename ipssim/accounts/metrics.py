@@ -14,9 +14,10 @@ import numpy as np
 
 from ipssim.money import rules
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import MONTH_DAYS, PAYERS, PERSPECTIVES
+from ipssim.stats import SUMMARY_STATISTICS, Summary, describe
+from ipssim.vocabulary import ARM_ROWS, MONTH_DAYS, PAYERS, PERSPECTIVES
 
-SUMMARY_COLUMNS = ("metric", "arm", "mean", "lo95", "hi95", "mc_se", "replications")
+SUMMARY_COLUMNS = ("metric", "arm", *SUMMARY_STATISTICS)
 NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
 """Net money of each payer and perspective in the trajectories; ``_pv`` metrics are their
 discounted totals over the horizon."""
@@ -131,33 +132,35 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
 
 def summarise(replications: list[dict[str, dict[str, float]]],
               net_effects: dict[str, np.ndarray]) -> dict[str, list]:
-    """Columns of ``summary.csv``: one row per metric and arm, over all replications.
+    """Columns of ``summary.csv``: one row per metric and arm, over all replications
+    (:func:`ipssim.stats.describe`).
 
     ``net_effects`` holds, per perspective, every replication's discounted monthly net effect
-    (replications x months). A break-even month is censored at the horizon, so its row differs:
-    ``mean`` is the break-even month of the mean cumulative effect, ``lo95``/``hi95`` are
-    percentiles without interpolation, and infinity means no break-even within the horizon.
+    (replications x months). A break-even month is censored at the horizon, so its row differs
+    (:func:`break_even_summary`).
     """
     rows: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
-    for arm in ("ips", "usual", "difference"):
+    for arm in ARM_ROWS:
         for metric in replications[0][arm]:
             values = np.array([r[arm][metric] for r in replications], dtype=float)
-            values = values[~np.isnan(values)]
-            count = len(values)
             if metric.startswith("break_even_month_"):
-                curve = np.cumsum(net_effects[metric.removeprefix("break_even_month_")], axis=1)
-                mean = rules.break_even_month(curve.mean(axis=0))
-                lo, hi = np.percentile(values, [2.5, 97.5], method="inverted_cdf")
-                row = (mean, float(lo), float(hi), math.nan)
-            elif count:
-                lo, hi = np.percentile(values, [2.5, 97.5])
-                se = float(values.std(ddof=1) / math.sqrt(count)) if count > 1 else math.nan
-                row = (float(values.mean()), float(lo), float(hi), se)
+                row = break_even_summary(values, net_effects[metric.removeprefix("break_even_month_")])
             else:
-                row = (math.nan,) * 4
-            for column, value in zip(SUMMARY_COLUMNS, (metric, arm, *row, count), strict=True):
+                row = describe(values)
+            for column, value in zip(SUMMARY_COLUMNS, (metric, arm, *row), strict=True):
                 rows[column].append(value)
     return rows
+
+
+def break_even_summary(months: np.ndarray, monthly: np.ndarray) -> Summary:
+    """The summary row of a break-even month over replications: ``mean`` is the break-even month
+    of the mean cumulative net effect (``monthly``: replications x months), ``lo95``/``hi95`` are
+    percentiles without interpolation, infinity means no break-even within the horizon, and there
+    is no Monte Carlo standard error (NaN)."""
+    months = months[~np.isnan(months)]
+    lo, hi = np.percentile(months, [2.5, 97.5], method="inverted_cdf")
+    mean = rules.break_even_month(np.cumsum(monthly, axis=1).mean(axis=0))
+    return Summary(mean, float(lo), float(hi), math.nan, len(months))
 
 
 def net_effect_table(net_effects: dict[str, np.ndarray]) -> dict[str, list]:
