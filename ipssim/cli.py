@@ -15,7 +15,10 @@ from pathlib import Path
 
 from ipssim import api
 from ipssim._version import __version__
-from ipssim.calibration.fit import calibrate, load_spec, load_start
+from ipssim.calibration.calibrated import load_start, write_calibrated
+from ipssim.calibration.result import fit_table
+from ipssim.calibration.run import calibrate
+from ipssim.calibration.spec import load_spec
 from ipssim.experiments.compare import USUAL_SERVICES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.files import (
@@ -30,7 +33,7 @@ from ipssim.files import (
 from ipssim.money.funding import staff
 from ipssim.parallel import default_workers
 from ipssim.progress import progress
-from ipssim.reports.fit import fit_table, write_calibrated, write_fit_report
+from ipssim.reports.fit import write_fit_report
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
 from ipssim.validation import InputError

@@ -1,48 +1,38 @@
-"""Run outputs: Parquet tables, summary CSV, HTML report and manifest, written atomically.
+"""Run outputs: the tables of a run or a comparison, written into one output folder.
 
-Everything is written into a hidden sibling folder and renamed into place at the end, so an
-interrupted run never leaves a folder that looks complete. The file and column names are a
+Everything is written by ``ipssim.files`` into a hidden sibling folder that is renamed into place
+at the end, so an interrupted run never leaves a folder that looks complete. Here the results of
+the replications become tables (the long Parquet tables, the summaries, the net effects), and
+the reports (``ipssim.reports.run``) render those tables. The file and column names are a
 contract that later tools read (see README).
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
-from ipssim.experiments.compare import Comparison
-from ipssim.experiments.runner import ReplicationResult, net_effects
-from ipssim.reports.run import write_comparison_report, write_report
+from ipssim.experiments.runner import net_effects
+from ipssim.files import OutputError, check_out_dir, write_csv  # noqa: F401 (re-exported)
+from ipssim.reports.run import SCENARIO_PANELS, write_comparison_report, write_report
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS
 
-
-class OutputError(ValueError):
-    """An output folder that cannot be used; the message is one line."""
+if TYPE_CHECKING:
+    from ipssim.experiments.compare import Comparison
+    from ipssim.experiments.runner import ReplicationResult
 
 
 def default_out_dir(scenario: Scenario, now: datetime, root: Path = Path("outputs"),
                     prefix: str = "") -> Path:
-    return root / f"{prefix}{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}"
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse a path that is a file or a folder that already has something in it."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(f"--out: {out} already exists and is not an empty folder; "
-                          "choose a new or empty folder")
+    """``outputs/<prefix><scenario>-<local time>`` (``ipssim.files.default_out``)."""
+    return files.default_out(scenario.name, prefix=prefix, root=root, now=now)
 
 
 def stack(results: list[ReplicationResult], table: str) -> pa.Table:
@@ -97,71 +87,39 @@ def region_summary_table(summaries: dict[str, dict[str, list]]) -> dict[str, lis
     return table
 
 
-@contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
-    """A hidden sibling folder to write into, renamed to ``out`` only when the block succeeds."""
-    out = Path(out)
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    try:
-        yield partial
-        if out.exists():
-            out.rmdir()
-        os.rename(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-
-
 def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult],
                   manifest: dict) -> dict[str, list]:
     """Write every output file of a run into ``out``; return the summary columns."""
-    with atomic_folder(out) as partial:
+    with files.atomic_folder(out) as partial:
         trajectories = stack(results, "trajectories")
-        pq.write_table(trajectories, partial / "trajectories.parquet")
-        pacsv.write_csv(trajectories, partial / "trajectories.csv")
-        pq.write_table(stack(results, "clients"), partial / "clients.parquet")
-        pq.write_table(stack(results, "spells"), partial / "spells.parquet")
+        files.write_parquet(partial / "trajectories.parquet", trajectories)
+        files.write_table_csv(partial / "trajectories.csv", trajectories)
+        files.write_parquet(partial / "clients.parquet", stack(results, "clients"))
+        files.write_parquet(partial / "spells.parquet", stack(results, "spells"))
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
-        write_csv(partial / "summary.csv", summary)
-        write_csv(partial / "net_effect.csv", net_effect_table(effects))
+        files.write_csv(partial / "summary.csv", summary)
+        files.write_csv(partial / "net_effect.csv", net_effect_table(effects))
         by_region = stack_regions(scenario, results)
-        pq.write_table(by_region, partial / "regions.parquet")
+        files.write_parquet(partial / "regions.parquet", by_region)
         regions = region_summaries(scenario, results)
-        write_csv(partial / "summary_regions.csv", region_summary_table(regions))
+        files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
                      regions, by_region)
-        write_manifest(partial / "manifest.json", manifest)
+        files.write_json(partial / "manifest.json", manifest)
     return summary
 
 
 def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
     """Write ``comparison.csv``, each scenario's ``summary-<name>.csv``, the comparison report
     and the manifest into ``out``."""
-    with atomic_folder(out) as partial:
-        write_csv(partial / "comparison.csv", comparison.table)
+    with files.atomic_folder(out) as partial:
+        files.write_csv(partial / "comparison.csv", comparison.table)
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
-            write_csv(partial / f"summary-{scenario.name}.csv", summary)
-        write_comparison_report(partial / "report.html", comparison, manifest)
-        write_manifest(partial / "manifest.json", manifest)
-
-
-def write_manifest(path: Path, manifest: dict) -> None:
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def write_csv(path: Path, columns: dict[str, list]) -> None:
-    """A table of equal-length columns as CSV (floats written exactly, ``inf`` for infinity)."""
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in zip(*columns.values(), strict=True):
-            writer.writerow([_fmt(v) for v in row])
-
-
-def _fmt(value: object) -> object:
-    return repr(value) if isinstance(value, float) else value
+            files.write_csv(partial / f"summary-{scenario.name}.csv", summary)
+        pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
+        effects = {s.name: net_effects(results) for s, results in pairs}
+        ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])
+                        for column, _ in SCENARIO_PANELS} for s, results in pairs}
+        write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest)
+        files.write_json(partial / "manifest.json", manifest)

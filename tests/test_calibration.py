@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from ipssim.calibration.fit import Evaluator, calibrate, load_spec
+from ipssim.calibration.run import Evaluator, calibrate
+from ipssim.calibration.spec import load_spec
 from ipssim.scenario.load import scoped_values
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,

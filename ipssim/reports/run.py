@@ -1,8 +1,8 @@
-"""The run report: one self-contained HTML page with plotly charts and the summary table.
+"""The run report and the comparison report: self-contained HTML pages of plotly charts and tables.
 
 Lines are the Monte Carlo mean of each arm; bands span the 2.5th to 97.5th percentile over
-replications. The page embeds plotly.js so it opens offline, and it has no timestamps or random
-ids, so the same run gives the same bytes.
+replications. The reports only render what they are given (tables of the run, net effects by
+month, trajectories); the page shell, the stylesheet and the tables are ``ipssim.reports.page``.
 """
 
 from __future__ import annotations
@@ -13,71 +13,71 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
-from ipssim.experiments.compare import Comparison
-from ipssim.experiments.runner import net_effects
+from ipssim import files
 from ipssim.money.rules import break_even_month
+from ipssim.reports.page import COLOURS, Cell, cell, chart, page, section, table
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import PAYERS
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
-STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1300px} table{border-collapse:collapse}"
-         " td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-         " td:first-child,td:nth-child(2){text-align:left}")
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 VIEW_TITLES = {"public": "Public purse", "society": "Society"}
 PANELS = (
-    ("Clients in IPS and waiting", ("enrolled", "waiting"), ("ips",), False),
-    ("Employed (any job)", ("employed",), ("ips", "usual"), False),
-    ("Employed in competitive work", ("employed_competitive",), ("ips", "usual"), False),
-    ("Ever in competitive work", ("ever_employed_competitive",), ("ips", "usual"), False),
-    ("Gross earnings, EUR per month", ("earnings_eur",), ("ips", "usual"), False),
-    ("Benefits paid, EUR per month", ("benefits_eur",), ("ips", "usual"), False),
+    ("Clients in IPS and waiting", ("enrolled", "waiting"), ("ips",)),
+    ("Employed (any job)", ("employed",), ("ips", "usual")),
+    ("Employed in competitive work", ("employed_competitive",), ("ips", "usual")),
+    ("Ever in competitive work", ("ever_employed_competitive",), ("ips", "usual")),
+    ("Gross earnings, EUR per month", ("earnings_eur",), ("ips", "usual")),
+    ("Benefits paid, EUR per month", ("benefits_eur",), ("ips", "usual")),
     ("Disability pensions suspended (earnings above the limit)", ("pensions_suspended",),
-     ("ips", "usual"), False),
-    ("Largest coach caseload", ("max_caseload",), ("ips",), False),
+     ("ips", "usual")),
+    ("Largest coach caseload", ("max_caseload",), ("ips",)),
 )
+"""The trajectory panels: title, trajectory columns, arms."""
+SCENARIO_PANELS = (("employed_competitive", "Employed in competitive work"),
+                   ("waiting", "Waiting for a coach"), ("enrolled", "Clients in IPS"),
+                   ("max_caseload", "Largest coach caseload"))
+"""The IPS-arm trajectories of the comparison report: column, title."""
+LINES_AND_BANDS = ("Lines: mean over replications. Bands: 2.5th to 97.5th percentile over "
+                   "replications.")
+
+_cell = cell  # the name the tests know
 
 
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
                  by_region: pa.Table) -> None:
-    charts = "\n".join((
-        "<h2>Net effect of IPS against usual services</h2>",
-        _html(net_effect_figure({scenario.name: net_effects}), "net_effect", plotlyjs=True),
-        "<h2>Money per payer, IPS minus usual services</h2>",
-        _html(payer_figure(scenario, trajectories), "payers"),
-        "<h2>Trajectories of both arms</h2>",
-        _html(trajectory_figure(scenario, trajectories), "trajectories"),
-        region_section(regions),
-        _html(region_figure(scenario, by_region), "regions")))
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>ipssim: {html.escape(scenario.name)}</title>
-<style>{STYLE}</style></head><body>
-<h1>{html.escape(scenario.name)}</h1>
-<p>{html.escape(scenario.description)}</p>
+    """The run page: net effects, money per payer, both arms' trajectories, regions and the
+    summary, from the run's tables (``net_effects``: per perspective, replications x months)."""
+    economics = scenario.economics
+    intro = f"""<p>{html.escape(scenario.description)}</p>
 <p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
 {manifest['replications']} replications; ipssim {manifest['ipssim_version']};
 scenario SHA-256 <code>{manifest['scenario_sha256'][:16]}</code>.
-Lines: mean over replications. Bands: 2.5th to 97.5th percentile over replications.
-Money in euros at {scenario.economics.price_year} prices, discounted at
-{scenario.economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>
-{_funding(manifest)}
-{published_section(scenario, summary)}
-{charts}
-<h2>Summary</h2>
-<p><i>difference</i> is IPS minus usual services within each replication (same clients, same
-luck). lo95/hi95: 2.5th/97.5th percentiles over replications; mc_se: Monte Carlo standard error
-of the mean.</p>
-{_table(summary)}
-</body></html>
-"""
-    Path(path).write_text(page, encoding="utf-8")
+{LINES_AND_BANDS}
+Money in euros at {economics.price_year} prices, discounted at
+{economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>"""
+    summary_note = ("<p><i>difference</i> is IPS minus usual services within each replication "
+                    "(same clients, same luck). lo95/hi95: 2.5th/97.5th percentiles over "
+                    "replications; mc_se: Monte Carlo standard error of the mean.</p>")
+    files.write_text(path, page(f"ipssim: {scenario.name}", scenario.name, [
+        intro,
+        _funding(manifest),
+        published_section(scenario, summary),
+        section("Net effect of IPS against usual services",
+                chart(net_effect_figure({scenario.name: net_effects}), "net_effect")),
+        section("Money per payer, IPS minus usual services",
+                chart(payer_figure(scenario, trajectories), "payers")),
+        section("Trajectories of both arms",
+                chart(trajectory_figure(scenario, trajectories), "trajectories")),
+        region_section(regions),
+        chart(region_figure(scenario, by_region), "regions"),
+        section("Summary", summary_note, table(summary)),
+    ]))
 
 
 def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
@@ -88,22 +88,19 @@ def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
     rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
         summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
         strict=True)}
-    head = "".join(f"<th>{c}</th>" for c in ("metric", "arm", "published", "simulated mean",
-                                             "simulated 95% range", "source", "note"))
-    body = []
+    columns: dict[str, list] = {c: [] for c in ("metric", "arm", "published", "simulated mean",
+                                                "simulated 95% range", "source", "note")}
     for item in scenario.published:
         mean, lo, hi = rows.get((item.metric, item.arm), (math.nan,) * 3)
-        left = 'style="text-align:left"'
-        body.append(f"<tr><td>{html.escape(item.metric)}</td><td>{item.arm}</td>"
-                    f"<td>{_cell(item.value)}</td><td>{_cell(mean)}</td>"
-                    f"<td>{_cell(lo)} to {_cell(hi)}</td><td {left}>{html.escape(item.source)}</td>"
-                    f"<td {left}>{html.escape(item.note)}</td></tr>")
-    return f"""<h2>Published outcomes</h2>
-<p>Published figures for the programme this scenario stands for, beside the closest simulated
-metric (the note says where the definitions differ). The simulated range spans the 2.5th to
-97.5th percentile over replications: the outcomes a programme of this size could see, so a
-published figure from one such programme is in line with the model if it falls inside it.</p>
-<table><tr>{head}</tr>{"".join(body)}</table>"""
+        for column, value in zip(columns, (item.metric, item.arm, item.value, mean,
+                                           Cell(f"{cell(lo)} to {cell(hi)}"), item.source,
+                                           item.note), strict=True):
+            columns[column].append(value)
+    return section("Published outcomes", """<p>Published figures for the programme this scenario
+stands for, beside the closest simulated metric (the note says where the definitions differ). The
+simulated range spans the 2.5th to 97.5th percentile over replications: the outcomes a programme
+of this size could see, so a published figure from one such programme is in line with the model
+if it falls inside it.</p>""", table(columns))
 
 
 def trajectory_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
@@ -114,14 +111,12 @@ def trajectory_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
     figure = make_subplots(rows=4, cols=2, subplot_titles=[p[0] for p in PANELS],
                            vertical_spacing=0.07)
     shown: set[str] = set()
-    for i, (_, columns, arms, cumulative) in enumerate(PANELS):
+    for i, (_, columns, arms) in enumerate(PANELS):
         row, col = i // 2 + 1, i % 2 + 1
         for name in arms:
             for column in columns:
                 values = np.array(frame[column], dtype=float)[arm == name]
                 values = values.reshape(-1, len(months))
-                if cumulative:
-                    values = values.cumsum(axis=1)
                 label, line, band = ARM_STYLE[name]
                 if len(columns) > 1:
                     label = f"{label}: {column}"
@@ -197,48 +192,45 @@ def payer_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
     return figure
 
 
-def write_comparison_report(path: Path, comparison: Comparison, manifest: dict) -> None:
+def write_comparison_report(path: Path, comparison: dict[str, list],
+                            net_effects: dict[str, dict[str, np.ndarray]],
+                            ips_trajectories: dict[str, dict[str, np.ndarray]],
+                            manifest: dict) -> None:
     """The comparison page: net effects and IPS-arm trajectories of every scenario, and the
-    comparison table."""
-    effects = {s.name: net_effects(rs)
-               for s, rs in zip(comparison.scenarios, comparison.results, strict=True)}
-    names = ", ".join(html.escape(s.name) for s in comparison.scenarios)
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>ipssim: comparison</title>
-<style>{STYLE}</style></head><body>
-<h1>Comparison: {names}</h1>
-<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario;
-{'independent streams' if manifest['independent_streams'] else 'common random numbers'};
-ipssim {manifest['ipssim_version']}. Lines: mean over replications; bands: 2.5th to 97.5th
-percentile over replications. The reference scenario is {html.escape(comparison.scenarios[0].name)}.</p>
-<h2>Net effect of IPS against usual services</h2>
-{_html(net_effect_figure(effects), "net_effect", plotlyjs=True)}
-<h2>IPS arm of each scenario</h2>
-{_html(scenario_figure(comparison), "scenarios")}
-<h2>Differences</h2>
-<p>Rows with reference <i>usual_services</i>: IPS minus usual services within each scenario.
-Other rows: the scenario minus the reference scenario within each replication (same clients, same
-luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
-(<i>difference</i>).</p>
-{_table(comparison.table)}
-</body></html>
-"""
-    Path(path).write_text(page, encoding="utf-8")
+    comparison table (``comparison.csv``).
+
+    ``net_effects``: per scenario (the reference first), per perspective, every replication's
+    discounted monthly net effect; ``ips_trajectories``: per scenario, the IPS arm's monthly
+    columns of :data:`SCENARIO_PANELS` (replications x months).
+    """
+    names = list(net_effects)
+    streams = "independent streams" if manifest["independent_streams"] else \
+        "common random numbers"
+    intro = (f"<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario; "
+             f"{streams}; ipssim {manifest['ipssim_version']}. {LINES_AND_BANDS} The reference "
+             f"scenario is {html.escape(names[0])}.</p>")
+    differences = """<p>Rows with reference <i>usual_services</i>: IPS minus usual services within
+each scenario. Other rows: the scenario minus the reference scenario within each replication (same
+clients, same luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
+(<i>difference</i>).</p>"""
+    files.write_text(path, page("ipssim: comparison", f"Comparison: {', '.join(names)}", [
+        intro,
+        section("Net effect of IPS against usual services",
+                chart(net_effect_figure(net_effects), "net_effect")),
+        section("IPS arm of each scenario", chart(scenario_figure(ips_trajectories), "scenarios")),
+        section("Differences", differences, table(comparison)),
+    ]))
 
 
-def scenario_figure(comparison: Comparison) -> go.Figure:
+def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Figure:
     """Monthly IPS-arm trajectories of every scenario (mean over replications)."""
-    columns = (("employed_competitive", "Employed in competitive work"),
-               ("waiting", "Waiting for a coach"), ("enrolled", "Clients in IPS"),
-               ("max_caseload", "Largest coach caseload"))
-    figure = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in columns])
-    for i, (scenario, results) in enumerate(zip(comparison.scenarios, comparison.results,
-                                               strict=True)):
-        for j, (column, _) in enumerate(columns):
-            values = np.stack([r.trajectories["ips"][column] for r in results]).astype(float)
+    figure = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in SCENARIO_PANELS])
+    for i, (name, columns) in enumerate(ips_trajectories.items()):
+        for j, (column, _) in enumerate(SCENARIO_PANELS):
+            values = np.asarray(columns[column], dtype=float)
             figure.add_trace(go.Scatter(
-                x=np.arange(1, values.shape[1] + 1), y=values.mean(axis=0), name=scenario.name,
-                legendgroup=scenario.name, showlegend=j == 0,
+                x=np.arange(1, values.shape[1] + 1), y=values.mean(axis=0), name=name,
+                legendgroup=name, showlegend=j == 0,
                 line={"color": COLOURS[i % len(COLOURS)]}), row=j // 2 + 1, col=j % 2 + 1)
     figure.update_xaxes(title_text="month")
     figure.update_layout(height=750, template="plotly_white")
@@ -281,46 +273,23 @@ def region_figure(scenario: Scenario, by_region: pa.Table) -> go.Figure:
 def region_section(regions: dict[str, dict[str, list]]) -> str:
     """A table of each region's key figures (means over replications; ``summary_regions.csv``
     has them all, with intervals)."""
-    head = "".join(f"<th>{html.escape(label)}</th>" for label, _, _ in REGION_COLUMNS)
-    rows = []
-    for name, summary in regions.items():
-        means = {(m, a): v for m, a, v in zip(summary["metric"], summary["arm"], summary["mean"],
-                                              strict=True)}
-        cells = "".join(f"<td>{_cell(means.get((metric, arm), math.nan))}</td>"
-                        for _, metric, arm in REGION_COLUMNS)
-        rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
-    return (f"<h2>Regions</h2><p>Means over replications; each region's full summary with "
-            f"intervals is in summary_regions.csv and its trajectories in regions.parquet.</p>"
-            f"<table><tr><th>region</th>{head}</tr>{''.join(rows)}</table>")
+    means = [dict(zip(zip(summary["metric"], summary["arm"], strict=True), summary["mean"],
+                      strict=True)) for summary in regions.values()]
+    columns = {"region": list(regions)} | {
+        label: [m.get((metric, arm), math.nan) for m in means]
+        for label, metric, arm in REGION_COLUMNS}
+    return section("Regions", "<p>Means over replications; each region's full summary with "
+                   "intervals is in summary_regions.csv and its trajectories in regions.parquet.</p>",
+                   table(columns, labels=1))
 
 
 def _funding(manifest: dict) -> str:
     """What each funded region's budget bought, year by year."""
     lines = manifest.get("funding") or []
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return f"<h2>What the budgets buy</h2><ul>{items}</ul>" if lines else ""
-
-
-def _html(figure: go.Figure, div_id: str, plotlyjs: bool = False) -> str:
-    return pio.to_html(figure, include_plotlyjs=plotlyjs, full_html=False, div_id=div_id)
+    return section("What the budgets buy", f"<ul>{items}</ul>") if lines else ""
 
 
 def _transparent(colour: str) -> str:
     r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
     return f"rgba({r},{g},{b},0.18)"
-
-
-
-def _table(summary: dict[str, list]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in summary)
-    rows = []
-    for values in zip(*summary.values(), strict=True):
-        cells = "".join(f"<td>{_cell(v)}</td>" for v in values)
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return html.escape(str(value))

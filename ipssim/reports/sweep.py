@@ -5,7 +5,7 @@ combination of any further parameters; a line for a one-parameter grid). PSA: th
 cost-effectiveness plane, the acceptability curve and the expected value of perfect information
 per effect (additional people in competitive work; QALYs when on). Global: Sobol indices with
 bootstrap intervals and their convergence with the sample size, or Morris mu* against sigma.
-The page embeds plotly.js (it opens offline) and has no timestamps or random ids.
+The page shell, stylesheet and tables are ``ipssim.reports.page``'s.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
-from ipssim.reports.run import COLOURS, STYLE
+from ipssim import files
+from ipssim.reports.page import COLOURS, chart, page, section, table
 from ipssim.scenario.sampling import describe
 from ipssim.sweep.analysis import EFFECTS
 
@@ -48,22 +47,15 @@ def write_sweep_report(path: Path, design, tables: dict[str, dict[str, list]],
                "seed, so differences between points come from the parameters alone"
                if spec.streams == "common" else
                "independent streams: point i runs from SeedSequence([seed, i])")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>ipssim sweep: {html.escape(_name(manifest))}</title>
-<style>{STYLE}</style>
-<script type="text/javascript">{get_plotlyjs()}</script></head><body>
-<h1>Sweep {html.escape(_name(manifest))}: {spec.kind.replace('_', '-')}</h1>
-<p>{INTRO[spec.kind]}</p>
+    intro = f"""<p>{INTRO[spec.kind]}</p>
 <p>Scenario <code>{html.escape(str(manifest.get('scenario_file', '')))}</code> (SHA-256
 <code>{manifest['scenario_sha256'][:16]}</code>); {len(design.points)} points of
 {spec.replications} replications each; seed {spec.seed}; {streams}. Sweep SHA-256
 <code>{design.sha256[:16]}</code>; ipssim {manifest['ipssim_version']}. A point's value of a
-metric is its mean over its replications.</p>
-{_parameters(design)}
-{sections}
-</body></html>
-"""
-    Path(path).write_text(page, encoding="utf-8")
+metric is its mean over its replications.</p>"""
+    files.write_text(path, page(f"ipssim sweep: {_name(manifest)}",
+                                f"Sweep {_name(manifest)}: {spec.kind.replace('_', '-')}",
+                                [intro, _parameters(design), sections]))
 
 
 def _name(manifest: dict) -> str:
@@ -92,7 +84,7 @@ def _parameters(design) -> str:
             how = describe(distribution) if distribution else ""
         rows["varied as"].append(how)
         rows["source"].append(distribution.source if distribution else "sweep file")
-    return f"<h2>Parameters</h2>{_table(rows)}"
+    return section("Parameters", table(rows, labels=1))
 
 
 # -- one-way ----------------------------------------------------------------------------------------
@@ -121,7 +113,7 @@ def _one_way(design, tables) -> str:
     parts = ["<h2>Tornado charts</h2>"]
     for i, m in enumerate(design.spec.metrics):
         if (m.metric, m.arm) in set(zip(table["metric"], table["arm"], strict=True)):
-            parts.append(_html(tornado_figure(table, m.metric, m.arm), f"tornado{i}"))
+            parts.append(chart(tornado_figure(table, m.metric, m.arm), f"tornado{i}"))
     parts.append("<h2>Tornado table</h2><p>Every metric is in <code>tornado.csv</code>; the charted "
                  "ones are here.</p>")
     parts.append(_table(_rows(table, _chosen(design))))
@@ -140,7 +132,7 @@ def _grid(design, tables) -> str:
         if not rows:
             continue
         for k, figure in enumerate(grid_figures(table, rows, paths, m.metric, m.arm)):
-            parts.append(_html(figure, f"grid{i}-{k}"))
+            parts.append(chart(figure, f"grid{i}-{k}"))
     parts.append("<h2>Grid table</h2><p>Every metric is in <code>grid.csv</code>.</p>")
     parts.append(_table(_rows(table, _chosen(design))))
     return "\n".join(parts)
@@ -200,12 +192,12 @@ it would be worth paying to remove all parameter uncertainty, in euros for this 
     for effect, (column, unit) in EFFECTS.items():
         if column not in draws:
             continue
-        parts.append(_html(ce_plane(draws, column, cost, unit, cost_label), f"plane-{effect}"))
+        parts.append(chart(ce_plane(draws, column, cost, unit, cost_label), f"plane-{effect}"))
         rows = [i for i, e in enumerate(ceac["effect"]) if e == effect]
-        parts.append(_html(curve(ceac, rows, "p_cost_effective", f"WTP per {unit}, EUR",
+        parts.append(chart(curve(ceac, rows, "p_cost_effective", f"WTP per {unit}, EUR",
                                  "probability IPS is cost-effective", "Acceptability curve"),
                            f"ceac-{effect}"))
-        parts.append(_html(curve(ceac, rows, "evpi_eur", f"WTP per {unit}, EUR", "EVPI, EUR",
+        parts.append(chart(curve(ceac, rows, "evpi_eur", f"WTP per {unit}, EUR", "EVPI, EUR",
                                  "Expected value of perfect information"), f"evpi-{effect}"))
     parts.append("<h2>Summary over draws</h2>" + _table(tables["psa_summary"]))
     parts.append("<h2>Acceptability and EVPI</h2>" + _table(ceac))
@@ -267,8 +259,8 @@ def _global(design, tables) -> str:
         if not rows:
             continue
         figure = sobol_figure(table, rows, m) if method == "sobol" else morris_figure(table, rows, m)
-        parts.append(_html(figure, f"{method}{i}"))
-        parts.append(_html(convergence_figure(convergence, m, method), f"convergence{i}"))
+        parts.append(chart(figure, f"{method}{i}"))
+        parts.append(chart(convergence_figure(convergence, m, method), f"convergence{i}"))
     parts.append("<h2>Indices</h2>" + _table(table))
     parts.append("<h2>Convergence</h2>" + _table(convergence))
     return "\n".join(parts)
@@ -329,24 +321,5 @@ def _rows(table: dict[str, list], chosen: set[tuple[str, str]]) -> dict[str, lis
     return {c: [v[i] for i in keep] for c, v in table.items()}
 
 
-def _html(figure: go.Figure, div_id: str) -> str:
-    return pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id)
-
-
-def _table(table: dict[str, list]) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table)
-    rows = []
-    columns = list(table.values())
-    n = len(columns[0]) if columns else 0
-    for i in range(min(n, MAX_ROWS)):
-        rows.append("<tr>" + "".join(f"<td>{_cell(c[i])}</td>" for c in columns) + "</tr>")
-    more = f"<p>... and {n - MAX_ROWS} more rows in the CSV file.</p>" if n > MAX_ROWS else ""
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{more}"
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return html.escape(str(value))
+def _table(columns: dict[str, list]) -> str:
+    return table(columns, limit=MAX_ROWS)
