@@ -14,9 +14,31 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+Real = Annotated[float, Field(strict=True)]
+"""A number (an integer is taken as a float; a boolean or a string is refused)."""
+Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(strict=True, gt=0.0)]
+NonNegative = Annotated[float, Field(strict=True, ge=0.0)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+"""A whole number >= 0 (``2.0``, ``true`` and ``"2"`` are refused)."""
+
+
+
+def number(ge: float | None = None, le: float | None = None, gt: float | None = None) -> object:
+    """A finite number within bounds (booleans and strings refused)."""
+    return Annotated[float, Field(strict=True, ge=ge, le=le, gt=gt)]
+
+
+def whole(ge: int = 0, le: int | None = None) -> object:
+    """A whole number within bounds (``2.0``, booleans and strings refused)."""
+    return Annotated[int, Field(strict=True, ge=ge, le=le)]
+
+
+MAX_YAML_VALUES = 1_000_000
+"""The most values an input file may hold once its aliases are expanded (a guard against
+"billion laughs" files, whose few hundred bytes expand to billions of values)."""
+MAX_MESSAGE = 600
+"""The longest error line: a message never echoes big input back."""
 
 
 class InputError(ValueError):
@@ -24,9 +46,10 @@ class InputError(ValueError):
 
 
 class Strict(BaseModel):
-    """A parameter object: unknown fields refused, immutable once validated."""
+    """A parameter object: unknown fields refused, every number finite, immutable once
+    validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def read_file(path: Path, what: str, error: type[InputError] = InputError) -> bytes:
@@ -42,14 +65,62 @@ def read_file(path: Path, what: str, error: type[InputError] = InputError) -> by
 
 
 def yaml_mapping(raw: bytes, path: Path, error: type[InputError] = InputError) -> dict:
-    """The YAML mapping in ``raw`` (read from ``path``), or one line saying what is wrong."""
+    """The YAML mapping in ``raw`` (read from ``path``), or one line saying what is wrong:
+    invalid YAML, not UTF-8, a key given twice in one mapping, too deeply nested, or aliases
+    that expand beyond :data:`MAX_YAML_VALUES` values."""
     try:
-        data = yaml.safe_load(raw)
+        loader = _Loader(raw)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, {}) > MAX_YAML_VALUES:
+                raise error(f"{path}: holds more than {MAX_YAML_VALUES:,} values once its aliases "
+                            "are expanded; write the values out")
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML ({first_line(str(exc))})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a UTF-8 text file") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a parameter file") from None
     if not isinstance(data, dict):
         raise error(f"{path}: must be a YAML mapping of fields")
     return data
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML keeps the last one,
+    which would silently drop the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue  # refused by the schema (not a field name)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {str(key)[:80]!r} given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias expanded (each node counted once
+    per place it is used; computed once per distinct node)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive alias counts once while it is being sized
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = min(size, MAX_YAML_VALUES + 1)
+    return sizes[id(node)]
 
 
 def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> dict:
@@ -67,8 +138,19 @@ def validate(schema: type[BaseModel] | TypeAdapter, data: object, source: str,
         return schema.model_validate(data)
     except ValidationError as exc:
         root = schema if isinstance(schema, type) else None
-        problems = [describe(e, root, tags) for e in exc.errors()]
-        raise error(f"{source}: " + "; ".join(dict.fromkeys(problems))) from None
+        problems = list(dict.fromkeys(describe(e, root, tags) for e in exc.errors()))
+        raise error(one_line(f"{source}: " + "; ".join(problems), len(problems))) from None
+    except RecursionError:
+        raise error(f"{source}: nested too deeply to be a parameter file") from None
+
+
+def one_line(message: str, problems: int = 1) -> str:
+    """``message`` on one line, at most :data:`MAX_MESSAGE` characters."""
+    message = " ".join(message.split())
+    if len(message) <= MAX_MESSAGE:
+        return message
+    more = f" ... ({problems} problems in all)" if problems > 1 else " ..."
+    return message[:MAX_MESSAGE - len(more)] + more
 
 
 def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = ()) -> str:
@@ -81,7 +163,7 @@ def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = 
         allowed = ", ".join(model.model_fields) if model else "see the schema"
         return f"{loc}: unknown field; allowed here: {allowed}"
     if kind == "value_error":
-        return first_line(str(error["ctx"]["error"]))
+        return _clip(first_line(str(error["ctx"]["error"])))
     message = error["msg"]
     if kind == "missing":
         return f"{loc}: missing (a required field)"
@@ -89,7 +171,12 @@ def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = 
 
 
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
+    if isinstance(value, dict | list) and len(value) > 10:
+        return f"a {type(value).__name__} of {len(value)} items"
+    return _clip(repr(value), limit)
+
+
+def _clip(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -28,7 +28,8 @@ def changing_capacity(draw) -> Scenario:
     """A small programme whose headcount changes at random months, with random turnover and
     either policy for clients of posts that are cut."""
     horizon = draw(st.integers(3, 15))
-    months = sorted(draw(st.lists(st.floats(0.0, horizon), min_size=1, max_size=4)))
+    months = sorted(draw(st.lists(st.floats(0.0, horizon, exclude_max=True), min_size=1,
+                                  max_size=4, unique=True)))
     staffing = [{"month": m, "coaches": draw(st.integers(0, 5))} for m in months]
     return parse_scenario({
         "name": "capacity", "mode": "programme", "horizon_months": horizon,

@@ -57,7 +57,9 @@ def test_published_metric_must_be_a_summary_metric():
     message = str(info.value)
     assert "\n" not in message
     assert "published[0].metric: 'employment_rate' is not a summary.csv metric" in message
-    assert "allowed: " in message and "ever_employed_competitive_in_window_share" in message
+    assert "closest allowed: ever_employed_share" in message and len(message) < 600
+    with pytest.raises(ScenarioError, match="closest allowed: ever_employed_competitive_share"):
+        parse_scenario(_with_published(metric="ever_employed_competetive_share"))
 
 
 def test_published_arm_must_have_the_metric():

@@ -12,7 +12,7 @@ import math
 
 from ipssim.money.funding import staff, staffing_for_budgets, yearly_cost
 from ipssim.money.parameters import Economics
-from ipssim.scenario.schema import Scenario
+from ipssim.scenario.schema import MAX_BUDGET, Scenario
 
 
 def with_budget_staff(data: dict) -> dict:
@@ -28,18 +28,27 @@ def with_budget_staff(data: dict) -> dict:
     try:
         econ = Economics.model_validate(data.get("economics", {}))
         horizon = int(data.get("horizon_months", 48))
-    except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+    except (TypeError, ValueError, OverflowError):  # pydantic's ValidationError is a ValueError
         return data  # the field validation reports it
     regions = []
     for i, region in enumerate(data["regions"]):
         budgets = region.get("budget_eur_per_year") if isinstance(region, dict) else None
         if not isinstance(budgets, list) or not all(
-                isinstance(b, int | float) and b > 0 for b in budgets) or not budgets:
+                isinstance(b, int | float) and not isinstance(b, bool) and b > 0
+                for b in budgets) or not budgets:
             regions.append(region)
             continue
-        fidelity = float(region.get("fidelity", 100.0))
-        months = min(horizon, region.get("operating_months") or horizon)
-        bought = staffing_for_budgets(budgets, math.ceil(months / 12), fidelity, econ)
+        try:
+            fidelity = float(region.get("fidelity", 100.0))
+            months = min(horizon, float(region.get("operating_months") or horizon))
+            years = math.ceil(months / 12)
+            if not (math.isfinite(fidelity) and 1 <= years <= 50
+                    and all(math.isfinite(b) and b <= MAX_BUDGET for b in budgets)):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            regions.append(region)  # the field validation reports it
+            continue
+        bought = staffing_for_budgets(budgets, years, fidelity, econ)
         if bought[0][0] < 1:
             raise ValueError(
                 f"regions[{i}].budget_eur_per_year: the first year buys no coach (one coach "

@@ -8,13 +8,15 @@ Reading files and budgets is :mod:`ipssim.scenario.load`'s job; this module only
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
-from ipssim.validation import InputError, NonNegative, Positive, Share, Strict
+from ipssim.validation import InputError, Share, Strict, number, whole
 from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
@@ -22,12 +24,27 @@ class ScenarioError(InputError):
     """A scenario that cannot be used; the message is one line naming the field."""
 
 
+MAX_STAFF = 10_000
+"""The most coaches or team leaders of a region (a whole country's IPS is a few hundred)."""
+Staff = whole(0, MAX_STAFF)
+Month = number(ge=0, le=600)
+"""A month of the simulation (the horizon is at most 600 months)."""
+RatePerMonth = number(ge=0, le=30)
+"""A hazard or rate per month: at most about one event a day."""
+Days = number(ge=1, le=36_525)
+"""A duration in days, from a day to a century."""
+Multiplier = number(gt=0, le=100)
+MAX_BUDGET = 1e10
+Budget = number(gt=0, le=MAX_BUDGET)
+"""Euros a year (ten billion at most)."""
+
+
 class StaffingChange(Strict):
     """A change of a region's headcount from a month on (a hiring ramp, a budget cut)."""
 
-    month: NonNegative
-    coaches: Annotated[int, Field(ge=0)]
-    team_leaders: Annotated[int, Field(ge=0)] | None = Field(
+    month: Month
+    coaches: Staff
+    team_leaders: Staff | None = Field(
         None, description="team leaders from this month; default: unchanged")
 
 
@@ -40,31 +57,36 @@ class Region(Strict):
     """
 
     name: str
-    coaches: Annotated[int, Field(ge=1)] | None = None
-    team_leaders: Annotated[int, Field(ge=0)] = 1
+    coaches: whole(1, MAX_STAFF) | None = None
+    team_leaders: Staff = 1
     staffing: list[StaffingChange] = Field(
         default_factory=list, description="headcount changes, in month order")
-    budget_eur_per_year: Annotated[list[Positive], Field(min_length=1)] | None = Field(
+    budget_eur_per_year: Annotated[list[Budget], Field(min_length=1, max_length=50)] | None = Field(
         None, description="programme budget of each year from month 0 (the last one repeats)")
-    referrals_per_month: NonNegative = 0.0
-    referral_months: tuple[NonNegative, NonNegative] | None = Field(
+    referrals_per_month: number(ge=0, le=10_000) = 0.0
+    referral_months: tuple[Month, Month] | None = Field(
         None, description="[first, last) month of intake; default: the whole horizon"
     )
-    cohort_size: Annotated[int, Field(ge=0)] = 0
-    operating_months: Positive | None = Field(
+    cohort_size: whole(0, 200_000) = 0
+    operating_months: number(gt=0, le=600) | None = Field(
         None, description="the programme closes after this month; default: runs to the horizon"
     )
-    fidelity: Annotated[float, Field(ge=25, le=125)] = 100.0
+    fidelity: number(ge=25, le=125) = 100.0
     integrated: bool = True
-    employers: Annotated[int, Field(ge=1)] = 60
+    employers: whole(1, 100_000) = 60
 
     @model_validator(mode="after")
     def _staff(self) -> Region:
         if self.coaches is None:
             raise ValueError(f"regions[{self.name}]: give coaches or budget_eur_per_year")
         months = [change.month for change in self.staffing]
-        if months != sorted(months):
-            raise ValueError(f"regions[{self.name}].staffing: months must be in increasing order")
+        if any(later <= earlier for earlier, later in pairwise(months)):
+            raise ValueError(f"regions[{self.name}].staffing: months must be strictly increasing "
+                             f"(got {', '.join(f'{m:g}' for m in months)})")
+        if self.referral_months is not None and not \
+                self.referral_months[0] < self.referral_months[1]:
+            raise ValueError(f"regions[{self.name}].referral_months: give [first, last) with "
+                             f"first < last (got {list(self.referral_months)})")
         return self
 
     @property
@@ -76,10 +98,16 @@ class Region(Strict):
 class AgeMix(Strict):
     """BAS-02: mean 37, SD 9.97, range 19-64 (truncated normal)."""
 
-    mean: float = 37.0
-    sd: Positive = 9.97
-    min: float = 19.0
-    max: float = 64.0
+    mean: number(ge=15, le=100) = 37.0
+    sd: number(gt=0, le=50) = 9.97
+    min: number(ge=15, le=100) = 19.0
+    max: number(ge=15, le=100) = 64.0
+
+    @model_validator(mode="after")
+    def _range(self) -> AgeMix:
+        if not self.min < self.max:
+            raise ValueError(f"clients.age: min must be below max (got {self.min:g} and {self.max:g})")
+        return self
 
 
 class ClientMix(Strict):
@@ -129,11 +157,11 @@ class Employability(Strict):
     names work history as the strongest predictor (EMP-08) but gives no slope.
     """
 
-    work_history_multiplier: dict[str, Positive] = Field(
+    work_history_multiplier: dict[str, Multiplier] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
-    heterogeneity_sd: NonNegative = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
-    population_multiplier: Positive = 1.0
+    heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
+    population_multiplier: Multiplier = 1.0
     """Employability of this scenario's population relative to the Finnish pilot clients (1 = the
     same). The pooled trials (EMP-01) come from other countries, benefit systems and eligibility
     rules (EMP-06, INC-14), so the calibration fits it for trial-like populations."""
@@ -142,40 +170,40 @@ class Employability(Strict):
 class Coaching(Strict):
     """The coach side of the IPS pathway."""
 
-    caseload_cap: Annotated[int, Field(ge=1)] = 20  # STF-01 (fidelity item 1, OUT-E4)
-    full_attention_caseload: Positive = 10.0
+    caseload_cap: whole(1, 1000) = 20  # STF-01 (fidelity item 1, OUT-E4)
+    full_attention_caseload: number(gt=0, le=1000) = 10.0
     """ASSUMPTION: up to this many clients a coach gives each one full attention; Norway's 10-15
     works and results deteriorate at >= 20 (STF-03)."""
-    caseload_elasticity: NonNegative = 0.5
+    caseload_elasticity: number(ge=0, le=10) = 0.5
     """ASSUMPTION: job-offer rate scales as (full_attention_caseload / caseload) ** elasticity above
     full attention, i.e. less coach time per client means fewer offers."""
-    employer_contacts_per_week: NonNegative = 2.5
+    employer_contacts_per_week: number(ge=0, le=100) = 2.5
     """Fidelity asks 6 (STF-08); the Finnish pilots scored 2.8/5 on item 17 at best (FID-09).
     ASSUMPTION: 2.5 contacts a week."""
-    review_interval_days: Positive = 14.0
+    review_interval_days: Days = 14.0
     """ASSUMPTION: a coach reviews each client's search about twice a month (COA-03: 73% met at
     least 2-3 times a month); the job-offer rate is re-evaluated at each review."""
-    engagement_days_mean: NonNegative = 30.0
+    engagement_days_mean: number(ge=0, le=3650) = 30.0
     """ASSUMPTION: engagement and vocational profile before active search; rapid search puts the
     first employer contact within 30 days (TTJ-05)."""
-    dropout_rate_per_month: NonNegative = 0.03
+    dropout_rate_per_month: RatePerMonth = 0.03
     """ASSUMPTION: hazard of dropping out while not working; calibrated to 16% (COA-05) in issue 3."""
-    end_rate_searching_per_month: NonNegative = 0.06
+    end_rate_searching_per_month: RatePerMonth = 0.06
     """ASSUMPTION: hazard that coaching ends without a job (searching state)."""
-    end_rate_working_per_month: NonNegative = 0.15
+    end_rate_working_per_month: RatePerMonth = 0.15
     """ASSUMPTION: follow-along support fades (COA-17); hazard that a working client no longer
     wants support. Together these shape coaching duration, mean 235 d (COA-01)."""
-    end_hazard_shape: Positive = 1.0
+    end_hazard_shape: number(ge=0.1, le=10) = 1.0
     """ASSUMPTION, calibrated: Weibull shape of both coaching-end hazards in time since IPS start
     (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
     are then their averages over the first year. COA-01's spread (CV 0.67) is below the 1 that a
     constant hazard gives."""
-    turnover_per_year: NonNegative = 0.0
+    turnover_per_year: number(ge=0, le=12) = 0.0
     """ASSUMPTION: coaches leave at this rate (STF-10 reports turnover but gives no rate). Off by
     default, because the calibration ran without it; a leaver's post stays vacant for
     ``vacancy_months`` and a new coach then ramps up."""
-    vacancy_months: NonNegative = 2.0  # ASSUMPTION: months to recruit a replacement coach
-    ramp_up_months: NonNegative = 3.0
+    vacancy_months: number(ge=0, le=120) = 2.0  # ASSUMPTION: months to recruit a replacement coach
+    ramp_up_months: number(ge=0, le=120) = 3.0
     """ASSUMPTION: a new coach's effectiveness rises linearly from ``new_coach_effectiveness``
     to full over these months (STF-10: new inductions after turnover)."""
     new_coach_effectiveness: Share = 0.5  # ASSUMPTION
@@ -186,11 +214,11 @@ class Coaching(Strict):
     """When a staffing change removes posts: their coaches keep their clients until each
     exits and take no new ones (``keep_until_exit``), or their clients move to free places of
     other coaches and, where there is none, to the front of the waiting list (``waiting_list``)."""
-    waiting_patience_days: Positive | None = None
+    waiting_patience_days: Days | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
-    fidelity_slope: NonNegative = 0.1
+    fidelity_slope: number(ge=0, le=0.25) = 0.1
     """ASSUMPTION: offer rate x (1 + slope * (fidelity - 100) / 25). Direction only (EMP-16)."""
-    not_integrated_multiplier: Positive = 0.8
+    not_integrated_multiplier: number(gt=0, le=10) = 0.8
     """ASSUMPTION: offer-rate multiplier when coaches are not integrated in psychiatric care
     (STF-06, EMP-09 direction only)."""
 
@@ -198,13 +226,13 @@ class Coaching(Strict):
 class Jobs(Strict):
     """Job finding, job attributes and tenure."""
 
-    ips_offer_rate_per_month: Positive = 0.30
+    ips_offer_rate_per_month: number(gt=0, le=30) = 0.30
     """ASSUMPTION: job-offer rate at employability 1 with a coach; calibrated in issue 3."""
-    usual_offer_rate_per_month: Positive = 0.06
+    usual_offer_rate_per_month: number(gt=0, le=30) = 0.06
     """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
     subsidised_share: Share = 0.188  # JOB-02
     other_share: Share = 0.229  # JOB-02 (work trials etc.); none for disability pensioners, BAR-04
-    work_trials_from_day: NonNegative = 0.0
+    work_trials_from_day: number(ge=0, le=36_525) = 0.0
     """Days in IPS before the coach offers work trials and other non-paid transitions; until then
     every offer is for a paid job (FID-11: competitive employment is the goal, rapid search for
     it; BAR-09: coaches saw work trials as what might have helped those still without work).
@@ -212,18 +240,18 @@ class Jobs(Strict):
     of any type comes later on average than the first paid job, so trials come late)."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
-    full_time_hours: Positive = 37.5  # ASSUMPTION: Finnish standard full-time week
-    part_time_hours_mean: Positive = 17.0
+    full_time_hours: number(gt=0, le=80) = 37.5  # ASSUMPTION: Finnish standard full-time week
+    part_time_hours_mean: number(gt=0, le=80) = 17.0
     """ASSUMPTION: gives a mean of about 22 h/week over paid jobs (JOB-11) with 27% full time."""
-    other_hours_mean: Positive = 15.0  # ASSUMPTION: work trials are typically part-day
-    hourly_wage_median_eur: Positive = 13.5
+    other_hours_mean: number(gt=0, le=80) = 15.0  # ASSUMPTION: work trials are typically part-day
+    hourly_wage_median_eur: number(gt=0, le=1000) = 13.5
     """ASSUMPTION: wages are not reported (JOB-17); a Finnish entry-level service wage."""
-    hourly_wage_sd_log: NonNegative = 0.15  # ASSUMPTION
-    tenure_weibull_shape: Positive = 0.8
+    hourly_wage_sd_log: number(ge=0, le=3) = 0.15  # ASSUMPTION
+    tenure_weibull_shape: number(ge=0.1, le=10) = 0.8
     """ASSUMPTION: < 1 gives the heavy tail of ended spells (JOB-07: CV 1.19)."""
-    tenure_scale_days_fixed_term: Positive = 150.0  # ASSUMPTION; calibrated against JOB-07
-    tenure_scale_days_permanent: Positive = 500.0  # ASSUMPTION
-    tenure_scale_days_other: Positive = 60.0  # ASSUMPTION: work trials last weeks to months
+    tenure_scale_days_fixed_term: Days = 150.0  # ASSUMPTION; calibrated against JOB-07
+    tenure_scale_days_permanent: Days = 500.0  # ASSUMPTION
+    tenure_scale_days_other: Days = 60.0  # ASSUMPTION: work trials last weeks to months
     keep_under_earnings_limit_share: Share = 0.3
     """BAR-03: 16% of all clients had benefit difficulties, mostly earnings limits, and 55% were
     pensioners (BAS-09). ASSUMPTION: 30% of pensioners (about 16/55) choose hours that keep their
@@ -246,14 +274,14 @@ class Employers(Strict):
         }
     )
     """ASSUMPTION: sector mix echoing the job titles in JOB-05."""
-    vacancies_per_employer_per_month: Positive = 0.35
+    vacancies_per_employer_per_month: number(gt=0, le=30) = 0.35
     """ASSUMPTION: suitable entry-level vacancies opening per employer."""
-    vacancy_open_days_mean: Positive = 30.0  # ASSUMPTION
-    openness_beta: tuple[Positive, Positive] = (2.0, 3.0)
+    vacancy_open_days_mean: Days = 30.0  # ASSUMPTION
+    openness_beta: tuple[number(gt=0, le=1000), number(gt=0, le=1000)] = (2.0, 3.0)
     """ASSUMPTION: Beta(a, b) openness to hiring a person with a mental illness (mean 0.4)."""
     relationship_gain_per_contact: Share = 0.3
     """ASSUMPTION: each coach contact closes this fraction of the gap to a full relationship."""
-    relationship_decay_days: Positive = 90.0  # ASSUMPTION: relationships fade without contact
+    relationship_decay_days: Days = 90.0  # ASSUMPTION: relationships fade without contact
 
 
 class Published(Strict):
@@ -262,7 +290,7 @@ class Published(Strict):
 
     metric: str = Field(description="the summary.csv metric closest to the published outcome")
     arm: Literal["ips", "usual", "difference"]
-    value: float = Field(description="in the metric's unit (shares as fractions: 0.44, not 44)")
+    value: number() = Field(description="in the metric's unit (shares as fractions: 0.44, not 44)")
     source: Annotated[str, Field(min_length=1)] = Field(description="fact ID, e.g. EMP-09")
     note: str = Field("", description="exact published definition and window, and how it differs "
                       "from the simulated metric")
@@ -271,7 +299,8 @@ class Published(Strict):
 class Scenario(Strict):
     """A complete, validated scenario."""
 
-    name: str
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    """Names the output folders: letters, digits, ``_``, ``.`` and ``-`` (no ``/``)."""
     description: str = ""
     calibration: str | None = Field(
         None, description="calibrated parameter file, relative to the scenario file; its values "
@@ -280,9 +309,11 @@ class Scenario(Strict):
         None, description="which scoped values of the calibration file also apply (a value named "
         "'trial:employability.population_multiplier' applies only with scope 'trial')")
     mode: Literal["trial", "programme"]
-    horizon_months: Annotated[int, Field(ge=1, le=600)] = 48
-    outcome_window_months: Annotated[int, Field(ge=1, le=600)] = 24
-    regions: Annotated[list[Region], Field(min_length=1)]
+    horizon_months: whole(1, 600) = 48
+    outcome_window_months: whole(1, 600) = 24
+    """Window of the ever-employed-in-window outcome: 24 months, as the trials' follow-up
+    (EMP-01), or the horizon when that is shorter (a longer window is refused)."""
+    regions: Annotated[list[Region], Field(min_length=1, max_length=1000)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
     coaching: Coaching = Coaching()
@@ -294,6 +325,16 @@ class Scenario(Strict):
     published: list[Published] = Field(
         default_factory=list, description="published outcomes of this programme (fact IDs), shown "
         "beside the simulated ones in the run report")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window_within_horizon(cls, data: object) -> object:
+        """Without a window of its own, a scenario shorter than 24 months uses its horizon."""
+        if isinstance(data, dict) and "outcome_window_months" not in data:
+            horizon = data.get("horizon_months", 48)
+            if type(horizon) is int and 1 <= horizon < 24:
+                return {**data, "outcome_window_months": horizon}
+        return data
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Scenario:
@@ -310,6 +351,27 @@ class Scenario(Strict):
                     )
             elif region.referrals_per_month <= 0:
                 raise ValueError(f"{where}.referrals_per_month: programme mode needs a rate > 0")
+            else:
+                first, last = region.referral_months or (0.0, self.horizon_months)
+                if last > self.horizon_months:
+                    raise ValueError(f"{where}.referral_months: intake must end by the horizon "
+                                     f"({self.horizon_months} months; got {last:g})")
+                expected = region.referrals_per_month * (last - first)
+                if expected < 1:
+                    raise ValueError(
+                        f"{where}.referrals_per_month: expects {expected:.3g} referrals over the "
+                        f"intake months; give a rate that refers at least one client")
+            for change in region.staffing:
+                if change.month >= self.horizon_months:
+                    raise ValueError(f"{where}.staffing: month {change.month:g} is not before the "
+                                     f"horizon ({self.horizon_months} months)")
+        names = [region.name for region in self.regions]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"regions: names must be unique (given twice: {', '.join(twice)})")
+        if self.outcome_window_months > self.horizon_months:
+            raise ValueError(f"outcome_window_months: must be <= horizon_months "
+                             f"({self.horizon_months}; got {self.outcome_window_months})")
         _check_mix("employers.sectors", self.employers.sectors, tuple(self.employers.sectors))
         if self.jobs.subsidised_share + self.jobs.other_share > 1:
             raise ValueError("jobs.subsidised_share + jobs.other_share: must be <= 1")
@@ -321,8 +383,10 @@ class Scenario(Strict):
         names = sorted({m for arm in arms for m in summary_metrics(arm)})
         for i, item in enumerate(self.published):
             if item.metric not in names:
+                close = get_close_matches(item.metric, names, n=5, cutoff=0.0)
                 raise ValueError(f"published[{i}].metric: {item.metric!r} is not a summary.csv "
-                                 f"metric; allowed: {', '.join(names)}")
+                                 f"metric; closest allowed: {', '.join(close)} (all {len(names)} "
+                                 "in the README's Outputs section)")
             if item.metric not in summary_metrics(item.arm):
                 having = [arm for arm in arms if item.metric in summary_metrics(arm)]
                 raise ValueError(f"published[{i}].arm: summary.csv has no {item.arm!r} row for "
