@@ -9,7 +9,6 @@ contract that later tools read (see README).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,6 @@ import pyarrow as pa
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.runner import net_effects
-from ipssim.files import OutputError, check_out_dir, write_csv  # noqa: F401 (re-exported)
 from ipssim.reports.run import SCENARIO_PANELS, write_comparison_report, write_report
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS
@@ -27,12 +25,6 @@ from ipssim.vocabulary import ARMS
 if TYPE_CHECKING:
     from ipssim.experiments.compare import Comparison
     from ipssim.experiments.runner import ReplicationResult
-
-
-def default_out_dir(scenario: Scenario, now: datetime, root: Path = Path("outputs"),
-                    prefix: str = "") -> Path:
-    """``outputs/<prefix><scenario>-<local time>`` (``ipssim.files.default_out``)."""
-    return files.default_out(scenario.name, prefix=prefix, root=root, now=now)
 
 
 def stack(results: list[ReplicationResult], table: str) -> pa.Table:
