@@ -60,7 +60,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda p: p.write_text(text))
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: Path, document: dict) -> None:
@@ -79,7 +79,7 @@ def write_table_csv(path: Path, table: pa.Table) -> None:
 def write_csv(path: Path, columns: dict[str, list]) -> None:
     """A table of equal-length columns as CSV (floats written exactly, ``inf`` for infinity)."""
     def write(partial: Path) -> None:
-        with open(partial, "w", newline="") as handle:
+        with open(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
             for row in zip(*columns.values(), strict=True):
