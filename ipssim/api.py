@@ -25,6 +25,7 @@ from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
 from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
+from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
 from ipssim.outputs import region_summaries, region_summary_table, stack, write_comparison, write_outputs
 from ipssim.progress import Update
@@ -127,6 +128,7 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     Bit-identical for any ``workers``; ``progress(done, total)`` is called after each
     replication.
     """
+    check_workload(scenario, replications)
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
                                                       progress))
 
@@ -160,6 +162,8 @@ def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = 
             ) -> ComparisonResult:
     """Run every scenario on the same replications (common random numbers unless
     ``independent``) and tabulate each against usual services and against the first."""
+    for scenario in scenarios:
+        check_workload(scenario, replications)
     return ComparisonResult(comparing.compare(list(scenarios), seed, replications, workers,
                                               independent=independent, progress=progress))
 
@@ -182,6 +186,7 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
     ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
     ``max_coaches`` are not enough)."""
+    check_workload(scenario, replications)
     index = sizing.region_index(scenario, region)
     return SizingResult(*sizing.size(scenario, index, max_wait_days, quantile, seed,
                                      replications, workers, max_coaches, progress=progress))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+import signal
 import sys
 from pathlib import Path
 
@@ -18,20 +20,20 @@ from ipssim._version import __version__
 from ipssim.calibration.calibrated import load_start, write_calibrated
 from ipssim.calibration.result import fit_table
 from ipssim.calibration.run import calibrate
-from ipssim.calibration.spec import load_spec
+from ipssim.calibration.spec import Spec, load_spec
 from ipssim.experiments.compare import USUAL_SERVICES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
+from ipssim.experiments.workload import check_workload
 from ipssim.files import (
     Manifest,
     OutputError,
-    check_out_dir,
-    check_out_file,
+    claimed,
     default_out,
     sha256_of,
     write_csv,
 )
 from ipssim.money.funding import staff
-from ipssim.parallel import default_workers
+from ipssim.parallel import available_cores, default_workers
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report
 from ipssim.scenario.budgets import what_was_bought
@@ -40,7 +42,10 @@ from ipssim.validation import InputError
 from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
 
 USAGE_ERROR = 2
+FAILED = 1
+SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
 INTERRUPTED = 130
+TERMINATED = 143
 HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
             "ever_employed_competitive_share",
             "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
@@ -177,7 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: work stops, workers end, nothing half-written stays."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)
     handlers = {"validate": _validate, "run": _run, "compare": _compare, "size": _size,
                 "sweep": _sweep, "calibrate": _calibrate}
@@ -186,9 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, OutputError) as exc:
         print(f"ipssim: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    except KeyboardInterrupt:
-        print("ipssim: interrupted; nothing written", file=sys.stderr)
-        return INTERRUPTED
+    except OSError as exc:  # a write that failed after the checks (a full disk, a removed folder)
+        print(f"ipssim: error: writing failed: {exc.strerror or exc} "
+              f"({exc.filename or 'output'}); nothing written", file=sys.stderr)
+        return FAILED
+    except KeyboardInterrupt as stop:
+        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        print(f"ipssim: {how}; nothing written", file=sys.stderr)
+        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
+
+
+def _workers(requested: int) -> int:
+    """``--workers``, at most the cores this machine has (more only queue for the same cores)."""
+    cores = available_cores()
+    if requested > cores:
+        print(f"ipssim: note: --workers {requested} is more than the {cores} cores here; using "
+              f"{cores}", file=sys.stderr)
+    return min(requested, cores)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -200,18 +228,20 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     scenario, digest = load_scenario(args.scenario)
+    check_workload(scenario, args.replications)
+    workers = _workers(args.workers)
     out = args.out or default_out(scenario.name)
-    check_out_dir(out)
-    bought = what_was_bought(scenario)
-    for line in bought:
-        print(line)
-    manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
-                        scenario_sha256=digest, seed=args.seed, replications=args.replications,
-                        workers=args.workers, funding=bought)
-    with progress(f"{scenario.name}: replications", args.replications) as update:
-        result = api.run(scenario, args.replications, args.seed, args.workers, progress=update)
-    manifest.record(events=sum(r.events for r in result.replications))
-    summary = result.write(out, manifest)
+    with claimed(out):
+        bought = what_was_bought(scenario)
+        for line in bought:
+            print(line)
+        manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
+                            scenario_sha256=digest, seed=args.seed,
+                            replications=args.replications, workers=workers, funding=bought)
+        with progress(f"{scenario.name}: replications", args.replications) as update:
+            result = api.run(scenario, args.replications, args.seed, workers, progress=update)
+        manifest.record(events=sum(r.events for r in result.replications))
+        summary = result.write(out, manifest)
     _print_headline(summary)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -226,16 +256,19 @@ def _compare(args: argparse.Namespace) -> int:
     if len(set(names)) < len(names):
         raise InputError(f"compare: scenario names must differ (got {', '.join(names)}); "
                          "set a distinct 'name' in each file")
+    for scenario in scenarios:
+        check_workload(scenario, args.replications)
+    workers = _workers(args.workers)
     out = args.out or default_out(scenarios[0].name, prefix="compare-")
-    check_out_dir(out)
-    manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
-                        scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
-                        replications=args.replications,
-                        independent_streams=args.independent_streams, workers=args.workers)
-    with progress("compare: replications", len(scenarios) * args.replications) as update:
-        result = api.compare(scenarios, args.replications, args.seed, args.workers,
-                             independent=args.independent_streams, progress=update)
-    result.write(out, manifest)
+    with claimed(out):
+        manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
+                            scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
+                            replications=args.replications,
+                            independent_streams=args.independent_streams, workers=workers)
+        with progress("compare: replications", len(scenarios) * args.replications) as update:
+            result = api.compare(scenarios, args.replications, args.seed, workers,
+                                 independent=args.independent_streams, progress=update)
+        result.write(out, manifest)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
     return 0
@@ -244,14 +277,15 @@ def _compare(args: argparse.Namespace) -> int:
 def _size(args: argparse.Namespace) -> int:
     scenario, _ = load_scenario(args.scenario)
     slug = "".join(ch if ch.isalnum() else "_" for ch in args.region)
+    check_workload(scenario, args.replications)
+    workers = _workers(args.workers)
     out = args.out or default_out(f"{scenario.name}-{slug}", prefix="size-", suffix=".csv")
-    check_out_file(out)
-    with progress(f"size {args.region}: headcounts tried") as update:
-        result = api.size(scenario, args.region, args.max_wait_days, args.quantile,
-                          args.replications, args.seed, args.workers, args.max_coaches,
-                          progress=update)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(out, option_rows(result.options))
+    with claimed(out, kind="file"):
+        with progress(f"size {args.region}: headcounts tried") as update:
+            result = api.size(scenario, args.region, args.max_wait_days, args.quantile,
+                              args.replications, args.seed, workers, args.max_coaches,
+                              progress=update)
+        write_csv(out, option_rows(result.options))
     print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
           f"{args.replications} replications per headcount, common random numbers. Cost, "
           "employment gained and net public effect are for the whole scenario (the other "
@@ -288,22 +322,28 @@ def _sweep(args: argparse.Namespace) -> int:
     evaluator = ScenarioEvaluator(scenario_path)
     name = spec.name or args.sweep.stem
     out = args.out or Path("outputs") / f"sweep-{name}"
+    if args.scheduler and not SCHEDULER.fullmatch(args.scheduler):
+        raise InputError(f"--scheduler: {args.scheduler!r} is not a Dask scheduler address "
+                         "(like tcp://10.0.0.5:8786)")
+    workers = args.workers if args.scheduler or args.serial else _workers(args.workers)
     where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
-        f"on a local Dask cluster of {args.workers} worker{'s' if args.workers != 1 else ''}"
-    done, total = read_progress(out)
+        f"on a local Dask cluster of {workers} worker{'s' if workers != 1 else ''}"
     try:
-        with progress(f"sweep {name}", total or None, done, unit="points") as update:
-            result = run_sweep(spec, evaluator, out, workers=args.workers,
-                               scheduler=args.scheduler, serial=args.serial, progress=update,
-                               sweep_file=str(args.sweep), report=write_sweep_report)
-    except KeyboardInterrupt:
+        with claimed(out, reuse=True):
+            done, total = read_progress(out)
+            with progress(f"sweep {name}", total or None, done, unit="points") as update:
+                result = run_sweep(spec, evaluator, out, workers=workers,
+                                   scheduler=args.scheduler, serial=args.serial, progress=update,
+                                   sweep_file=str(args.sweep), report=write_sweep_report)
+    except KeyboardInterrupt as stop:
         done, total = read_progress(out)
+        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
         if not total:
-            print("ipssim: interrupted before any point was run", file=sys.stderr)
+            print(f"ipssim: {how} before any point was run", file=sys.stderr)
         else:
-            print(f"ipssim: interrupted; {done} of {total} points saved in {out}/; run the same "
+            print(f"ipssim: {how}; {done} of {total} points saved in {out}/; run the same "
                   "command again to compute the rest", file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
     rate = result.computed / result.wall_seconds if result.wall_seconds else 0.0
     how = f" {where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)" if result.computed else ""
     print(f"computed {result.computed} of {result.total} points ({result.already} already done)"
@@ -318,8 +358,13 @@ def _sweep(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     spec = load_spec(args.targets, args.parameters)
     start = load_start(args.start, spec) if args.start else None
-    if args.out.exists() and not args.out.is_dir():
-        raise OutputError(f"--out: {args.out} is a file; give a folder")
+    workers = _workers(args.workers)
+    with claimed(args.out, reuse=True):
+        return _fit(args, spec, start, workers)
+
+
+def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
+         workers: int) -> int:
     manifest = Manifest(
         method="simulated method of moments, Latin hypercube then Nelder-Mead, common random "
                "numbers",
@@ -327,10 +372,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         targets_sha256=sha256_of(args.targets), parameters_sha256=sha256_of(args.parameters),
         **({"start": str(args.start), "start_sha256": sha256_of(args.start)} if args.start else {}))
     with progress("calibration: parameter sets") as update:
-        result = calibrate(spec, args.seed, args.budget, args.workers, quick=args.quick,
+        result = calibrate(spec, args.seed, args.budget, workers, quick=args.quick,
                            progress=update, start=start)
     provenance = manifest.document()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(exist_ok=True)
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed)
     rows = fit_table(spec, result)

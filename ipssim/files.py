@@ -87,6 +87,92 @@ def write_csv(path: Path, columns: dict[str, list]) -> None:
     atomic_write(path, write)
 
 
+MIN_FREE_BYTES = 200 * 1024 * 1024
+"""Free space a command needs where it writes (a large run writes tens of megabytes)."""
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id is running (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def claimed(out: Path, *, kind: str = "folder", reuse: bool = False,
+            min_free_bytes: int = MIN_FREE_BYTES) -> Iterator[Path]:
+    """Hold the output place ``out`` for this process, before any work starts.
+
+    Checks it first (a new or empty folder, or with ``reuse`` a folder this command resumes or
+    updates; a new file for ``kind="file"``), that its folder can be written and has room, and
+    clears what dead processes left for the same name (hidden ``.partial`` copies, stale claims).
+    The claim is a lock file beside ``out`` (``.<name>.lock``, created atomically), released when
+    the block ends; a second command writing to the same place meanwhile is refused.
+    """
+    out = Path(out)
+    if out.is_symlink():
+        raise OutputError(f"--out: {out} is a symbolic link; give a real path")
+    if kind == "file":
+        check_out_file(out)
+    elif not reuse:
+        check_out_dir(out)
+    elif out.exists() and not out.is_dir():
+        raise OutputError(f"--out: {out} is a file; give a folder")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"--out: {parent} is not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"--out: cannot create {parent} ({exc.strerror})") from None
+    _clear_dead(parent, out.name)
+    lock = parent / f".{out.name}.lock"
+    try:
+        handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        owner = _lock_owner(lock)
+        raise OutputError(f"--out: {out} is being written by another ipssim (process {owner}); "
+                          "wait for it to finish or choose another place") from None
+    except OSError as exc:
+        raise OutputError(f"--out: cannot write in {parent} ({exc.strerror})") from None
+    try:
+        os.write(handle, str(os.getpid()).encode())
+        os.close(handle)
+        free = shutil.disk_usage(parent).free
+        if free < min_free_bytes:
+            raise OutputError(f"--out: only {free / 2**20:.0f} MB free in {parent}; at least "
+                              f"{min_free_bytes / 2**20:.0f} MB needed")
+        yield out
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_owner(lock: Path) -> str:
+    try:
+        return lock.read_text().strip() or "?"
+    except OSError:
+        return "?"
+
+
+def _clear_dead(folder: Path, name: str) -> None:
+    """Remove the claim and the partial copies of ``name`` whose process is gone."""
+    lock = folder / f".{name}.lock"
+    owner = _lock_owner(lock) if lock.exists() else ""
+    if owner.isdigit() and not process_alive(int(owner)):
+        lock.unlink(missing_ok=True)
+    for stale in folder.glob(f".{name}{PARTIAL}*"):
+        pid = stale.name.rsplit(PARTIAL, 1)[-1]
+        if pid.isdigit() and not process_alive(int(pid)):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
 def check_out_dir(out: Path) -> None:
     """Refuse a path that is a file or a folder that already has something in it."""
     out = Path(out)

@@ -20,7 +20,7 @@ What is fitted and to what: ``ipssim.calibration.spec``; what comes out:
 from __future__ import annotations
 
 import math
-from concurrent.futures import Executor
+from multiprocessing.pool import Pool
 
 import numpy as np
 from scipy import optimize, stats
@@ -112,7 +112,7 @@ class Evaluator:
     """Runs parameter sets on a fixed set of replications (common random numbers), on ``pool``
     (an open :func:`ipssim.parallel.worker_pool`, or ``None``: in this process)."""
 
-    def __init__(self, spec: Spec, seed: int, pool: Executor | None = None):
+    def __init__(self, spec: Spec, seed: int, pool: Pool | None = None):
         self.spec = spec
         self.seed = seed
         self.pool = pool

@@ -48,6 +48,12 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     if len(set(names)) < len(names):
         raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
                             "set a distinct 'name' in each file")
+    designs = {(s.mode, s.horizon_months, s.outcome_window_months) for s in scenarios}
+    if len(designs) > 1:
+        described = "; ".join(f"{s.name}: {s.mode} mode, {s.horizon_months} months, outcome "
+                              f"window {s.outcome_window_months}" for s in scenarios)
+        raise ScenarioError("compare: scenarios must share mode, horizon and outcome window, or "
+                            f"their figures are not comparable ({described})")
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(

@@ -8,6 +8,7 @@ notebook or the web page). Both give each region funded by a budget the headcoun
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
     values = yaml_mapping(calibration_raw, calibration_path, ScenarioError).get("values")
     if not isinstance(values, dict):
         raise ScenarioError(f"{calibration_path}: values: must be a mapping of parameter paths")
+    check_values(values, f"{calibration_path}: values")
     merged = with_values(data, scoped_values(values, data.get("calibration_scope")))
     return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
 
@@ -72,6 +74,23 @@ def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, floa
 def read_scenario_data(path: str | Path) -> dict:
     """The mapping of a scenario file with its base applied (without its calibration)."""
     return _scenario_data(Path(path), ())[0]
+
+
+def check_values(values: dict, where: str) -> None:
+    """Refuse calibrated values that are not dotted paths to finite numbers, or where one path
+    lies inside another (``jobs`` and ``jobs.x``: the second cannot be set)."""
+    if not all(isinstance(name, str) and name for name in values):
+        raise ScenarioError(f"{where}: keys must be parameter paths like jobs.ips_offer_rate_per_month")
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ScenarioError(f"{where}: {name}: must be a finite number (got {value!r:.40})")
+    paths = {name.rpartition(":")[2] for name in values}
+    for path in sorted(paths):
+        parts = path.split(".")
+        for cut in range(1, len(parts)):
+            if ".".join(parts[:cut]) in paths:
+                raise ScenarioError(f"{where}: {path}: {'.'.join(parts[:cut])!r} is also given "
+                                    "a value")
 
 
 def with_values(data: dict, values: dict[str, float]) -> dict:

@@ -44,7 +44,8 @@ class Range(Strict):
 
 class _Sweep(Strict):
     scenario: str = Field(description="scenario file, relative to the sweep file")
-    name: str | None = Field(None, description="default: the sweep file's name")
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)] | None = Field(
+        None, description="default: the sweep file's name")
     seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
     replications: Annotated[int, Field(ge=1)] = 10
     streams: Literal["common", "independent"] = "common"

@@ -129,6 +129,12 @@ def write_point(out: Path, point: Point, columns: Columns, sha256: str) -> None:
 def combine(out: Path, design: Design) -> pa.Table:
     """Every point's table, in point order, as ``results.parquet``."""
     tables = [pq.read_table(point_path(out, p.index)) for p in design.points]
+    for point, table in zip(design.points, tables, strict=True):
+        found = (table.schema.metadata or {}).get(b"spec_sha256", b"").decode()
+        if found != design.sha256:  # never mix the points of two sweeps
+            raise SweepError(f"{point_path(out, point.index)}: belongs to another sweep (spec "
+                             f"sha256 {found[:12]}, this one {design.sha256[:12]}); remove {out} "
+                             "or give another --out")
     results = pa.concat_tables(tables).replace_schema_metadata(
         {"spec_sha256": design.sha256})
     write_parquet(out / RESULTS, results)
