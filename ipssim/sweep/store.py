@@ -151,6 +151,6 @@ def read_progress(out: Path) -> tuple[int, int]:
     """(points saved, points in the sweep) of an output folder; (0, 0) if it holds no sweep."""
     try:
         total = int(json.loads((Path(out) / MANIFEST).read_text())["points"])
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or not a sweep.json
         return 0, 0
     return len(list((Path(out) / POINTS).glob("*.parquet"))), total
