@@ -122,15 +122,15 @@ class RunResult:
 
 
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
-        progress: Update | None = None) -> RunResult:
+        progress: Update | None = None, scheduler: str | None = None) -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
-    Bit-identical for any ``workers``; ``progress(done, total)`` is called after each
-    replication.
+    Bit-identical for any ``workers`` and on a Dask cluster (``scheduler``: its address);
+    ``progress(done, total)`` is called after each replication.
     """
     check_workload(scenario, replications)
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
-                                                      progress))
+                                                      progress, scheduler))
 
 
 @dataclass
@@ -158,14 +158,15 @@ class ComparisonResult:
 
 
 def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
-            workers: int = 1, independent: bool = False, progress: Update | None = None
-            ) -> ComparisonResult:
+            workers: int = 1, independent: bool = False, progress: Update | None = None,
+            scheduler: str | None = None) -> ComparisonResult:
     """Run every scenario on the same replications (common random numbers unless
     ``independent``) and tabulate each against usual services and against the first."""
     for scenario in scenarios:
         check_workload(scenario, replications)
     return ComparisonResult(comparing.compare(list(scenarios), seed, replications, workers,
-                                              independent=independent, progress=progress))
+                                              independent=independent, progress=progress,
+                                              scheduler=scheduler))
 
 
 @dataclass
@@ -182,11 +183,13 @@ class SizingResult:
 
 def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float = 0.9,
          replications: int = 50, seed: int = DEFAULT_SEED, workers: int = 1,
-         max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None) -> SizingResult:
+         max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None,
+         scheduler: str | None = None) -> SizingResult:
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
     ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
     ``max_coaches`` are not enough)."""
     check_workload(scenario, replications)
     index = sizing.region_index(scenario, region)
     return SizingResult(*sizing.size(scenario, index, max_wait_days, quantile, seed,
-                                     replications, workers, max_coaches, progress=progress))
+                                     replications, workers, max_coaches, progress=progress,
+                                     scheduler=scheduler))

@@ -113,6 +113,16 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                          help=f"run seed (default {seed})")
     command.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
                          help="parallel processes (default: all cores)")
+    command.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+                         help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead "
+                              "of local processes; the same results")
+
+
+def _scheduler(text: str) -> str:
+    if not SCHEDULER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
+                                         "(like tcp://10.0.0.5:8786)")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     sweep.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
                        help="worker processes of the local Dask cluster (default: all cores)")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
+    sweep.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
                        help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead")
     sweep.add_argument("--serial", action="store_true",
                        help="run every point in this process, without Dask")
@@ -211,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _workers(requested: int) -> int:
-    """``--workers``, at most the cores this machine has (more only queue for the same cores)."""
+    """``--workers``, at most the cores this machine has (more only queue for the same cores);
+    unused on a Dask cluster (``--scheduler``), whose workers are the cluster's."""
     cores = available_cores()
     if requested > cores:
         print(f"ipssim: note: --workers {requested} is more than the {cores} cores here; using "
@@ -239,7 +250,8 @@ def _run(args: argparse.Namespace) -> int:
                             scenario_sha256=digest, seed=args.seed,
                             replications=args.replications, workers=workers, funding=bought)
         with progress(f"{scenario.name}: replications", args.replications) as update:
-            result = api.run(scenario, args.replications, args.seed, workers, progress=update)
+            result = api.run(scenario, args.replications, args.seed, workers, progress=update,
+                             scheduler=args.scheduler)
         manifest.record(events=sum(r.events for r in result.replications))
         summary = result.write(out, manifest)
     _print_headline(summary)
@@ -267,7 +279,8 @@ def _compare(args: argparse.Namespace) -> int:
                             independent_streams=args.independent_streams, workers=workers)
         with progress("compare: replications", len(scenarios) * args.replications) as update:
             result = api.compare(scenarios, args.replications, args.seed, workers,
-                                 independent=args.independent_streams, progress=update)
+                                 independent=args.independent_streams, progress=update,
+                                 scheduler=args.scheduler)
         result.write(out, manifest)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
@@ -284,7 +297,7 @@ def _size(args: argparse.Namespace) -> int:
         with progress(f"size {args.region}: headcounts tried") as update:
             result = api.size(scenario, args.region, args.max_wait_days, args.quantile,
                               args.replications, args.seed, workers, args.max_coaches,
-                              progress=update)
+                              progress=update, scheduler=args.scheduler)
         write_csv(out, option_rows(result.options))
     print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
           f"{args.replications} replications per headcount, common random numbers. Cost, "
@@ -322,9 +335,6 @@ def _sweep(args: argparse.Namespace) -> int:
     evaluator = ScenarioEvaluator(scenario_path)
     name = spec.name or args.sweep.stem
     out = args.out or Path("outputs") / f"sweep-{name}"
-    if args.scheduler and not SCHEDULER.fullmatch(args.scheduler):
-        raise InputError(f"--scheduler: {args.scheduler!r} is not a Dask scheduler address "
-                         "(like tcp://10.0.0.5:8786)")
     workers = args.workers if args.scheduler or args.serial else _workers(args.workers)
     where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
         f"on a local Dask cluster of {workers} worker{'s' if workers != 1 else ''}"

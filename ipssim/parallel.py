@@ -1,7 +1,9 @@
 """The one process pool: parallel map in order, Ctrl-C left to the parent, nothing orphaned.
 
-Replications, compared scenarios and calibration runs all go through :func:`ordered_map` (or a
-:func:`worker_pool` kept open across calls); sweeps may use Dask instead (``ipssim.sweep``).
+Replications, compared scenarios, sized headcounts and calibration runs all go through
+:func:`ordered_map`: on local processes (``--workers``, or a :func:`worker_pool` kept open across
+calls) or on an existing Dask cluster (``--scheduler ADDRESS``, :func:`cluster`, which sweeps use
+too). Results never depend on where they ran: every task is a pure function of its arguments.
 
 Workers are spawned, not forked, so a thread of the parent (a progress display, a web server)
 never leaves a lock held in a child. They ignore Ctrl-C: the parent alone stops. When the parent
@@ -22,6 +24,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
+from typing import Any
+
+from ipssim._version import __version__
+from ipssim.validation import InputError
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -61,15 +67,58 @@ def worker_pool(workers: int) -> Iterator[Pool | None]:
     pool.join()
 
 
-def ordered_map(fn: Callable, *iterables: Iterable, workers: int = 1,
-                pool: Pool | None = None) -> Iterator:
-    """``map(fn, *iterables)`` on ``workers`` processes (or on an open ``pool``), in input order.
+class ClusterError(InputError):
+    """A Dask cluster that cannot be used (unreachable, another ipssim, no dask installed)."""
+
+
+@contextmanager
+def cluster(scheduler: str) -> Iterator[Any]:
+    """A Dask client of the existing cluster whose scheduler is at ``scheduler``; its workers
+    must run this version of ipssim (checked, since results must not depend on where they ran)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError("--scheduler needs Dask: pip install -e \".[dask]\"") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} "
+                           f"({str(exc).splitlines()[0][:200]})") from None
+    try:
+        versions = set(client.run(_version).values())
+        if versions != {__version__}:
+            raise ClusterError(f"--scheduler: the workers at {scheduler} run ipssim "
+                               f"{', '.join(sorted(map(str, versions))) or '(no workers)'}; "
+                               f"this is {__version__}")
+        yield client
+    finally:
+        client.close()
+
+
+def _version() -> str:
+    return __version__
+
+
+def ordered_map(fn: Callable, *iterables: Iterable, workers: int = 1, pool: Pool | None = None,
+                scheduler: str | None = None) -> Iterator:
+    """``map(fn, *iterables)`` on ``workers`` processes, on an open ``pool``, or on the Dask
+    cluster at ``scheduler``; results in input order.
 
     One call per task: each task is a replication or a parameter set (a tenth of a second or
     more), which keeps every worker busy to the end.
     """
     tasks = list(zip(*iterables, strict=True))
     call = functools.partial(_call, fn)
+    if scheduler is not None:
+        with cluster(scheduler) as client:
+            futures = client.map(call, tasks, pure=False)
+            try:
+                for future in futures:
+                    yield future.result()
+                    future.release()
+            finally:
+                client.cancel(futures)
+        return
     if pool is not None:
         yield from pool.imap(call, tasks, chunksize=1)
         return

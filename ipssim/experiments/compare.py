@@ -42,7 +42,8 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-            independent: bool = False, progress: Update | None = None) -> Comparison:
+            independent: bool = False, progress: Update | None = None,
+            scheduler: str | None = None) -> Comparison:
     """Run every scenario's replications and tabulate the differences."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
@@ -57,7 +58,7 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(
-            _results(scenarios, seed, replications, workers, independent), start=1):
+            _results(scenarios, seed, replications, workers, independent, scheduler), start=1):
         results[index].append(result)
         if progress:
             progress(done, total)
@@ -66,12 +67,12 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-             independent: bool) -> Iterator[tuple[int, ReplicationResult]]:
+             independent: bool, scheduler: str | None = None) -> Iterator[tuple[int, ReplicationResult]]:
     """(scenario index, result) for every scenario and replication, in a fixed order."""
     tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
     results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
                           [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], workers=workers)
+                          [k for _, k in tasks], workers=workers, scheduler=scheduler)
     yield from zip((i for i, _ in tasks), results, strict=True)
 
 

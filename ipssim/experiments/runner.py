@@ -58,17 +58,20 @@ def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,
-                         workers: int) -> Iterator[ReplicationResult]:
-    """Replications 0..n-1 on ``workers`` processes, yielded in replication order."""
+                         workers: int, scheduler: str | None = None
+                         ) -> Iterator[ReplicationResult]:
+    """Replications 0..n-1 on ``workers`` processes (or the Dask cluster at ``scheduler``),
+    yielded in replication order."""
     return ordered_map(run_replication, [scenario] * replications, [seed] * replications,
-                       range(replications), workers=workers)
+                       range(replications), workers=workers, scheduler=scheduler)
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, workers: int,
-                     progress: Update | None = None) -> list[ReplicationResult]:
+                     progress: Update | None = None, scheduler: str | None = None
+                     ) -> list[ReplicationResult]:
     """All replications, in replication order; ``progress(done, total)`` after each."""
     results = []
-    for result in iterate_replications(scenario, seed, replications, workers):
+    for result in iterate_replications(scenario, seed, replications, workers, scheduler):
         results.append(result)
         if progress:
             progress(len(results), replications)

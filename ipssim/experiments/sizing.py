@@ -111,10 +111,11 @@ def utilisation(results: list[ReplicationResult], scenario: Scenario, region: in
 
 
 def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days: float,
-             quantile: float, seed: int, replications: int, workers: int) -> Option:
+                   quantile: float, seed: int, replications: int, workers: int,
+                   scheduler: str | None = None) -> Option:
     """Run the candidate headcount and measure it."""
     sized = candidate(scenario, region, coaches)
-    results = run_replications(sized, seed, replications, workers)
+    results = run_replications(sized, seed, replications, workers, scheduler=scheduler)
     per_replication = waits(results, sized, region)
     pooled = np.concatenate(per_replication)
     point = float(np.quantile(pooled, quantile)) if len(pooled) else 0.0
@@ -140,7 +141,8 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
 
 def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
          replications: int, workers: int, max_coaches: int = MAX_COACHES,
-         progress: Update | None = None) -> tuple[list[Option], Option | None]:
+         progress: Update | None = None,
+         scheduler: str | None = None) -> tuple[list[Option], Option | None]:
     """Every option tried (by headcount) and the smallest feasible one with at most
     ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
     if scenario.mode != "programme":
@@ -150,8 +152,8 @@ def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float,
 
     def feasible(coaches: int) -> bool:
         if coaches not in tried:
-            tried[coaches] = measure_option(scenario, region, coaches, max_wait_days, quantile, seed,
-                                      replications, workers)
+            tried[coaches] = measure_option(scenario, region, coaches, max_wait_days, quantile,
+                                            seed, replications, workers, scheduler)
             if progress:
                 progress(len(tried), None)
         return tried[coaches].feasible

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ipssim._version import __version__
+from ipssim.parallel import cluster
 from ipssim.sweep.design import Point
 from ipssim.sweep.evaluators import Columns, Evaluator
-from ipssim.sweep.spec import SweepError
 
 Results = Iterator[tuple[Point, Columns]]
 """Each point with its evaluated columns, as they arrive."""
@@ -37,35 +36,23 @@ def serial_results(evaluator: Evaluator, points: list[Point], replications: int)
 def dask_client(workers: int, scheduler: str | None = None) -> Iterator[Any]:
     """A Dask client: of an embedded local cluster of ``workers`` single-threaded processes, or
     of the cluster whose scheduler is at ``scheduler`` (its workers must run this ipssim)."""
+    if scheduler:
+        with cluster(scheduler) as client:
+            yield client
+        return
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise SweepError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} "
-                             f"({str(exc).splitlines()[0]})") from None
-        try:
-            versions = set(client.run(_worker_version).values())
-            if versions != {__version__}:
-                raise SweepError(f"--scheduler: the workers at {scheduler} run ipssim "
-                                 f"{', '.join(sorted(map(str, versions))) or '(no workers)'}; "
-                                 f"this is {__version__}")
-            yield client
-        finally:
-            client.close()
-        return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
+    local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=logging.CRITICAL)
     try:
-        client = Client(cluster)
+        client = Client(local)
         client.register_plugin(_ignore_interrupts_plugin())
         try:
             yield client
         finally:
             client.close()
     finally:
-        cluster.close()
+        local.close()
 
 
 def dask_results(client: Any, evaluator: Evaluator, points: list[Point],
@@ -105,10 +92,6 @@ def results(client: Any, evaluator: Evaluator, points: list[Point], replications
     if client is None:
         return serial_results(evaluator, points, replications)
     return dask_results(client, evaluator, points, replications)
-
-
-def _worker_version() -> str:
-    return __version__
 
 
 def _ignore_interrupts_plugin() -> Any:
