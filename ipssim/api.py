@@ -26,7 +26,25 @@ from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
 from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
 from ipssim.files import Manifest
-from ipssim.outputs import region_summaries, region_summary_table, stack, write_comparison, write_outputs
+from ipssim.outputs import (
+    net_effect_overlay,
+    region_summaries,
+    region_summary_table,
+    run_figures,
+    stack,
+    write_comparison,
+    write_outputs,
+)
+from ipssim.planner import (
+    REPLICATIONS,
+    Levers,
+    Line,
+    headline,
+    lever_of,
+    planned_scenario,
+    scenario_yaml,
+    warnings,
+)
 from ipssim.progress import Update
 from ipssim.scenario.load import load_scenario as load_scenario_file
 from ipssim.scenario.load import parse_scenario
@@ -109,6 +127,23 @@ class RunResult:
             raise KeyError(f"no summary row {metric!r} for arm {arm!r}")
         return float(rows["mean"].iloc[0])
 
+    def headline(self) -> list[Line]:
+        """The planner's headline: people served and waiting, additional people and months in
+        competitive work, money (discounted), break-even, return per euro, utilisation, wait."""
+        return headline(self.scenario, self.summary, self.trajectories)
+
+    def warnings(self) -> list[str]:
+        """Plain warnings on the headline: places standing idle, a growing waiting list."""
+        return warnings(self.headline())
+
+    def figures(self) -> dict:
+        """The run report's plotly charts by name (net_effect, payers, trajectories, regions)."""
+        return run_figures(self.scenario, self.replications)
+
+    def yaml(self) -> str:
+        """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
+        return scenario_yaml(self.scenario)
+
     def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
         """Write every output file into the new folder ``out`` (atomically); return the summary
         columns. ``manifest`` records how the run was made (default: scenario, seed, count and
@@ -150,6 +185,23 @@ class ComparisonResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         return RunResult(self.scenarios[index], seed, self.comparison.results[index])
 
+    def headline(self) -> list[Line]:
+        """The planner's headline: people served and waiting, additional people and months in
+        competitive work, money (discounted), break-even, return per euro, utilisation, wait."""
+        return headline(self.scenario, self.summary, self.trajectories)
+
+    def warnings(self) -> list[str]:
+        """Plain warnings on the headline: places standing idle, a growing waiting list."""
+        return warnings(self.headline())
+
+    def figures(self) -> dict:
+        """The run report's plotly charts by name (net_effect, payers, trajectories, regions)."""
+        return run_figures(self.scenario, self.replications)
+
+    def yaml(self) -> str:
+        """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
+        return scenario_yaml(self.scenario)
+
     def write(self, out: str | Path, manifest: Manifest) -> None:
         """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
         write_comparison(Path(out), self.comparison, manifest.document())
@@ -185,3 +237,13 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
     index = sizing.region_index(scenario, region)
     return SizingResult(*sizing.size(scenario, index, max_wait_days, quantile, seed,
                                      replications, workers, max_coaches, progress=progress))
+
+
+def overlay(runs: Mapping[str, RunResult]):
+    """One chart of the cumulative net effect of several runs (name -> run), side by side."""
+    return net_effect_overlay({name: run.replications for name, run in runs.items()})
+
+
+__all__ = ["REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "SizingResult", "compare",
+           "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
+           "with_changes"]

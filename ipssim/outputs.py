@@ -18,11 +18,21 @@ import pyarrow as pa
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.runner import net_effects
-from ipssim.reports.run import SCENARIO_PANELS, write_comparison_report, write_report
+from ipssim.reports.run import (
+    SCENARIO_PANELS,
+    net_effect_figure,
+    payer_figure,
+    region_figure,
+    trajectory_figure,
+    write_comparison_report,
+    write_report,
+)
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from ipssim.experiments.compare import Comparison
     from ipssim.experiments.runner import ReplicationResult
 
@@ -115,3 +125,18 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
                         for column, _ in SCENARIO_PANELS} for s, results in pairs}
         write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest)
         files.write_json(partial / "manifest.json", manifest)
+
+
+def run_figures(scenario: Scenario, results: list[ReplicationResult]) -> dict[str, go.Figure]:
+    """The charts of the run report, by name: ``net_effect``, ``payers``, ``trajectories``,
+    ``regions`` (for a page that shows a run without writing it)."""
+    trajectories = stack(results, "trajectories")
+    return {"net_effect": net_effect_figure({scenario.name: net_effects(results)}),
+            "payers": payer_figure(scenario, trajectories),
+            "trajectories": trajectory_figure(scenario, trajectories),
+            "regions": region_figure(scenario, stack_regions(scenario, results))}
+
+
+def net_effect_overlay(runs: dict[str, list[ReplicationResult]]) -> go.Figure:
+    """The cumulative net-effect curves of several runs overlaid, one line per run."""
+    return net_effect_figure({name: net_effects(results) for name, results in runs.items()})

@@ -23,6 +23,7 @@ LAYERS = (
     ("ipssim.calibration", "ipssim.sweep"),
     ("ipssim.reports",),
     ("ipssim.outputs",),
+    ("ipssim.planner",),
     ("ipssim.api",),
     ("ipssim.cli", "ipssim.app"),
     ("ipssim.__main__",),
