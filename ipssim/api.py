@@ -49,7 +49,7 @@ from ipssim.progress import Update
 from ipssim.scenario.load import load_scenario as load_scenario_file
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.paths import apply_values
-from ipssim.scenario.schema import Scenario
+from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import DEFAULT_SEED
 
 
@@ -244,6 +244,7 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "SizingResult", "compare",
+__all__ = ["DEFAULT_SEED", "REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "Scenario",
+           "ScenarioError", "SizingResult", "compare",
            "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]
