@@ -197,7 +197,7 @@ def number_text(value: float, unit: str, key: str = "") -> str:
         return f"{value:.0%}"
     if unit == "days":
         return f"{value:,.0f} days"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+    return f"{value:,.0f}" if abs(value) >= 100 or value == round(value) else f"{value:,.1f}"
 
 
 HEADLINE_ROWS = (
@@ -233,6 +233,8 @@ def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFra
         row = rows.loc[(metric, arm)]
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
     used, places = utilisation(scenario, trajectories)
+    lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
+                         float(sum(r.posts for r in scenario.regions)), unit="people"))
     lines.append(Line("utilisation", f"Places used on average while open (of {places:,} places)",
                       used, unit="share"))
     return lines

@@ -30,11 +30,11 @@ FIELDS = ("budget_eur_per_year", "regions", "caseload_cap", "fidelity", "integra
 CSS = {
     "page": {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1400px",
              "color": "#222", "display": "flex", "gap": "24px", "padding": "12px"},
-    "form": {"width": "330px", "flex": "none", "fontSize": "14px"},
+    "form": {"width": "360px", "flex": "none", "fontSize": "14px"},
     "main": {"flex": "1", "minWidth": "0"},
     "label": {"fontWeight": "600", "display": "block", "marginTop": "10px"},
     "error": {"color": "#b00020", "fontSize": "13px", "minHeight": "0"},
-    "input": {"width": "150px"},
+    "input": {"width": "200px"},
     "warning": {"background": "#fff4e5", "border": "1px solid #f0a202", "padding": "8px",
                 "margin": "6px 0", "borderRadius": "4px"},
 }
@@ -78,9 +78,10 @@ def layout() -> html.Div:
         field("Regions: demand and budget", "regions", dash_table.DataTable(
             id="regions", editable=True, columns=[
                 {"name": "Region", "id": "name", "editable": False},
-                {"name": "Referrals a year", "id": "referrals", "type": "numeric"},
-                {"name": "Budget EUR a year", "id": "budget", "type": "numeric"}],
-            style_cell={"fontSize": "13px", "padding": "3px"},
+                {"name": "Referrals/yr", "id": "referrals", "type": "numeric"},
+                {"name": "Budget EUR/yr", "id": "budget", "type": "numeric"}],
+            style_cell={"fontSize": "12px", "padding": "2px 4px", "maxWidth": "150px",
+                        "overflow": "hidden", "textOverflow": "ellipsis"},
             style_table={"maxHeight": "260px", "overflowY": "auto"})),
         field("Caseload cap (clients per coach)", "caseload_cap", number("caseload_cap", step=1)),
         field("Fidelity score (25-125)", "fidelity",
@@ -156,9 +157,13 @@ def headline_panel(run) -> html.Div:
         text = lines[key].range_text if key in lines else ""
         return f" (95% range {text})" if text else ""
 
+    def back(key: str) -> str:
+        return f"{1 + lines[key].mean:,.2f}" if key in lines else "?"
+
     words = [
-        html.P([f"Of {t('clients_referred')} people referred over "
-                f"{run.scenario.horizon_months / 12:g} years, ", html.B(t("clients_started")),
+        html.P([f"{t('coaches')} coaches offer {lines['utilisation'].label.split('(of ')[-1][:-1]}. "
+                f"Over the {run.scenario.horizon_months / 12:g}-year horizon "
+                f"{t('clients_referred')} people are referred; ", html.B(t("clients_started")),
                 " were served and ", html.B(t("clients_waiting_at_horizon")),
                 " are still waiting at the end."]),
         html.P(["IPS puts ", html.B(t("additional_employed_competitive")),
@@ -171,6 +176,8 @@ def headline_panel(run) -> html.Div:
                 html.B(t("net_public_eur_pv")), f"; break-even: {t('break_even_month_public')}. ",
                 "Society: net ", html.B(t("net_society_eur_pv")),
                 f"; break-even: {t('break_even_month_society')}."]),
+        html.P(f"Each euro of programme cost brings back {back('roi_public')} EUR to the public "
+               f"purse and {back('roi_society')} EUR to society (over the horizon, discounted)."),
     ]
     warnings = [html.Div("Warning: " + w, className="warning", style=CSS["warning"])
                 for w in run.result.warnings()]
@@ -181,8 +188,10 @@ def headline_panel(run) -> html.Div:
                                                                       "paddingLeft": "16px"})])] + [
         html.Tr([html.Td(line.label, style={"paddingRight": "16px"}),
                  html.Td(line.text, className="value", **{"data-key": line.key},
-                         style={"textAlign": "right", "fontVariantNumeric": "tabular-nums"}),
-                 html.Td(line.range_text, style={"paddingLeft": "16px", "color": "#555"})])
+                         style={"textAlign": "right", "fontVariantNumeric": "tabular-nums",
+                                "whiteSpace": "nowrap"}),
+                 html.Td(line.range_text, style={"paddingLeft": "16px", "color": "#555",
+                                                 "whiteSpace": "nowrap"})])
         for line in lines.values()])
     about = (f"{run.name}: {run.description}; {run.replications} replications, seed {run.seed}. "
              "Money in euros, discounted (present value). ")
@@ -285,7 +294,7 @@ def build_app(workers: int = 2) -> dash.Dash:
             message = str(exc).removeprefix("scenario: ")
             errors[api.lever_of(message) or "form"] = message
             return list(errors.values())
-        store.start(session, scenario, int(replications), seed, describe(name, levers))
+        store.start(session, scenario, int(replications), seed, describe(name, levers, base))
         return list(errors.values())
 
     @app.callback(Output("cancel", "title"), Input("cancel", "n_clicks"), State("session", "data"),
@@ -341,8 +350,11 @@ def build_app(workers: int = 2) -> dash.Dash:
     return app
 
 
-def describe(name: str, levers: api.Levers) -> str:
-    """A short description of what a run asked, for the history."""
+def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
+    """A short description of what a run changed from the scenario, for the history."""
+    same = {"caseload_cap": base.coaching.caseload_cap, "horizon_years": base.horizon_months / 12,
+            "discount_rate_percent": round(base.economics.discount_rate_per_year * 100, 4)}
+    levers = api.Levers(**{k: (None if same.get(k) == v else v) for k, v in vars(levers).items()})
     parts = [name]
     if levers.budget_mode == "total" and levers.budget_eur_per_year is not None:
         parts.append(f"total {levers.budget_eur_per_year:,.0f} EUR a year")
@@ -351,9 +363,9 @@ def describe(name: str, levers: api.Levers) -> str:
     changed = {k: v for k, v in levers.referrals_per_year.items() if v is not None}
     if changed:
         parts.append(f"referrals changed in {len(changed)} regions")
-    for label, value in (("cap", levers.caseload_cap), ("fidelity", levers.fidelity),
-                         ("years funded", levers.years_funded), ("horizon years", levers.horizon_years),
-                         ("discount %", levers.discount_rate_percent)):
+    for label, value in (("caseload cap", levers.caseload_cap), ("fidelity", levers.fidelity),
+                         ("years funded", levers.years_funded), ("horizon (years)", levers.horizon_years),
+                         ("discount rate (%)", levers.discount_rate_percent)):
         if value is not None:
             parts.append(f"{label} {value:g}")
     if levers.integrated is not None:
