@@ -181,6 +181,13 @@ class ComparisonResult:
         """Rows of ``comparison.csv``: metric, arm, scenario, reference, mean, 95% range."""
         return pd.DataFrame(self.comparison.table)
 
+    @cached_property
+    def wide(self) -> pd.DataFrame:
+        """Rows of ``comparison_wide.csv``: metric, arm, reference, then per scenario its mean
+        and 95% range (``<name>``, ``<name>_lo95``, ``<name>_hi95``), side by side."""
+        return pd.DataFrame(comparing.wide_table(self.comparison.table,
+                                                 [s.name for s in self.scenarios]))
+
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         return RunResult(self.scenarios[index], seed, self.comparison.results[index])

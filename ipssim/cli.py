@@ -19,7 +19,7 @@ from ipssim.calibration.calibrated import load_start, write_calibrated
 from ipssim.calibration.result import fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import load_spec
-from ipssim.experiments.compare import USUAL_SERVICES
+from ipssim.experiments.compare import USUAL_SERVICES, wide_table
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.files import (
     Manifest,
@@ -259,7 +259,7 @@ def _compare(args: argparse.Namespace) -> int:
                              independent=args.independent_streams, progress=update)
     result.write(out, manifest)
     _print_comparison(result.comparison.table, names)
-    print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
+    print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
     return 0
 
 
@@ -367,20 +367,23 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:
-    rows = {(m, a, s, r): (mean, lo, hi) for m, a, s, r, mean, lo, hi in zip(
-        *(table[c] for c in ("metric", "arm", "scenario", "reference", "mean", "lo95", "hi95")),
-        strict=True)}
-    print(f"{'metric':40} {'arm':10} {'scenario':26} {'reference':26} {'mean [95% range]':>32}")
+    """The headline rows of ``comparison_wide.csv``, under the file's column names (each
+    scenario's cell is its mean and, in brackets, ``<name>_lo95`` and ``<name>_hi95``)."""
+    wide = wide_table(table, names)
+    rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
+                                                           wide["reference"], strict=True))}
+    width = max(38, *(len(n) + 2 for n in names))
+    print(f"{'metric':36} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
     for reference in (USUAL_SERVICES, names[0]):
-        for name in names:
-            for metric, arm in COMPARE_HEADLINE:
-                row = rows.get((metric, "difference" if reference == USUAL_SERVICES else arm,
-                                name, reference))
-                if row is None:
-                    continue
-                shown = "difference" if reference == USUAL_SERVICES else arm
-                print(f"{metric:40} {shown:10} {name:26} {reference:26} "
-                      f"{_fixed(row[0]):>14} [{_fixed(row[1])}, {_fixed(row[2])}]")
+        for metric, arm in COMPARE_HEADLINE:
+            shown = "difference" if reference == USUAL_SERVICES else arm
+            i = rows.get((metric, shown, reference))
+            if i is None:
+                continue
+            cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
+                     f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
+                     for n in names]
+            print(f"{metric:36} {shown:10} {reference:16} " + " ".join(f"{c:>{width}}" for c in cells))
 
 
 def _print_planner_headline(result: api.RunResult) -> None:

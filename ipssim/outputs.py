@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.experiments.compare import wide_table
 from ipssim.experiments.runner import net_effects
 from ipssim.reports.run import (
     SCENARIO_PANELS,
@@ -113,10 +114,13 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
 
 
 def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
-    """Write ``comparison.csv``, each scenario's ``summary-<name>.csv``, the comparison report
+    """Write ``comparison.csv`` (and side by side, ``comparison_wide.csv``), each scenario's
+    ``summary-<name>.csv``, the comparison report
     and the manifest into ``out``."""
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
+        files.write_csv(partial / "comparison_wide.csv",
+                        wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
             files.write_csv(partial / f"summary-{scenario.name}.csv", summary)
         pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
