@@ -129,8 +129,9 @@ class RunResult:
 
     def headline(self) -> list[Line]:
         """The planner's headline: people served and waiting, additional people and months in
-        competitive work, money (discounted), break-even, return per euro, utilisation, wait."""
-        return headline(self.scenario, self.summary, self.trajectories)
+        competitive work, money (discounted) per perspective and payer, break-even, return per
+        euro, mean and 90th-percentile wait, utilisation of the places."""
+        return headline(self.scenario, self.summary, self.trajectories, self.clients)
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
@@ -194,8 +195,9 @@ class ComparisonResult:
 
     def headline(self) -> list[Line]:
         """The planner's headline: people served and waiting, additional people and months in
-        competitive work, money (discounted), break-even, return per euro, utilisation, wait."""
-        return headline(self.scenario, self.summary, self.trajectories)
+        competitive work, money (discounted) per perspective and payer, break-even, return per
+        euro, mean and 90th-percentile wait, utilisation of the places."""
+        return headline(self.scenario, self.summary, self.trajectories, self.clients)
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""

@@ -212,6 +212,10 @@ HEADLINE_ROWS = (
     ("programme_cost_eur_pv", "difference", "Programme cost", "eur"),
     ("net_public_eur_pv", "difference", "Net effect for the public purse", "eur"),
     ("net_society_eur_pv", "difference", "Net effect for society", "eur"),
+    *((f"net_{payer}_eur_pv", "difference", f"Net effect for {words}", "eur") for payer, words in (
+        ("state", "the state"), ("kela", "Kela"), ("pension_providers", "pension providers"),
+        ("wellbeing_county", "the wellbeing services county"), ("municipality", "the municipality"),
+        ("employer", "employers"), ("client", "the clients"))),
     ("break_even_month_public", "difference", "Break-even, public purse", "month"),
     ("break_even_month_society", "difference", "Break-even, society", "month"),
     ("roi_public", "difference", "Net return per euro of programme cost, public purse", "ratio"),
@@ -221,10 +225,12 @@ HEADLINE_ROWS = (
 """The headline: summary metric, arm, words, unit. Money is discounted (present value)."""
 
 
-def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFrame) -> list[Line]:
-    """The headline figures of a run, in :data:`HEADLINE_ROWS` order, then the utilisation of
-    the places bought (clients in IPS over coaches x caseload cap, averaged over the months the
-    programme is open)."""
+def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFrame,
+             clients: pd.DataFrame) -> list[Line]:
+    """The headline figures of a run, in :data:`HEADLINE_ROWS` order (each payer's net effect
+    under society's), the 90th percentile of the wait, then the utilisation of the places bought
+    (clients in IPS over coaches x caseload cap, averaged over the months the programme is
+    open)."""
     rows = summary.set_index(["metric", "arm"])
     lines = []
     for metric, arm, label, unit in HEADLINE_ROWS:
@@ -232,12 +238,25 @@ def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFra
             continue
         row = rows.loc[(metric, arm)]
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
+    lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
+                      wait_quantile(scenario, clients, 0.9), unit="days"))
     used, places = utilisation(scenario, trajectories)
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
     lines.append(Line("utilisation", f"Places used on average while open (of {places:,} places)",
                       used, unit="share"))
     return lines
+
+
+def wait_quantile(scenario: Scenario, clients: pd.DataFrame, quantile: float) -> float:
+    """The ``quantile`` of the IPS arm's waits for a coach, pooled over replications; who is
+    never placed counts as waiting until they leave or the horizon ends (as ``ipssim size``)."""
+    ips = clients[clients.arm == "ips"]
+    if ips.empty:
+        return math.nan
+    end = ips.exit_day.fillna(scenario.horizon_months * MONTH_DAYS)
+    waits = ips.start_day.fillna(end) - ips.referral_day
+    return float(waits.quantile(quantile))
 
 
 def utilisation(scenario: Scenario, trajectories: pd.DataFrame) -> tuple[float, int]:
