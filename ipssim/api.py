@@ -27,12 +27,30 @@ from ipssim.experiments import sizing
 from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
-from ipssim.outputs import region_summaries, region_summary_table, stack, write_comparison, write_outputs
+from ipssim.outputs import (
+    net_effect_overlay,
+    region_summaries,
+    region_summary_table,
+    run_figures,
+    stack,
+    write_comparison,
+    write_outputs,
+)
+from ipssim.planner import (
+    REPLICATIONS,
+    Levers,
+    Line,
+    headline,
+    lever_of,
+    planned_scenario,
+    scenario_yaml,
+    warnings,
+)
 from ipssim.progress import Update
 from ipssim.scenario.load import load_scenario as load_scenario_file
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.paths import apply_values
-from ipssim.scenario.schema import Scenario
+from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import DEFAULT_SEED
 
 
@@ -110,6 +128,24 @@ class RunResult:
             raise KeyError(f"no summary row {metric!r} for arm {arm!r}")
         return float(rows["mean"].iloc[0])
 
+    def headline(self) -> list[Line]:
+        """The planner's headline: people served and waiting, additional people and months in
+        competitive work, money (discounted) per perspective and payer, break-even, return per
+        euro, mean and 90th-percentile wait, utilisation of the places."""
+        return headline(self.scenario, self.summary, self.trajectories, self.clients)
+
+    def warnings(self) -> list[str]:
+        """Plain warnings on the headline: places standing idle, a growing waiting list."""
+        return warnings(self.headline())
+
+    def figures(self) -> dict:
+        """The run report's plotly charts by name (net_effect, payers, trajectories, regions)."""
+        return run_figures(self.scenario, self.replications)
+
+    def yaml(self) -> str:
+        """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
+        return scenario_yaml(self.scenario)
+
     def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
         """Write every output file into the new folder ``out`` (atomically); return the summary
         columns. ``manifest`` records how the run was made (default: scenario, seed, count and
@@ -148,9 +184,34 @@ class ComparisonResult:
         """Rows of ``comparison.csv``: metric, arm, scenario, reference, mean, 95% range."""
         return pd.DataFrame(self.comparison.table)
 
+    @cached_property
+    def wide(self) -> pd.DataFrame:
+        """Rows of ``comparison_wide.csv``: metric, arm, reference, then per scenario its mean
+        and 95% range (``<name>``, ``<name>_lo95``, ``<name>_hi95``), side by side."""
+        return pd.DataFrame(comparing.wide_table(self.comparison.table,
+                                                 [s.name for s in self.scenarios]))
+
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         return RunResult(self.scenarios[index], seed, self.comparison.results[index])
+
+    def headline(self) -> list[Line]:
+        """The planner's headline: people served and waiting, additional people and months in
+        competitive work, money (discounted) per perspective and payer, break-even, return per
+        euro, mean and 90th-percentile wait, utilisation of the places."""
+        return headline(self.scenario, self.summary, self.trajectories, self.clients)
+
+    def warnings(self) -> list[str]:
+        """Plain warnings on the headline: places standing idle, a growing waiting list."""
+        return warnings(self.headline())
+
+    def figures(self) -> dict:
+        """The run report's plotly charts by name (net_effect, payers, trajectories, regions)."""
+        return run_figures(self.scenario, self.replications)
+
+    def yaml(self) -> str:
+        """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
+        return scenario_yaml(self.scenario)
 
     def write(self, out: str | Path, manifest: Manifest) -> None:
         """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
@@ -193,3 +254,14 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
     return SizingResult(*sizing.size(scenario, index, max_wait_days, quantile, seed,
                                      replications, workers, max_coaches, progress=progress,
                                      scheduler=scheduler))
+
+
+def overlay(runs: Mapping[str, RunResult]):
+    """One chart of the cumulative net effect of several runs (name -> run), side by side."""
+    return net_effect_overlay({name: run.replications for name, run in runs.items()})
+
+
+__all__ = ["DEFAULT_SEED", "REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "Scenario",
+           "ScenarioError", "SizingResult", "compare",
+           "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
+           "with_changes"]

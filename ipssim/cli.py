@@ -21,7 +21,7 @@ from ipssim.calibration.calibrated import load_start, write_calibrated
 from ipssim.calibration.result import fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
-from ipssim.experiments.compare import USUAL_SERVICES
+from ipssim.experiments.compare import USUAL_SERVICES, wide_table
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
 from ipssim.files import (
@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="output folder (default: outputs/sweep-<name>); "
                        "rerun into the same folder to finish an interrupted sweep")
 
+    serve = commands.add_parser("serve", help="the planner's workbench: a web page on this machine")
+    serve.add_argument("--port", type=_at_least(1, "--port"), default=8050, help="port (default 8050)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--workers", type=_at_least(1, "--workers"), default=max(2, default_workers() // 2),
+                       help="processes per run (default: half the cores, at least 2)")
+
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
     return parser
@@ -204,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)
     handlers = {"validate": _validate, "run": _run, "compare": _compare, "size": _size,
-                "sweep": _sweep, "calibrate": _calibrate}
+                "sweep": _sweep, "calibrate": _calibrate, "serve": _serve}
     try:
         return handlers[args.command](args)
     except (InputError, OutputError) as exc:
@@ -228,6 +235,20 @@ def _workers(requested: int) -> int:
         print(f"ipssim: note: --workers {requested} is more than the {cores} cores here; using "
               f"{cores}", file=sys.stderr)
     return min(requested, cores)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.port > 65535:
+        raise InputError(f"--port must be at most 65535 (got {args.port})")
+    try:
+        import dash  # noqa: F401
+
+        from ipssim.app import serve
+    except ImportError:
+        raise InputError("serve needs the web page's extra: pip install -e \".[app]\"") from None
+    print(f"ipssim workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    serve(args.host, args.port, args.workers)
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -255,6 +276,7 @@ def _run(args: argparse.Namespace) -> int:
         manifest.record(events=sum(r.events for r in result.replications))
         summary = result.write(out, manifest)
     _print_headline(summary)
+    _print_planner_headline(result)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
 
@@ -283,7 +305,7 @@ def _compare(args: argparse.Namespace) -> int:
                                  scheduler=args.scheduler)
         result.write(out, manifest)
     _print_comparison(result.comparison.table, names)
-    print(f"wrote {out}/ (comparison.csv, report.html, summary-<scenario>.csv)")
+    print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
     return 0
 
 
@@ -400,30 +422,52 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:
-    rows = {(m, a, s, r): (mean, lo, hi) for m, a, s, r, mean, lo, hi in zip(
-        *(table[c] for c in ("metric", "arm", "scenario", "reference", "mean", "lo95", "hi95")),
-        strict=True)}
-    print(f"{'metric':40} {'arm':10} {'scenario':26} {'against':26} {'mean [95% range]':>30}")
+    """The headline rows of ``comparison_wide.csv``, under the file's column names (each
+    scenario's cell is its mean and, in brackets, ``<name>_lo95`` and ``<name>_hi95``)."""
+    wide = wide_table(table, names)
+    rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
+                                                           wide["reference"], strict=True))}
+    width = max(38, *(len(n) + 2 for n in names))
+    print(f"{'metric':36} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
     for reference in (USUAL_SERVICES, names[0]):
-        for name in names:
-            for metric, arm in COMPARE_HEADLINE:
-                row = rows.get((metric, "difference" if reference == USUAL_SERVICES else arm,
-                                name, reference))
-                if row is None:
-                    continue
-                shown = "difference" if reference == USUAL_SERVICES else arm
-                print(f"{metric:40} {shown:10} {name:26} {reference:26} "
-                      f"{row[0]:>12.4g} [{row[1]:.4g}, {row[2]:.4g}]")
+        for metric, arm in COMPARE_HEADLINE:
+            shown = "difference" if reference == USUAL_SERVICES else arm
+            i = rows.get((metric, shown, reference))
+            if i is None:
+                continue
+            cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
+                     f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
+                     for n in names]
+            print(f"{metric:36} {shown:10} {reference:16} " + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def _print_planner_headline(result: api.RunResult) -> None:
+    """The headline the workbench shows, in the same words and numbers."""
+    print("headline (IPS against usual services; money discounted):")
+    for line in result.headline():
+        tail = f"  (95% range {line.range_text})" if line.range_text else ""
+        print(f"  {line.label}: {line.text}{tail}")
+    for warning in result.warnings():
+        print(f"  warning: {warning}")
 
 
 def _print_headline(summary: dict[str, list]) -> None:
     rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
         summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
         strict=True)}
-    print(f"{'metric':44} {'ips':>12} {'usual':>12} {'difference [95% range]':>36}")
+    print(f"{'metric':44} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
     for metric in HEADLINE:
-        cells = [f"{rows[(metric, a)][0]:12.4g}" if (metric, a) in rows else f"{'':12}"
+        cells = [f"{_fixed(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
                  for a in ("ips", "usual")]
         diff = rows.get((metric, "difference"))
-        tail = f"{diff[0]:.4g} [{diff[1]:.4g}, {diff[2]:.4g}]" if diff else ""
-        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>36}")
+        tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
+        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _fixed(value: float) -> str:
+    """Fixed-point with thousands separators, never scientific: 1,234,567 / 12.3 / 0.554."""
+    if not math.isfinite(value):
+        return "none" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3f}"

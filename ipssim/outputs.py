@@ -17,12 +17,23 @@ import pyarrow as pa
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.experiments.compare import wide_table
 from ipssim.experiments.runner import net_effects
-from ipssim.reports.run import SCENARIO_PANELS, write_comparison_report, write_report
+from ipssim.reports.run import (
+    SCENARIO_PANELS,
+    net_effect_figure,
+    payer_figure,
+    region_figure,
+    trajectory_figure,
+    write_comparison_report,
+    write_report,
+)
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from ipssim.experiments.compare import Comparison
     from ipssim.experiments.runner import ReplicationResult
 
@@ -103,10 +114,13 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
 
 
 def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
-    """Write ``comparison.csv``, each scenario's ``summary-<name>.csv``, the comparison report
+    """Write ``comparison.csv`` (and side by side, ``comparison_wide.csv``), each scenario's
+    ``summary-<name>.csv``, the comparison report
     and the manifest into ``out``."""
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
+        files.write_csv(partial / "comparison_wide.csv",
+                        wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
             files.write_csv(partial / f"summary-{scenario.name}.csv", summary)
         pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
@@ -115,3 +129,18 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
                         for column, _ in SCENARIO_PANELS} for s, results in pairs}
         write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest)
         files.write_json(partial / "manifest.json", manifest)
+
+
+def run_figures(scenario: Scenario, results: list[ReplicationResult]) -> dict[str, go.Figure]:
+    """The charts of the run report, by name: ``net_effect``, ``payers``, ``trajectories``,
+    ``regions`` (for a page that shows a run without writing it)."""
+    trajectories = stack(results, "trajectories")
+    return {"net_effect": net_effect_figure({scenario.name: net_effects(results)}),
+            "payers": payer_figure(scenario, trajectories),
+            "trajectories": trajectory_figure(scenario, trajectories),
+            "regions": region_figure(scenario, stack_regions(scenario, results))}
+
+
+def net_effect_overlay(runs: dict[str, list[ReplicationResult]]) -> go.Figure:
+    """The cumulative net-effect curves of several runs overlaid, one line per run."""
+    return net_effect_figure({name: net_effects(results) for name, results in runs.items()})

@@ -107,7 +107,8 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
         assert done.returncode == 0, done.stderr
         assert "mean_wait_days" in done.stdout and "usual_services" in done.stdout
         assert {p.name for p in out.iterdir()} == {
-            "comparison.csv", "summary-a.csv", "summary-b.csv", "report.html", "manifest.json"}
+            "comparison.csv", "comparison_wide.csv", "summary-a.csv", "summary-b.csv",
+            "report.html", "manifest.json"}
         outputs.append((out / "comparison.csv").read_bytes())
     assert outputs[0] == outputs[1]
     with open(tmp_path / "out1" / "comparison.csv") as handle:
@@ -117,6 +118,22 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
     assert waits and waits[0] > 0  # half the places: longer waits
     assert np.isfinite([float(r["mean"]) for r in rows if r["metric"] == "programme_cost_eur_pv"
                         and r["reference"] == "a"]).all()
+    # the wide table is the long one side by side, under the column names printed on screen
+    with open(tmp_path / "out1" / "comparison_wide.csv") as handle:
+        wide = list(csv.DictReader(handle))
+    header = next(line for line in done.stdout.splitlines() if line.startswith("metric"))
+    assert header.split() == ["metric", "arm", "reference", "a", "b"]
+    assert list(wide[0]) == ["metric", "arm", "reference", "a", "a_lo95", "a_hi95", "b", "b_lo95",
+                             "b_hi95"]
+    by_key = {(w["metric"], w["arm"], w["reference"]): w for w in wide}
+    assert len(by_key) == len(wide)
+    for r in rows:
+        cell = by_key[(r["metric"], r["arm"], r["reference"])]
+        for suffix, column in (("", "mean"), ("_lo95", "lo95"), ("_hi95", "hi95")):
+            assert cell[r["scenario"] + suffix] == r[column]
+    assert len(wide) == len({(r["metric"], r["arm"], r["reference"]) for r in rows})
+    assert all(w["a"] == "nan" for w in wide if w["reference"] == "a")  # no row against itself
+    assert "e+" not in done.stdout
 
 
 def test_compare_refuses_scenarios_with_the_same_name(tmp_path):

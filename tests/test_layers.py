@@ -24,8 +24,10 @@ LAYERS = (
     ("ipssim.calibration", "ipssim.sweep"),
     ("ipssim.reports",),
     ("ipssim.outputs",),
+    ("ipssim.planner",),
     ("ipssim.api",),
-    ("ipssim.cli", "ipssim.app"),
+    ("ipssim.app",),  # the web page, over the API; ``ipssim serve`` (cli) starts it
+    ("ipssim.cli",),
     ("ipssim.__main__",),
 )
 """From the bottom up; the README's "Where things live" draws the same order."""

@@ -63,13 +63,16 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
         "pensions_ended_at_horizon": float(trajectory["pensions_ended"][-1]),
     }
     discount = trajectory["discount_factor"]
-    for column in ("benefits_eur", "taxes_eur", "programme_cost_eur", *NET_COLUMNS):
+    for column in ("benefits_eur", "taxes_eur", "programme_cost_eur", "wage_subsidy_eur",
+                   *NET_COLUMNS):
         metrics[f"{column}_pv"] = float(np.sum(trajectory[column] * discount))
     if "qalys" in trajectory:
         metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * discount))
     if arm == "ips":
         metrics |= {
             "clients_started": float(started.sum()),
+            # Referred but never placed with a coach by the horizon: the list left at the end.
+            "clients_waiting_at_horizon": float(trajectory["waiting"][-1]),
             "mean_wait_days": float(np.mean(wait[enrolled_or_left])) if enrolled_or_left.any()
             else math.nan,
             "waited_share": _share((wait[enrolled_or_left] > 0).sum(), enrolled_or_left.sum()),
@@ -111,6 +114,8 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
     extra_employed = ips["ever_employed_competitive"][-1] - usual["ever_employed_competitive"][-1]
     extra_months = np.sum(ips["employed_competitive"]) - np.sum(usual["employed_competitive"])
     out = {
+        "additional_employed_competitive": float(extra_employed),
+        "additional_months_worked": float(extra_months),
         "benefits_saved_eur_pv": b["benefits_eur_pv"] - a["benefits_eur_pv"],
         "taxes_gained_eur_pv": a["taxes_eur_pv"] - b["taxes_eur_pv"],
         "cost_per_additional_employed_eur": cost / extra_employed if extra_employed > 0

@@ -107,3 +107,29 @@ def _append(table: dict[str, list], row: dict, scenario: str, reference: str) ->
     for column in COMPARISON_COLUMNS:
         table[column].append({"scenario": scenario, "reference": reference}.get(column,
                                                                                 row.get(column)))
+
+
+WIDE_KEYS = ("metric", "arm", "reference")
+
+
+def wide_table(table: dict[str, list], names: list[str]) -> dict[str, list]:
+    """Columns of ``comparison_wide.csv``: the long table side by side, one row per metric, arm
+    and reference, and per scenario its mean (``<name>``) and 95% range (``<name>_lo95``,
+    ``<name>_hi95``); NaN where a scenario has no row (the reference against itself)."""
+    cells: dict[tuple, dict[str, tuple[float, float, float]]] = {}
+    for metric, arm, scenario, reference, mean, lo, hi in zip(
+            *(table[c] for c in ("metric", "arm", "scenario", "reference", "mean", "lo95", "hi95")),
+            strict=True):
+        cells.setdefault((metric, arm, reference), {})[scenario] = (mean, lo, hi)
+    wide: dict[str, list] = {c: [] for c in WIDE_KEYS}
+    for name in names:
+        for suffix in ("", "_lo95", "_hi95"):
+            wide[name + suffix] = []
+    for key, by_scenario in cells.items():
+        for column, value in zip(WIDE_KEYS, key, strict=True):
+            wide[column].append(value)
+        for name in names:
+            values = by_scenario.get(name, (float("nan"),) * 3)
+            for suffix, value in zip(("", "_lo95", "_hi95"), values, strict=True):
+                wide[name + suffix].append(value)
+    return wide

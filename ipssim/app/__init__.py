@@ -1,0 +1,16 @@
+"""The planner's workbench: ``ipssim serve``, one web page over :mod:`ipssim.api` (Dash).
+
+Pick a bundled scenario, move the levers (budget, demand, caseload cap, fidelity, years funded,
+horizon, discount rate), run, read the headline in words and numbers, keep a history of runs and
+set up to four side by side, download what reproduces a run. Dash because the run report's charts
+are plotly figures already; the page shows the same figures the report writes.
+"""
+
+from __future__ import annotations
+
+
+def serve(host: str = "127.0.0.1", port: int = 8050, workers: int = 2) -> None:
+    """Serve the page on ``host:port`` until interrupted (loopback unless told otherwise)."""
+    from ipssim.app.page import build_app
+
+    build_app(workers=workers).run(host=host, port=port, debug=False)

@@ -1,0 +1,413 @@
+"""The workbench page: the form of levers, Run and Cancel, the headline, the charts, the history.
+
+Built on :mod:`ipssim.api` alone: the levers become a scenario through
+:func:`ipssim.api.planned_scenario` (whose one-line errors appear beside their fields), a run is
+:func:`ipssim.api.run` in the background (:mod:`ipssim.app.runs`), and the headline, charts and
+files are the run's own (``headline``, ``figures``, ``write``, ``yaml``).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import dash
+from dash import Input, Output, State, dash_table, dcc, html
+from flask import Response, abort
+
+from ipssim import api
+from ipssim.app.runs import RunStore
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+"""The bundled scenarios (in a source checkout), or ``./scenarios`` where the server starts."""
+SIDE_BY_SIDE = 4
+FIELDS = ("budget_eur_per_year", "regions", "caseload_cap", "fidelity", "integrated",
+          "years_funded", "horizon_years", "discount_rate", "replications", "seed")
+"""The levers with an error line beside them (``ipssim.api.lever_of`` names them)."""
+CSS = {
+    "page": {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1400px",
+             "color": "#222", "display": "flex", "gap": "24px", "padding": "12px"},
+    "form": {"width": "360px", "flex": "none", "fontSize": "14px"},
+    "main": {"flex": "1", "minWidth": "0"},
+    "label": {"fontWeight": "600", "display": "block", "marginTop": "10px"},
+    "error": {"color": "#b00020", "fontSize": "13px", "minHeight": "0"},
+    "input": {"width": "200px"},
+    "warning": {"background": "#fff4e5", "border": "1px solid #f0a202", "padding": "8px",
+                "margin": "6px 0", "borderRadius": "4px"},
+}
+
+
+def bundled() -> dict[str, Path]:
+    """Scenario files by name: the bundled folder, else ./scenarios."""
+    folder = SCENARIOS if SCENARIOS.is_dir() else Path("scenarios")
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def field(label: str, lever: str, control, hint: str = "") -> html.Div:
+    """A labelled control with its error line beside it."""
+    return html.Div([
+        html.Label(label, htmlFor=lever, style=CSS["label"]), control,
+        html.Div(hint, style={"fontSize": "12px", "color": "#666"}) if hint else None,
+        html.Div(id=f"error-{lever}", className="field-error", style=CSS["error"]),
+    ])
+
+
+def number(lever: str, **kwargs) -> dcc.Input:
+    return dcc.Input(id=lever, type="number", debounce=False, style=CSS["input"], **kwargs)
+
+
+def layout() -> html.Div:
+    """The page; each load gets its own session id (one history per tab)."""
+    names = list(bundled())
+    first = "finland_pilot" if "finland_pilot" in names else (names[0] if names else None)
+    form = html.Div(style=CSS["form"], children=[
+        html.H2("Levers", style={"marginTop": 0}),
+        field("Scenario", "scenario", dcc.Dropdown(names, first, id="scenario", clearable=False)),
+        html.Div(id="scenario-about", style={"fontSize": "12px", "color": "#555"}),
+        field("Budget", "budget_mode", dcc.RadioItems(
+            [{"label": " staffing as in the scenario", "value": "scenario"},
+             {"label": " total a year, split by demand", "value": "total"},
+             {"label": " per region (table below)", "value": "per_region"}],
+            "scenario", id="budget_mode")),
+        field("Total budget, EUR a year", "budget_eur_per_year",
+              number("budget_eur_per_year", placeholder="e.g. 3000000", step=1000),
+              "split across regions in proportion to their referrals"),
+        field("Regions: demand and budget", "regions", dash_table.DataTable(
+            id="regions", editable=True, columns=[
+                {"name": "Region", "id": "name", "editable": False},
+                {"name": "Referrals/yr", "id": "referrals", "type": "numeric"},
+                {"name": "Budget EUR/yr", "id": "budget", "type": "numeric"}],
+            style_cell={"fontSize": "12px", "padding": "2px 4px", "maxWidth": "150px",
+                        "overflow": "hidden", "textOverflow": "ellipsis"},
+            style_table={"maxHeight": "260px", "overflowY": "auto"})),
+        field("Caseload cap (clients per coach)", "caseload_cap", number("caseload_cap", step=1)),
+        field("Fidelity score (25-125)", "fidelity",
+              number("fidelity", placeholder="as in the scenario")),
+        field("Coaches integrated in care", "integrated", dcc.RadioItems(
+            [{"label": " as in the scenario", "value": "keep"}, {"label": " yes", "value": "yes"},
+             {"label": " no", "value": "no"}], "keep", id="integrated", inline=True)),
+        field("Years funded", "years_funded", number("years_funded", placeholder="as in the scenario"),
+              "referrals are taken and coaches work for these years, then the programme closes"),
+        field("Horizon, years (4-10)", "horizon_years", number("horizon_years")),
+        field("Discount rate, % a year", "discount_rate", number("discount_rate", step=0.5)),
+        field("Replications", "replications", dcc.RadioItems(
+            [{"label": f" {k} ({n})", "value": n} for k, n in api.REPLICATIONS.items()],
+            api.REPLICATIONS["quick"], id="replications", inline=True)),
+        field("Seed", "seed", number("seed", value=api.DEFAULT_SEED, step=1),
+              "the same seed gives the same numbers"),
+        html.Div(style={"marginTop": "14px", "display": "flex", "gap": "8px"}, children=[
+            html.Button("Run", id="run", n_clicks=0, style={"fontSize": "16px", "padding": "4px 18px"}),
+            html.Button("Cancel", id="cancel", n_clicks=0)]),
+        html.Div(id="form-error", style=CSS["error"]),
+    ])
+    main = html.Div(style=CSS["main"], children=[
+        html.H1("ipssim: the planner's workbench", style={"fontSize": "24px", "margin": "0 0 4px"}),
+        html.Div(["What does a budget buy, how many more people work, and when does it pay back? ",
+                  "IPS against usual services on the same simulated clients."],
+                 style={"color": "#555"}),
+        html.Div(id="status", style={"margin": "8px 0"}, children="Move the levers and press Run."),
+        html.Progress(id="progress", value="0", max="1", style={"width": "100%", "height": "14px"}),
+        html.Div(id="headline"),
+        html.Div(id="charts"),
+        html.H2("Run history", style={"fontSize": "20px"}),
+        html.Div("Tick up to four runs to set them side by side.",
+                 style={"fontSize": "13px", "color": "#555"}),
+        dcc.Checklist(id="history", options=[], value=[], labelStyle={"display": "block"}),
+        html.Div(id="side-by-side"),
+    ])
+    return html.Div([
+        dcc.Store(id="session", data=RunStore.new_session()),
+        dcc.Store(id="shown", data=0),
+        dcc.Interval(id="tick", interval=600),
+        html.Div(style=CSS["page"], children=[form, main]),
+    ])
+
+
+def levers_from_form(scenario: api.Scenario, mode, total, rows, cap, fidelity, integrated, years,
+                     horizon, discount) -> api.Levers:
+    """The levers the form says; a region's referrals count only where changed."""
+    referrals, budgets = {}, {}
+    for region, row in zip(scenario.regions, rows or [], strict=False):
+        given = row.get("referrals")
+        if given is None or given == "" or not _close(given, region.referrals_per_month * 12):
+            referrals[region.name] = None if given == "" else given
+        budgets[region.name] = None if row.get("budget") == "" else row.get("budget")
+    return api.Levers(
+        budget_mode=mode, budget_eur_per_year=total, region_budgets=budgets,
+        referrals_per_year=referrals, caseload_cap=cap, fidelity=fidelity,
+        integrated=None if integrated == "keep" else integrated == "yes", years_funded=years,
+        horizon_years=horizon, discount_rate_percent=discount)
+
+
+def _close(given, value: float) -> bool:
+    return isinstance(given, int | float) and abs(given - round(value, 2)) < 1e-9
+
+
+def headline_panel(run) -> html.Div:
+    """The headline: a paragraph in words, the warnings, then every figure with its 95% range."""
+    lines = {line.key: line for line in run.result.headline()}
+
+    def t(key: str) -> str:
+        return lines[key].text if key in lines else "?"
+
+    def r(key: str) -> str:
+        text = lines[key].range_text if key in lines else ""
+        return f" (95% range {text})" if text else ""
+
+    def back(key: str) -> str:
+        return f"{1 + lines[key].mean:,.2f}" if key in lines else "?"
+
+    words = [
+        html.P([f"{t('coaches')} coaches offer {lines['utilisation'].label.split('(of ')[-1][:-1]}. "
+                f"Over the {run.scenario.horizon_months / 12:g}-year horizon "
+                f"{t('clients_referred')} people are referred; ", html.B(t("clients_started")),
+                " were served and ", html.B(t("clients_waiting_at_horizon")),
+                " are still waiting at the end."]),
+        html.P(["IPS puts ", html.B(t("additional_employed_competitive")),
+                f" more people in competitive work{r('additional_employed_competitive')}, for ",
+                html.B(t("additional_months_worked")),
+                f" more months of competitive work{r('additional_months_worked')}."]),
+        html.P([f"Public purse (discounted): benefits saved {t('benefits_saved_eur_pv')} + taxes "
+                f"gained {t('taxes_gained_eur_pv')} - wage subsidy {t('wage_subsidy_eur_pv')} - "
+                f"programme cost {t('programme_cost_eur_pv')} = net ",
+                html.B(t("net_public_eur_pv")), f"; break-even: {t('break_even_month_public')}. ",
+                "Society: net ", html.B(t("net_society_eur_pv")),
+                f"; break-even: {t('break_even_month_society')}."]),
+        html.P(f"Each euro of programme cost brings back {back('roi_public')} EUR to the public "
+               f"purse and {back('roi_society')} EUR to society (over the horizon, discounted)."),
+    ]
+    warnings = [html.Div("Warning: " + w, className="warning", style=CSS["warning"])
+                for w in run.result.warnings()]
+    table = html.Table(id="headline-table", style={"borderCollapse": "collapse", "fontSize": "14px"},
+                       children=[html.Tr([html.Th("", style={"textAlign": "left"}),
+                                          html.Th("mean", style={"textAlign": "right"}),
+                                          html.Th("95% range", style={"textAlign": "left",
+                                                                      "paddingLeft": "16px"})])] + [
+        html.Tr([html.Td(line.label, style={"paddingRight": "16px"}),
+                 html.Td(line.text, className="value", **{"data-key": line.key},
+                         style={"textAlign": "right", "fontVariantNumeric": "tabular-nums",
+                                "whiteSpace": "nowrap"}),
+                 html.Td(line.range_text, style={"paddingLeft": "16px", "color": "#555",
+                                                 "whiteSpace": "nowrap"})])
+        for line in lines.values()])
+    about = (f"{run.name}: {run.description}; {run.replications} replications, seed {run.seed}. "
+             "Money in euros, discounted (present value). ")
+    return html.Div(id="headline-panel", style={"border": "1px solid #ccc", "borderRadius": "6px",
+                                                "padding": "10px 14px", "margin": "10px 0"}, children=[
+        html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),
+        html.Div(about, style={"fontSize": "13px", "color": "#555"}),
+        *words, *warnings, table, html.Div(style={"marginTop": "8px"}, children=[
+            html.A("Download the output folder (zip)", id="download-zip",
+                   href=f"/download/{{session}}/{run.number}.zip"),
+            " · ",
+            html.A("Download the scenario YAML", id="download-yaml",
+                   href=f"/download/{{session}}/{run.number}.yaml"),
+            html.Span(f" (ipssim run FILE.yaml --seed {run.seed} --replications {run.replications} "
+                      "gives the same numbers)", style={"fontSize": "12px", "color": "#555"})]),
+    ])
+
+
+def charts(run) -> html.Div:
+    titles = {"net_effect": "Net effect of IPS against usual services",
+              "payers": "Money per payer, IPS minus usual services",
+              "trajectories": "Trajectories of both arms",
+              "regions": "Regions: IPS arm by month"}
+    figures = run.result.figures()
+    return html.Div([html.Div([html.H3(titles[name], style={"fontSize": "17px"}),
+                               dcc.Graph(figure=figure, config={"displaylogo": False})])
+                     for name, figure in figures.items()])
+
+
+def side_by_side(runs) -> html.Div:
+    """One column per run, one row per headline figure, and the net-effect curves overlaid."""
+    if not runs:
+        return html.Div()
+    headlines = [{line.key: line for line in run.result.headline()} for run in runs]
+    keys = list(headlines[0])
+    header = html.Tr([html.Th("")] + [html.Th(run.name, title=run.description,
+                                              style={"textAlign": "right", "padding": "2px 10px"})
+                                      for run in runs])
+    about = html.Tr([html.Td("what", style={"color": "#555"})] + [
+        html.Td(run.description, style={"fontSize": "12px", "color": "#555", "padding": "2px 10px",
+                                        "maxWidth": "220px"}) for run in runs])
+    body = [html.Tr([html.Td(headlines[0][key].label)] + [
+        html.Td(h[key].text if key in h else "", style={"textAlign": "right", "padding": "2px 10px"})
+        for h in headlines]) for key in keys]
+    figure = api.overlay({run.name: run.result for run in runs})
+    return html.Div([
+        html.Table(id="side-by-side-table", children=[header, about, *body],
+                   style={"borderCollapse": "collapse", "fontSize": "14px", "margin": "8px 0"}),
+        dcc.Graph(figure=figure, config={"displaylogo": False})])
+
+
+def build_app(workers: int = 2) -> dash.Dash:
+    """The Dash application, its callbacks and its two download routes."""
+    store = RunStore(workers)
+    app = dash.Dash(__name__, title="ipssim workbench", update_title=None)
+    app.layout = layout
+
+    @app.callback(Output("regions", "data"), Output("caseload_cap", "value"),
+                  Output("horizon_years", "value"), Output("discount_rate", "value"),
+                  Output("scenario-about", "children"), Output("years_funded", "placeholder"),
+                  Input("scenario", "value"))
+    def pick(name):
+        scenario = _load(name)
+        if isinstance(scenario, str):
+            return [], None, None, None, scenario, ""
+        rows = [{"name": r.name, "referrals": round(r.referrals_per_month * 12, 2),
+                 "budget": (r.budget_eur_per_year or [None])[0]} for r in scenario.regions]
+        operating = max((r.operating_months or scenario.horizon_months) for r in scenario.regions)
+        return (rows, scenario.coaching.caseload_cap, scenario.horizon_months / 12,
+                round(scenario.economics.discount_rate_per_year * 100, 4),
+                f"{scenario.description} ({scenario.mode} mode, {len(scenario.regions)} regions)",
+                f"as in the scenario ({operating / 12:g})")
+
+    form = [State(x, "value") for x in ("budget_mode", "budget_eur_per_year")] + [
+        State("regions", "data")] + [State(x, "value") for x in (
+            "caseload_cap", "fidelity", "integrated", "years_funded", "horizon_years",
+            "discount_rate", "replications", "seed")]
+
+    @app.callback([Output(f"error-{f}", "children") for f in FIELDS] + [Output("form-error", "children")],
+                  Input("run", "n_clicks"), State("session", "data"), State("scenario", "value"),
+                  *form, prevent_initial_call=True)
+    def run(_, session, name, mode, total, rows, cap, fidelity, integrated, years, horizon, discount,
+            replications, seed):
+        errors = dict.fromkeys((*FIELDS, "form"), "")
+        base = _load(name)
+        if isinstance(base, str):
+            errors["form"] = base
+            return list(errors.values())
+        if any(r.state == "running" for r in store.runs(session)):
+            errors["form"] = "A run is still going: wait for it or press Cancel."
+            return list(errors.values())
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            errors["seed"] = "seed: give a whole number of 0 or more"
+            return list(errors.values())
+        levers = levers_from_form(base, mode, total, rows, cap, fidelity, integrated, years,
+                                  horizon, discount)
+        try:
+            scenario = api.planned_scenario(base, levers)
+        except api.ScenarioError as exc:
+            message = str(exc).removeprefix("scenario: ")
+            errors[api.lever_of(message) or "form"] = message
+            return list(errors.values())
+        store.start(session, scenario, int(replications), seed, describe(name, levers, base))
+        return list(errors.values())
+
+    @app.callback(Output("cancel", "title"), Input("cancel", "n_clicks"), State("session", "data"),
+                  prevent_initial_call=True)
+    def cancel(_, session):
+        store.cancel(session)
+        return "cancel requested"
+
+    @app.callback(Output("status", "children"), Output("progress", "value"),
+                  Output("progress", "max"), Output("headline", "children"),
+                  Output("charts", "children"), Output("history", "options"), Output("shown", "data"),
+                  Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"))
+    def tick(_, session, shown):
+        runs = store.runs(session)
+        if not runs:
+            return (dash.no_update,) * 7
+        last = runs[-1]
+        status = {"running": f"{last.name} running: {last.done} of {last.replications} replications",
+                  "finished": f"{last.name} finished: {last.replications} replications.",
+                  "cancelled": f"{last.name} {last.message}; nothing shown for it.",
+                  "failed": f"{last.name} failed: {last.message}"}[last.state]
+        options = [{"label": f" {r.name}: {r.description}", "value": r.number,
+                    "disabled": r.result is None} for r in runs]
+        done = last.replications if last.state == "finished" else last.done
+        if last.state != "finished" or shown == last.number:
+            return status, str(done), str(last.replications), dash.no_update, dash.no_update, \
+                options, dash.no_update
+        panel = headline_panel(last)
+        _fill_session(panel, session)
+        return status, str(done), str(last.replications), panel, charts(last), options, last.number
+
+    @app.callback(Output("side-by-side", "children"), Output("history", "value"),
+                  Input("history", "value"), State("session", "data"), prevent_initial_call=True)
+    def compare(ticked, session):
+        ticked = list(ticked or [])[-SIDE_BY_SIDE:]
+        runs = [store.get(session, n) for n in sorted(ticked)]
+        return side_by_side([r for r in runs if r is not None and r.result is not None]), ticked
+
+    @app.server.route("/download/<session>/<int:number>.<kind>")
+    def download(session: str, number: int, kind: str):
+        run = store.get(session, number)
+        if run is None or run.result is None or kind not in ("zip", "yaml"):
+            abort(404)
+        stem = f"{run.scenario.name}-run{number}"
+        if kind == "yaml":
+            text = (f"# {run.name}: {run.description}\n# reproduce: ipssim run {stem}.yaml --seed "
+                    f"{run.seed} --replications {run.replications}\n" + run.result.yaml())
+            return Response(text, mimetype="application/x-yaml",
+                            headers={"Content-Disposition": f"attachment; filename={stem}.yaml"})
+        return Response(_zip(run.result, stem), mimetype="application/zip",
+                        headers={"Content-Disposition": f"attachment; filename={stem}.zip"})
+
+    return app
+
+
+def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
+    """A short description of what a run changed from the scenario, for the history."""
+    same = {"caseload_cap": base.coaching.caseload_cap, "horizon_years": base.horizon_months / 12,
+            "discount_rate_percent": round(base.economics.discount_rate_per_year * 100, 4)}
+    levers = api.Levers(**{k: (None if same.get(k) == v else v) for k, v in vars(levers).items()})
+    parts = [name]
+    if levers.budget_mode == "total" and levers.budget_eur_per_year is not None:
+        parts.append(f"total {levers.budget_eur_per_year:,.0f} EUR a year")
+    elif levers.budget_mode == "per_region":
+        parts.append("budget per region")
+    changed = {k: v for k, v in levers.referrals_per_year.items() if v is not None}
+    if changed:
+        parts.append(f"referrals changed in {len(changed)} regions")
+    for label, value in (("caseload cap", levers.caseload_cap), ("fidelity", levers.fidelity),
+                         ("years funded", levers.years_funded), ("horizon (years)", levers.horizon_years),
+                         ("discount rate (%)", levers.discount_rate_percent)):
+        if value is not None:
+            parts.append(f"{label} {value:g}")
+    if levers.integrated is not None:
+        parts.append("integrated" if levers.integrated else "not integrated")
+    return ", ".join(parts)
+
+
+def _load(name) -> api.Scenario | str:
+    path = bundled().get(name or "")
+    if path is None:
+        return f"scenario: pick one of {', '.join(bundled())}"
+    try:
+        return api.load_scenario(path)
+    except api.ScenarioError as exc:
+        return str(exc)
+
+
+def _fill_session(component, session: str) -> None:
+    """Put the session id into the download links (they are per session)."""
+    for child in _walk(component):
+        if isinstance(child, html.A) and "{session}" in str(child.href):
+            child.href = child.href.replace("{session}", session)
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            yield from _walk(child)
+
+
+def _zip(result: api.RunResult, stem: str) -> bytes:
+    """The run's output folder (``RunResult.write``: the files of ``ipssim run``), zipped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / stem
+        result.write(out)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"{stem}/{path.relative_to(out)}")
+        shutil.rmtree(out, ignore_errors=True)
+    return buffer.getvalue()
+

@@ -1,0 +1,175 @@
+"""The planner's workbench end to end: ``ipssim serve`` as a real process, driven by Playwright in
+Debian's headless chromium (``.ci/run`` installs it), the real model on the Finnish pilots.
+
+The page's headline must equal what ``ipssim run`` prints for the scenario YAML the page offers
+(same seed, same numbers); a bad value is refused beside its field and nothing runs; runs line up
+side by side; Cancel stops a run; the zip is the folder ``ipssim run`` writes; two tabs keep
+their own runs.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import ROOT
+from conftest import ipssim as cli
+
+RUN_FILES = {"manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet",
+             "spells.parquet", "summary.csv", "regions.parquet", "summary_regions.csv",
+             "net_effect.csv", "report.html"}
+RUN_TIMEOUT = 120_000  # ms: a quick run of the pilots takes seconds on 2 cores
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
+                                "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("ipssim serve did not start:\n" + process.stdout.read()) from None
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        output = process.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate()[0]
+    assert "Traceback" not in output, output
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium is missing: apt-get install -y chromium (.ci/run does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(server)
+    expect(page.locator("#scenario-about")).to_contain_text("Finnish", timeout=30_000)
+    yield page
+    context.close()
+
+
+def finish_run(page, number: int) -> None:
+    page.click("#run")
+    expect(page.locator("#status")).to_contain_text(f"Run {number} finished", timeout=RUN_TIMEOUT)
+    expect(page.locator("#headline-panel")).to_contain_text(f"Run {number}:")
+
+
+def shown_headline(page) -> dict[str, str]:
+    """Label -> value text of the headline table on the page."""
+    rows = page.locator("#headline-table tr").all()[1:]
+    return {row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text()
+            for row in rows}
+
+
+def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
+    page.get_by_label("total a year, split by demand").check()
+    page.fill("#budget_eur_per_year", "3000000")
+    finish_run(page, 1)
+    shown = shown_headline(page)
+    assert shown["Additional people in competitive work"] and shown["Net effect for the public purse"]
+    assert "EUR" in shown["Programme cost"] and "e+" not in "".join(shown.values())
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    scenario = tmp_path / "run1.yaml"
+    download.value.save_as(scenario)
+    text = scenario.read_text()
+    seed = re.search(r"--seed (\d+) --replications (\d+)", text)
+    assert seed, text[:300]
+    done = cli("run", scenario, "--seed", seed.group(1), "--replications", seed.group(2),
+               "--workers", "2", "--out", tmp_path / "cli")
+    assert done.returncode == 0, done.stderr
+    printed = dict(re.findall(r"^  ([^:\n]+): (.+?)(?:  \(95% range .*\))?$", done.stdout, re.M))
+    for label, value in shown.items():
+        assert printed.get(label) == value, (label, value, printed.get(label))
+    # the output folder, zipped: the file contract of ipssim run
+    with page.expect_download() as download:
+        page.click("#download-zip")
+    archive = tmp_path / "run1.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as zipped:
+        names = {Path(n).name for n in zipped.namelist()}
+        summary = next(n for n in zipped.namelist() if n.endswith("/summary.csv"))
+        assert zipped.read(summary) == (tmp_path / "cli" / "summary.csv").read_bytes()
+    assert names == RUN_FILES == {p.name for p in (tmp_path / "cli").iterdir()}
+
+
+def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
+    before = page.locator("#history input").count()
+    page.fill("#caseload_cap", "0")
+    page.click("#run")
+    expect(page.locator("#error-caseload_cap")).to_contain_text("caseload_cap: must be a whole number")
+    page.wait_for_timeout(1500)
+    assert page.locator("#history input").count() == before
+    assert "Traceback" not in page.content()
+    page.fill("#caseload_cap", "15")
+
+
+def test_two_runs_side_by_side(page):
+    finish_run(page, 2)
+    expect(page.locator("#error-caseload_cap")).to_have_text("")
+    for number in (1, 2):
+        page.locator("#history input").nth(number - 1).check()
+    table = page.locator("#side-by-side-table")
+    expect(table.locator("tr").first).to_contain_text("Run 2", timeout=30_000)
+    headers = table.locator("tr").first.locator("th").all_inner_texts()
+    assert headers[1:] == ["Run 1", "Run 2"]
+    expect(table).to_contain_text("cap 15")
+    expect(table).to_contain_text("Net effect for the public purse")
+
+
+def test_cancel_stops_a_run(page):
+    page.get_by_label("standard").check()
+    page.click("#run")
+    expect(page.locator("#status")).to_contain_text("Run 3 running", timeout=30_000)
+    page.click("#cancel")
+    expect(page.locator("#status")).to_contain_text("Run 3 cancelled", timeout=60_000)
+    assert "Run 2:" in page.locator("#headline-panel").inner_text()  # the last result stays
+    page.get_by_label("quick").check()
+
+
+def test_another_tab_has_its_own_runs(server, browser):
+    context = browser.new_context()
+    other = context.new_page()
+    other.goto(server)
+    expect(other.locator("#scenario-about")).to_contain_text("Finnish", timeout=30_000)
+    other.wait_for_timeout(1500)
+    assert other.locator("#history input").count() == 0
+    assert other.locator("#headline-panel").count() == 0
+    context.close()

@@ -1,0 +1,76 @@
+"""The headline rows of ``summary.csv`` add up: the money a planner reads in the headline is the
+net effect for the public purse, and the absolute counts agree with the shares they come from."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+import ipssim
+from conftest import ROOT, small_scenario
+from ipssim import api
+from ipssim.planner import number_text
+
+
+def test_money_adds_up_to_the_net_public_effect():
+    """benefits saved + taxes gained - wage subsidy paid - programme cost = net public (all
+    discounted, IPS minus usual services), in every replication's mean within rounding."""
+    result = ipssim.run(small_scenario(), replications=3, seed=11)
+    value = result.value
+    parts = (value("benefits_saved_eur_pv") + value("taxes_gained_eur_pv")
+             - value("wage_subsidy_eur_pv") - value("programme_cost_eur_pv"))
+    assert abs(parts - value("net_public_eur_pv")) < 1e-6 * max(1.0, abs(parts))
+    assert value("wage_subsidy_eur_pv") != 0 or value("wage_subsidy_eur") == 0
+
+
+def test_absolute_counts_match_the_shares():
+    """In each replication the absolute increments are the shares' difference times the people
+    referred (both arms share the clients), and served plus still waiting is at most referred."""
+    result = ipssim.run(small_scenario(), replications=3, seed=11)
+    for replication in result.replications:
+        ips, difference = replication.metrics["ips"], replication.metrics["difference"]
+        referred = ips["clients_referred"]
+        extra = difference["ever_employed_competitive_share"] * referred
+        assert abs(difference["additional_employed_competitive"] - extra) < 1e-9 * referred
+        months = difference["months_employed_competitive_per_client"] * referred
+        assert abs(difference["additional_months_worked"] - months) < 1e-9 * max(1.0, months)
+        assert ips["clients_waiting_at_horizon"] >= 0
+        assert ips["clients_started"] + ips["clients_waiting_at_horizon"] <= referred
+
+
+def test_levers_make_a_scenario_and_name_themselves_in_errors():
+    """A total budget is split by referrals; years funded bound intake and operation; a bad
+    lever's one-line error starts with its name; the YAML reloads to the same scenario."""
+    base = ipssim.load_scenario(ROOT / "scenarios" / "finland_pilot.yaml")
+    levers = api.Levers(budget_mode="total", budget_eur_per_year=2_000_000, years_funded=3,
+                        horizon_years=5, referrals_per_year={"Siun sote": 60.0}, caseload_cap=15)
+    planned = api.planned_scenario(base, levers)
+    demand = {r.name: r.referrals_per_month for r in planned.regions}
+    assert demand["Siun sote"] == 5.0
+    budgets = {r.name: r.budget_eur_per_year[0] for r in planned.regions}
+    assert abs(sum(budgets.values()) - 2_000_000) < 1
+    for region in planned.regions:
+        assert abs(budgets[region.name] / 2_000_000 - demand[region.name] / sum(demand.values())) < 1e-6
+        assert region.referral_months == (0, 36) and region.operating_months == 36
+    assert planned.horizon_months == 60 and planned.coaching.caseload_cap == 15
+    assert api.load_scenario(yaml.safe_load(api.scenario_yaml(planned))) == planned
+    for bad, lever in ((api.Levers(caseload_cap=0), "caseload_cap"),
+                       (api.Levers(horizon_years=12), "horizon_years"),
+                       (api.Levers(years_funded=9), "years_funded"),
+                       (api.Levers(discount_rate_percent=-1), "discount_rate"),
+                       (api.Levers(budget_mode="total", budget_eur_per_year=1000), "budget_eur_per_year"),
+                       (api.Levers(referrals_per_year={"Siun sote": None}), "regions")):
+        with pytest.raises(ipssim.ScenarioError) as error:
+            api.planned_scenario(base, bad)
+        message = str(error.value)
+        assert "\n" not in message and api.lever_of(message.removeprefix("scenario: ")) == lever
+
+
+def test_headline_numbers_are_fixed_point_and_say_when_none():
+    assert number_text(1234567.8, "eur") == "1,234,568 EUR"
+    assert number_text(math.inf, "month") == "not within the horizon"
+    assert number_text(31.0, "month") == "month 31"
+    assert number_text(97.5, "people") == "97.5" and number_text(0.0, "people") == "0"
+    assert number_text(1e9, "people") == "1,000,000,000"
