@@ -366,3 +366,17 @@ def test_full_or_read_only_disk_is_one_line_and_leaves_nothing(tmp_path, options
         assert list(point.iterdir()) == []
     finally:
         subprocess.run(["umount", str(point)], check=False)
+
+
+def test_no_month_has_more_employed_than_ever_employed():
+    """Jobs held at referral count in both (they used to count only in ``employed``)."""
+    from ipssim.scenario.load import load_scenario
+
+    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    result = run_replication(scenario, 2, 0)
+    for arm in ("ips", "usual"):
+        t = result.trajectories[arm]
+        assert (t["employed"] <= t["ever_employed"]).all()
+        assert (t["employed_competitive"] <= t["ever_employed_competitive"]).all()
+        assert (t["ever_employed_competitive"] <= t["ever_employed"]).all()
+        assert (t["ever_employed"][1:] >= t["ever_employed"][:-1]).all()

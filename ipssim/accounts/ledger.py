@@ -83,8 +83,12 @@ def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str
         "started": c["start_day"][:, None] < month_end,  # NaN compares False
         "requeued": requeued_at_month_end(history.requeues, len(c["client_id"]), month_end),
         "exited": exited if arm == "ips" else np.zeros_like(exited),
-        "ever_employed": c["first_job_day"][:, None] < month_end,
-        "ever_employed_competitive": c["first_competitive_job_day"][:, None] < month_end,
+        # In work at any time so far: a job found since referral, or one held at referral
+        # (so that no month counts more clients employed than ever employed).
+        "ever_employed": (c["first_job_day"][:, None] < month_end)
+        | np.logical_or.accumulate(ledger["days"] > 0, axis=1),
+        "ever_employed_competitive": (c["first_competitive_job_day"][:, None] < month_end)
+        | np.logical_or.accumulate(ledger["competitive_days"] > 0, axis=1),
     }
     return ledger
 
