@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import sys
 from pathlib import Path
 
@@ -331,6 +332,10 @@ def _calibrate(args: argparse.Namespace) -> int:
                            progress=update, start=start)
     provenance = manifest.document()
     args.out.mkdir(parents=True, exist_ok=True)
+    # The whole result, so that the fit report can be rendered again without rerunning the fit
+    # (ignored by git: a pickle is only for this machine and this version).
+    with open(args.out / "calibration_result.pkl", "wb") as f:
+        pickle.dump({"result": result, "provenance": provenance}, f)
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed)
     rows = fit_table(spec, result)
