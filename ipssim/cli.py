@@ -42,6 +42,7 @@ from ipssim.validation import InputError
 from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
 
 USAGE_ERROR = 2
+DEFAULT_VALIDATION = Path("calibration/validation.yaml")
 INTERRUPTED = 130
 HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
             "ever_employed_competitive_share",
@@ -137,9 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(a warm start)")
     calibrate.add_argument("--quick", action="store_true",
                            help="the whole machinery at a fraction of the effort (minutes)")
-    calibrate.add_argument("--validation", type=Path, default=Path("calibration/validation.yaml"),
+    calibrate.add_argument("--validation", type=Path,
                            help="published figures the fit does not use, with their bands "
-                                "(external validation; run after the fit)")
+                                "(external validation, run after the fit; default "
+                                f"{DEFAULT_VALIDATION}, skipped if there is none)")
     calibrate.add_argument("--validate-only", action="store_true",
                            help="only the external validation, against <out>/calibrated.yaml; "
                                 "writes <out>/validation_report.html (minutes)")
@@ -327,7 +329,10 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.validate_only:
         return _validate_only(args)
     spec = load_spec(args.targets, args.parameters)
-    load_validation(args.validation)  # refuse a bad file before the long run
+    if args.validation is None and DEFAULT_VALIDATION.is_file():
+        args.validation = DEFAULT_VALIDATION
+    if args.validation is not None:
+        load_validation(args.validation)  # refuse a bad file before the long run
     start = load_start(args.start, spec) if args.start else None
     if args.out.exists() and not args.out.is_dir():
         raise OutputError(f"--out: {args.out} is a file; give a folder")
@@ -347,7 +352,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     with open(args.out / "calibration_result.pkl", "wb") as f:
         pickle.dump({"result": result, "provenance": provenance}, f)
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
-    validation = _validation_rows(args)
+    validation = _validation_rows(args) if args.validation is not None else None
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
                      validation=validation)
     rows = fit_table(spec, result)
@@ -363,7 +368,8 @@ def _calibrate(args: argparse.Namespace) -> int:
           f"{result.best.objective:.2f}; chi-square {chi2['chi_square']:.2f} on {chi2['df']} df, "
           f"p = {chi2['p_value']:.3g}; at a bound: "
           f"{', '.join(f'{n} ({f})' for n, f in flags.items()) or 'none'}")
-    _print_validation(validation)
+    if validation is not None:
+        _print_validation(validation)
     print(f"wrote {args.out}/calibrated.yaml and fit_report.html")
     return 0
 
@@ -376,6 +382,7 @@ def _validation_rows(args: argparse.Namespace) -> list[dict]:
 
 
 def _validate_only(args: argparse.Namespace) -> int:
+    args.validation = args.validation or DEFAULT_VALIDATION
     calibrated = args.out / "calibrated.yaml"
     if not calibrated.is_file():
         raise OutputError(f"--validate-only: {calibrated} not found; run ipssim calibrate first")
