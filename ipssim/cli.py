@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import re
 import signal
 import sys
@@ -18,7 +19,8 @@ from pathlib import Path
 from ipssim import api
 from ipssim._version import __version__
 from ipssim.calibration.calibrated import load_start, write_calibrated
-from ipssim.calibration.result import fit_table
+from ipssim.calibration.external import load_validation, run_validation
+from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
 from ipssim.experiments.compare import USUAL_SERVICES, wide_table
@@ -27,15 +29,16 @@ from ipssim.experiments.workload import check_workload
 from ipssim.files import (
     Manifest,
     OutputError,
+    atomic_write,
     claimed,
     default_out,
     sha256_of,
     write_csv,
 )
 from ipssim.money.funding import staff
-from ipssim.parallel import available_cores, default_workers
+from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
-from ipssim.reports.fit import write_fit_report
+from ipssim.reports.fit import write_fit_report, write_validation_report
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
 from ipssim.validation import InputError
@@ -44,6 +47,7 @@ from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
 USAGE_ERROR = 2
 FAILED = 1
 SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
+DEFAULT_VALIDATION = Path("calibration/validation.yaml")
 INTERRUPTED = 130
 TERMINATED = 143
 HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
@@ -150,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(a warm start)")
     calibrate.add_argument("--quick", action="store_true",
                            help="the whole machinery at a fraction of the effort (minutes)")
+    calibrate.add_argument("--validation", type=Path,
+                           help="published figures the fit does not use, with their bands "
+                                "(external validation, run after the fit; default "
+                                f"{DEFAULT_VALIDATION}, skipped if there is none)")
+    calibrate.add_argument("--validate-only", action="store_true",
+                           help="only the external validation, against <out>/calibrated.yaml; "
+                                "writes <out>/validation_report.html (minutes)")
 
     compare = commands.add_parser(
         "compare", help="run scenarios on the same clients and report their differences")
@@ -388,7 +399,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    if args.validate_only:
+        return _validate_only(args)
     spec = load_spec(args.targets, args.parameters)
+    if args.validation is None and DEFAULT_VALIDATION.is_file():
+        args.validation = DEFAULT_VALIDATION
+    if args.validation is not None:
+        load_validation(args.validation)  # refuse a bad file before the long run
     start = load_start(args.start, spec) if args.start else None
     workers = _workers(args.workers)
     with claimed(args.out, reuse=True):
@@ -408,17 +425,66 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
                            progress=update, start=start)
     provenance = manifest.document()
     args.out.mkdir(exist_ok=True)
+    # The whole result, so that the fit report can be rendered again without rerunning the fit
+    # (ignored by git: a pickle is only for this machine and this version).
+    result_bytes = pickle.dumps({"result": result, "provenance": provenance})
+    atomic_write(args.out / "calibration_result.pkl", lambda path: path.write_bytes(result_bytes))
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
-    write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed)
+    validation = _validation_rows(args) if args.validation is not None else None
+    write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
+                     validation=validation)
     rows = fit_table(spec, result)
-    print(f"{'target':38} {'published':>10} {'simulated':>10} {'95% MC interval':>22} fitted")
+    print(f"{'target':34} {'published':>9} {'simulated':>9} {'95% MC interval':>20} tol 2SE fitted")
     for r in rows:
         interval = f"[{r['lo95']:.4g}, {r['hi95']:.4g}]"
-        print(f"{r['target']:38} {r['published']:10.4g} {r['simulated']:10.4g} {interval:>22} "
+        print(f"{r['target']:34} {r['published']:9.4g} {r['simulated']:9.4g} {interval:>20} "
+              f"{_yes_no(r['within_tolerance']):>3} {_yes_no(r['within_2se']):>3} "
               f"{'yes' if r['fitted'] else 'NO'}")
+    chi2 = chi_square(spec, result)
+    flags = bound_flags(spec, result)
     print(f"{sum(r['fitted'] for r in rows)} of {len(rows)} targets fitted; objective "
-          f"{result.best.objective:.2f}; wrote {args.out}/calibrated.yaml and fit_report.html")
+          f"{result.best.objective:.2f}; chi-square {chi2['chi_square']:.2f} on {chi2['df']} df, "
+          f"p = {chi2['p_value']:.3g}; at a bound: "
+          f"{', '.join(f'{n} ({f})' for n, f in flags.items()) or 'none'}")
+    if validation is not None:
+        _print_validation(validation)
+    print(f"wrote {args.out}/calibrated.yaml and fit_report.html")
     return 0
+
+
+def _validation_rows(args: argparse.Namespace) -> list[dict]:
+    calibrated = args.out / "calibrated.yaml"
+    with progress("validation: scenarios") as update, worker_pool(args.workers) as pool:
+        update(0, None)
+        return run_validation(args.validation, calibrated, quick=args.quick, pool=pool)
+
+
+def _validate_only(args: argparse.Namespace) -> int:
+    args.validation = args.validation or DEFAULT_VALIDATION
+    calibrated = args.out / "calibrated.yaml"
+    if not calibrated.is_file():
+        raise OutputError(f"--validate-only: {calibrated} not found; run ipssim calibrate first")
+    with claimed(args.out, reuse=True):
+        rows = _validation_rows(args)
+        write_validation_report(args.out / "validation_report.html", rows, str(calibrated))
+    _print_validation(rows)
+    print(f"wrote {args.out}/validation_report.html")
+    return 0
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _print_validation(rows: list[dict]) -> None:
+    print(f"{'validation figure':20} {'published':>9} {'band':>16} {'simulated':>9} "
+          f"{'95% MC interval':>20} in band")
+    for r in rows:
+        band = f"[{r['band_low']:.4g}, {r['band_high']:.4g}]"
+        interval = f"[{r['lo95']:.4g}, {r['hi95']:.4g}]"
+        print(f"{r['figure']:20} {r['published']:9.4g} {band:>16} {r['simulated']:9.4g} "
+              f"{interval:>20} {'yes' if r['in_band'] else 'NO'}")
+    print(f"{sum(r['in_band'] for r in rows)} of {len(rows)} validation figures in band")
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:

@@ -75,7 +75,8 @@ def run_quick(out):
         [sys.executable, "-m", "ipssim", "calibrate", "--quick", "--budget", "8", "--seed", "3",
          "--workers", "2", "--out", str(out),
          "--targets", str(ROOT / "calibration" / "targets.yaml"),
-         "--parameters", str(ROOT / "calibration" / "parameters.yaml")],
+         "--parameters", str(ROOT / "calibration" / "parameters.yaml"),
+         "--validation", str(ROOT / "calibration" / "validation.yaml")],
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return done
@@ -96,6 +97,21 @@ def test_quick_end_to_end_and_reproducible(tmp_path):
     assert all(isinstance(row["fitted"], bool) for row in a["fit"].values())
     report = (tmp_path / "a" / "fit_report.html").read_text()
     assert "targets fitted" in report and "gamma" in report
+    assert "<h2>Validation</h2>" in report and "degrees of freedom" in report
+    assert "within 2 SE" in report and "at bound" in report
+    provenance = a["provenance"]
+    assert provenance["degrees_of_freedom"] == len(targets) - len(a["values"])
+    assert 0.0 <= provenance["p_value"] <= 1.0
+    assert all(f"{side}" in ("low", "high") for side in provenance["at_bounds"].values())
+    # the validation alone, against the calibrated.yaml just written
+    done = subprocess.run(
+        [sys.executable, "-m", "ipssim", "calibrate", "--validate-only", "--quick", "--workers",
+         "1", "--out", str(tmp_path / "a"), "--validation",
+         str(ROOT / "calibration" / "validation.yaml")],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "validation figures in band" in done.stdout
+    assert "<h2>Validation</h2>" in (tmp_path / "a" / "validation_report.html").read_text()
 
 
 def test_scoped_values_apply_only_within_their_scope():

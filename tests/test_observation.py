@@ -100,3 +100,40 @@ def test_finnish_statistics_names_every_target():
     assert stats["fin_evaluable"] == 3
     assert stats["fin_days_to_first_paid_mean"] == pytest.approx(200.0)
     assert stats["fin_dropout_share"] == pytest.approx(0.25)
+
+
+def test_jobs_08_and_09_on_a_documented_window():
+    # one evaluable client, documented from day 0 to day 300 (ended coaching then)
+    clients = {"client_id": np.arange(1), "referral_day": np.array([0.0]),
+               "start_day": np.array([0.0]), "exit_day": np.array([300.0]),
+               "exit_reason": np.array(["completed"], dtype=object)}
+    spells = {
+        "client_id": np.zeros(6, dtype=np.int64),
+        "job_type": np.array(["competitive", "subsidised", "other", "competitive", "other",
+                              "competitive"], dtype=object),
+        # 20 d, 80 d, 150 d, ends one day before the end of documentation (ended, 199 d),
+        # ends one day after it (running), runs past the horizon (NaN: running)
+        "start_day": np.array([0.0, 20.0, 100.0, 100.0, 250.0, 280.0]),
+        "end_day": np.array([20.0, 100.0, 250.0, 299.0, 301.0, NAN]),
+    }
+    evaluable, end = obs.documented_window(clients, CLOSE)
+    in_window = obs.spells_in_window(clients, spells, evaluable, end)
+    assert in_window.all()
+    ended = obs.ended_spells(spells, in_window, end, obs.JOB_TYPES)
+    np.testing.assert_array_equal(ended, [True, True, True, True, False, False])
+    # ended, all types: 20, 80, 150, 199 days
+    assert obs.ended_share_under(spells, in_window, end, obs.JOB_TYPES, 1) == pytest.approx(1 / 4)
+    assert obs.ended_share_under(spells, in_window, end, obs.JOB_TYPES, 3) == pytest.approx(2 / 4)
+    assert obs.ended_share_under(spells, in_window, end, obs.JOB_TYPES, 6) == pytest.approx(3 / 4)
+    # ended paid jobs: 20, 80, 199 days
+    assert obs.ended_share_under(spells, in_window, end, obs.PAID, 1) == pytest.approx(1 / 3)
+    assert obs.ended_share_under(spells, in_window, end, obs.PAID, 3) == pytest.approx(2 / 3)
+    # running at the end of the documentation: the one ending a day after it and the open one
+    assert obs.running_share(spells, in_window, end) == pytest.approx(2 / 6)
+    stats = obs.finnish_statistics(clients, spells, CLOSE)
+    assert stats["fin_running_share"] == pytest.approx(2 / 6)
+    assert stats["fin_ended_under_1m_paid"] == pytest.approx(1 / 3)
+    assert stats["fin_ended_under_6m_all"] == pytest.approx(3 / 4)
+    # a spell ending exactly on the last documented day has ended
+    spells["end_day"][4] = 300.0
+    assert obs.running_share(spells, in_window, end) == pytest.approx(1 / 6)

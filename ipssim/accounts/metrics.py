@@ -111,7 +111,10 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
     """
     a, b = per_arm["ips"], per_arm["usual"]
     cost = a["programme_cost_eur_pv"]
-    extra_employed = ips["ever_employed_competitive"][-1] - usual["ever_employed_competitive"][-1]
+    # People who found competitive work since referral (the trials' outcome; a job held at
+    # referral is no effect of either arm): the share's difference times the clients.
+    extra_employed = (a["ever_employed_competitive_share"] - b["ever_employed_competitive_share"]) \
+        * a["clients_referred"]
     extra_months = np.sum(ips["employed_competitive"]) - np.sum(usual["employed_competitive"])
     out = {
         "additional_employed_competitive": float(extra_employed),

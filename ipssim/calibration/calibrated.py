@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ipssim import files
-from ipssim.calibration.result import CalibrationResult, fit_table
+from ipssim.calibration.result import CalibrationResult, bound_flags, chi_square, fit_table
 from ipssim.calibration.spec import Spec
 from ipssim.scenario.schema import ScenarioError
 from ipssim.validation import read_yaml
@@ -21,9 +21,14 @@ HEADER = "# Written by `ipssim calibrate`; do not edit by hand (rerun the calibr
 
 def write_calibrated(path: Path, spec: Spec, result: CalibrationResult, provenance: dict) -> None:
     """Write the calibrated values with provenance, fit and sample, atomically."""
+    chi2 = chi_square(spec, result)
     document = {
         "provenance": provenance | {"objective": round(result.best.objective, 4),
-                                    "report_replications": result.report.replications},
+                                    "report_replications": result.report.replications,
+                                    "chi_square": round(chi2["chi_square"], 4),
+                                    "degrees_of_freedom": chi2["df"],
+                                    "p_value": _round(chi2["p_value"]),
+                                    "at_bounds": bound_flags(spec, result)},
         "values": {k: _round(v) for k, v in result.best.values.items()},
         "fit": {row["target"]: {k: _round(v) if isinstance(v, float) else v
                                 for k, v in row.items() if k != "target"}

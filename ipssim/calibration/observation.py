@@ -22,6 +22,7 @@ from ipssim.vocabulary import MONTH_DAYS
 
 Table = dict[str, np.ndarray]
 PAID = ("competitive", "subsidised")
+JOB_TYPES = ("competitive", "subsidised", "other")
 
 
 def documented_window(clients: Table, data_close_day: float,
@@ -84,6 +85,33 @@ def ended_tenures(clients: Table, spells: Table, in_window: np.ndarray,
     return end[ended] - spells["start_day"][ended]
 
 
+def ended_spells(spells: Table, in_window: np.ndarray, window_end: np.ndarray,
+                 job_types: tuple[str, ...]) -> np.ndarray:
+    """Mask of documented spells of these types that ended by the end of their client's
+    documentation (a spell ending on that day has ended; one ending after it is running)."""
+    end = spells["end_day"]
+    return in_window & np.isin(spells["job_type"], job_types) & \
+        (end <= window_end[spells["client_id"]])  # NaN (running at the horizon) compares False
+
+
+def ended_share_under(spells: Table, in_window: np.ndarray, window_end: np.ndarray,
+                      job_types: tuple[str, ...], months: float) -> float:
+    """JOB-08: share of the ended documented spells of these types that lasted less than
+    ``months`` (of MONTH_DAYS days)."""
+    ended = ended_spells(spells, in_window, window_end, job_types)
+    tenure = spells["end_day"][ended] - spells["start_day"][ended]
+    return _ratio(int((tenure < months * MONTH_DAYS).sum()), len(tenure))
+
+
+def running_share(spells: Table, in_window: np.ndarray, window_end: np.ndarray,
+                  job_types: tuple[str, ...] = JOB_TYPES) -> float:
+    """JOB-09: share of the documented spells still running at the end of their client's
+    documentation (the exit from coaching, or the last documentation point)."""
+    documented = in_window & np.isin(spells["job_type"], job_types)
+    ended = ended_spells(spells, in_window, window_end, job_types)
+    return _ratio(int(documented.sum() - ended.sum()), int(documented.sum()))
+
+
 def coaching_durations(clients: Table, data_close_day: float) -> np.ndarray:
     """Durations of coaching relationships that ended before the data close (COA-01)."""
     ended = clients["exit_day"] < data_close_day
@@ -136,6 +164,12 @@ def finnish_statistics(clients: Table, spells: Table, data_close_day: float) -> 
         "fin_coaching_days_mean": _mean(durations),
         "fin_coaching_days_sd": _sd(durations),
         "fin_dropout_share": dropout_share(clients, data_close_day),
+        "fin_ended_under_1m_all": ended_share_under(spells, in_window, window_end, any_type, 1),
+        "fin_ended_under_3m_all": ended_share_under(spells, in_window, window_end, any_type, 3),
+        "fin_ended_under_6m_all": ended_share_under(spells, in_window, window_end, any_type, 6),
+        "fin_ended_under_1m_paid": ended_share_under(spells, in_window, window_end, PAID, 1),
+        "fin_ended_under_3m_paid": ended_share_under(spells, in_window, window_end, PAID, 3),
+        "fin_running_share": running_share(spells, in_window, window_end),
         "fin_evaluable": float(evaluable.sum()),
     }
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from ipssim.calibration.spec import Settings, Spec, Target
 
@@ -52,13 +53,29 @@ class CalibrationResult:
     (:data:`ipssim.calibration.run.DAYS_REPLICATIONS`)."""
 
 
-def fitted(target: Target, mean: float) -> bool:
-    """A target is fitted when the simulated mean lies within its tolerance band."""
+BOUND_MARGIN = 0.01
+"""A parameter within this share of its search range (on its search scale) of a bound is flagged."""
+
+
+def within_tolerance(target: Target, mean: float) -> bool:
+    """The simulated mean lies within the target's tolerance band."""
     return not math.isnan(mean) and abs(mean - target.value) <= target.tolerance
 
 
+def within_2se(target: Target, mean: float) -> bool:
+    """The simulated mean lies within 2 published standard errors of the target."""
+    return not math.isnan(mean) and abs(mean - target.value) <= 2 * target.se
+
+
+def fitted(target: Target, mean: float) -> bool:
+    """A target is fitted when the simulated mean lies within its tolerance or within 2
+    published SEs (issue 16)."""
+    return within_tolerance(target, mean) or within_2se(target, mean)
+
+
 def fit_table(spec: Spec, result: CalibrationResult) -> list[dict]:
-    """Per target: published value and SE, simulated mean with its 95% MC interval, fitted or not."""
+    """Per target: published value and SE, simulated mean with its 95% MC interval, within the
+    tolerance, within 2 published SEs, fitted (either)."""
     report = result.report
     rows = []
     for name, target in spec.targets.items():
@@ -66,6 +83,31 @@ def fit_table(spec: Spec, result: CalibrationResult) -> list[dict]:
         rows.append({
             "target": name, "fact": target.fact, "published": target.value, "se": target.se,
             "simulated": mean, "lo95": mean - 1.96 * se, "hi95": mean + 1.96 * se,
-            "tolerance": target.tolerance, "fitted": fitted(target, mean),
+            "tolerance": target.tolerance, "within_tolerance": within_tolerance(target, mean),
+            "within_2se": within_2se(target, mean), "fitted": fitted(target, mean),
         })
     return rows
+
+
+def chi_square(spec: Spec, result: CalibrationResult) -> dict[str, float]:
+    """The objective of the report's re-run read as a chi-square: its value, degrees of freedom
+    (targets minus fitted parameters) and p-value. Approximate: the JOB-08 bands are cumulative
+    shares of the same spells, so their errors are correlated, and the SEs of unreported n are
+    assumptions (targets.yaml)."""
+    df = len(spec.targets) - len(spec.parameters)
+    value = result.report.objective
+    p = float(stats.chi2.sf(value, df)) if df > 0 else math.nan
+    return {"chi_square": value, "df": df, "p_value": p,
+            "search_objective": result.best.objective}
+
+
+def bound_flags(spec: Spec, result: CalibrationResult) -> dict[str, str]:
+    """Parameters at or within ``BOUND_MARGIN`` of their range of a bound: 'low' or 'high'."""
+    flags = {}
+    unit = spec.to_unit(result.best.values)
+    for name, u in zip(spec.names, unit, strict=True):
+        if u <= BOUND_MARGIN:
+            flags[name] = "low"
+        elif u >= 1 - BOUND_MARGIN:
+            flags[name] = "high"
+    return flags

@@ -128,6 +128,7 @@ class Client:
         "first_competitive_job_day",
         "first_job_day",
         "first_unsubsidised_job_day",
+        "idle_from",
         "job",
         "luck",
         "process",
@@ -153,3 +154,4 @@ class Client:
         self.first_competitive_job_day = math.nan
         self.first_unsubsidised_job_day = math.nan
         self.job = None
+        self.idle_from = math.nan  # day time out of work counts from (set by the pathway)

@@ -6,6 +6,14 @@ job end and renewed search, exit (dropout, coaching ended, support no longer wan
 closed). After exit, and in the
 usual-services arm throughout, the client looks for work without a coach at the lower rate.
 
+Without a coach the job-finding rate depends on time out of work
+(``employability.duration_dependence``, :meth:`Pathway._no_coach_wait`): the evidence that the
+arms stay apart for years (OUT-C5, Bern, 5 years: 65% vs 33% in competitive work; OUT-C3,
+EQOLISE, 18 months: 55% vs 28%) cannot come from a constant no-coach rate, under which the
+arms converge once coaching ends. With a coach the rate does not depend on time since referral
+or out of work: coaching lasts months (COA-01), the first job comes within about four months
+(TTJ-01/02), and no figure asks for a slope there (ASSUMPTION).
+
 Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
 offer rate, which the coach re-evaluates at every review (the caseload may have changed).
 """
@@ -43,6 +51,13 @@ class Pathway:
         self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
         self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
         self.end_shape = c.end_hazard_shape
+        e = scenario.employability
+        self.dependence = e.duration_dependence
+        levels = e.work_history_multiplier
+        # Relative level by years out of work: < 1, 1-3, > 3 (the BAS-10 categories).
+        self.levels = (levels["under_1y"], levels["1_to_3y"], levels["over_3y"])
+        self.years_at_referral = e.years_out_of_work_at_referral
+        self.level_at_referral = dict(levels)
         self.spells: list = []
         # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
         # placed again (inf while still waiting)].
@@ -103,12 +118,11 @@ class Pathway:
         patience = self.coaching.waiting_patience_days
         give_up = env.now + patience * client.baseline.patience_draw if patience is not None \
             else INF
-        rate = self.usual_rate * client.baseline.employability
         offer_at = INF
         while not request.triggered:
             job = self._current_job(client)
             if job is None and offer_at == INF:
-                offer_at = env.now + client.luck.exponential(SEARCH) / rate
+                offer_at = env.now + self._no_coach_wait(client, client.luck.exponential(SEARCH))
             wake = min(job.end_day if job is not None else offer_at, give_up)
             try:
                 yield request | env.timeout(wake - env.now)
@@ -146,7 +160,7 @@ class Pathway:
                 support_end = self._end_clock(client, self.end_working_rate)
                 if job.end_day <= min(support_end, close):
                     yield env.timeout(job.end_day - now)
-                    client.job = None
+                    self._job_over(client)
                     continue
                 yield env.timeout(min(support_end, close) - now)
                 return "completed" if support_end < close else "programme_closed"
@@ -190,22 +204,53 @@ class Pathway:
     def _usual_services(self, client: Client, market: EmployerMarket):
         """Work until the current job ends, then look for work without a coach; repeat."""
         env = self.env
-        rate = self.usual_rate * client.baseline.employability
         while True:
             job = self._current_job(client)
             if job is not None:
                 yield env.timeout(job.end_day - env.now)
-                client.job = None
-            yield env.timeout(client.luck.exponential(SEARCH) / rate)
+                self._job_over(client)
+            yield env.timeout(self._no_coach_wait(client, client.luck.exponential(SEARCH)))
             self._try_hire(client, market, None, in_ips=False)
+
+    def _no_coach_wait(self, client: Client, budget: float) -> float:
+        """Days until an offer without a coach: spend the exponential ``budget`` of cumulative
+        hazard at the usual rate times the client's employability times
+        (level(years out of work) / level at referral) ** ``duration_dependence``, a rate that
+        is constant between the 1- and 3-year marks of time out of work (exact piecewise
+        integration)."""
+        rate = self.usual_rate * client.baseline.employability
+        if self.dependence == 0.0:
+            return budget / rate
+        if math.isnan(client.idle_from):
+            years = self.years_at_referral[client.baseline.time_since_work]
+            client.idle_from = client.referral_day - years * YEAR_DAYS
+        own = self.level_at_referral[client.baseline.time_since_work]
+        out = self.env.now - client.idle_from
+        waited = 0.0
+        for level, mark in zip(self.levels, (YEAR_DAYS, 3 * YEAR_DAYS, INF), strict=True):
+            if out + waited >= mark:
+                continue
+            current = rate * (level / own) ** self.dependence
+            span = mark - (out + waited)
+            if current * span >= budget:
+                return waited + budget / current
+            budget -= current * span
+            waited += span
+        return waited  # not reached: the last segment is unbounded
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _current_job(self, client: Client):
         """The client's job if it is still going (a job held at referral may end while waiting)."""
         if client.job is not None and client.job.end_day <= self.env.now:
-            client.job = None
+            self._job_over(client)
         return client.job
+
+    @staticmethod
+    def _job_over(client: Client) -> None:
+        """The job has ended: time out of work counts from its end."""
+        client.idle_from = client.job.end_day
+        client.job = None
 
     def _clock(self, client: Client, rate: float) -> float:
         return client.luck.exponential(CLOCK) / rate if rate > 0 else INF

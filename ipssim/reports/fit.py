@@ -17,23 +17,42 @@ from plotly.subplots import make_subplots
 from scipy import stats
 
 from ipssim import files
-from ipssim.calibration.result import CalibrationResult, fit_table
+from ipssim.calibration.result import (
+    BOUND_MARGIN,
+    CalibrationResult,
+    bound_flags,
+    chi_square,
+    fit_table,
+)
 from ipssim.calibration.spec import Spec
 from ipssim.reports.page import COLOURS, Cell, chart, page, records, section, table
 
 
 def write_fit_report(path: Path, spec: Spec, result: CalibrationResult, provenance: dict,
-                     seed: int | None = None) -> None:
-    """Write ``fit_report.html``. ``seed`` is not used (the result carries what the charts need;
-    the seed is in the ``provenance``); it stays for the callers that pass it."""
+                     seed: int | None = None, validation: list[dict] | None = None) -> None:
+    """Write ``fit_report.html``, with a Validation section if ``validation`` rows are given
+    (:func:`ipssim.calibration.external.run_validation`). ``seed`` is not used (the result
+    carries what the charts need; the seed is in the ``provenance``); it stays for the callers
+    that pass it."""
     rows = fit_table(spec, result)
     n_fitted = sum(r["fitted"] for r in rows)
+    n_tolerance = sum(r["within_tolerance"] for r in rows)
+    n_2se = sum(r["within_2se"] for r in rows)
+    chi2 = chi_square(spec, result)
     intro = f"""<p>Simulated method of moments with common random numbers; {len(result.history)}
 parameter sets evaluated; objective {result.best.objective:.2f} at the best set; the simulated
 values below are the best set re-run on {result.report.replications} replications (95% Monte Carlo
 intervals). <b>{n_fitted} of {len(rows)} targets fitted</b> (simulated mean within the tolerance
-band). Provenance: {html.escape(str(provenance))}</p>"""
-    targets = records([r | {"fitted": Cell("yes") if r["fitted"] else Cell("no", "no")}
+band: {n_tolerance}; within 2 published SEs: {n_2se}; fitted: either).
+<b>Chi-square {chi2['chi_square']:.2f} on {chi2['df']} degrees of freedom ({len(rows)} targets
+minus {len(spec.parameters)} fitted parameters), p = {chi2['p_value']:.3g}</b>: the objective of
+the re-run, each target's squared distance over its published and Monte Carlo variance;
+approximate, since the JOB-08 bands share spells (correlated errors) and several SEs rest on an
+assumed n (targets.yaml). Provenance: {html.escape(str(provenance))}</p>"""
+    targets = records([{k: v for k, v in r.items() if k not in ("within_tolerance",
+                                                                  "within_2se", "fitted")}
+                       | {"within tolerance": _yes(r["within_tolerance"]),
+                          "within 2 SE": _yes(r["within_2se"]), "fitted": _yes(r["fitted"])}
                        for r in rows])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     files.write_text(path, page("ipssim calibration fit", "Calibration fit", [
@@ -41,7 +60,39 @@ band). Provenance: {html.escape(str(provenance))}</p>"""
         chart(fit_figure(rows, result.days_to_first_transition, spec), "fit"),
         section("Targets", table(targets)),
         section("Parameters", parameter_section(spec, result)),
+        section("Validation", validation_section(validation)) if validation is not None else "",
     ]))
+
+
+def write_validation_report(path: Path, rows: list[dict], calibrated: str) -> None:
+    """Write ``validation_report.html``: the Validation section alone (``--validate-only``)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    intro = f"<p>Calibrated values from {html.escape(calibrated)}.</p>"
+    files.write_text(path, page("ipssim external validation", "External validation", [
+        intro, section("Validation", validation_section(rows))], charts=False))
+
+
+def _yes(value: bool) -> Cell:
+    return Cell("yes") if value else Cell("no", "no")
+
+
+def validation_section(rows: list[dict]) -> str:
+    """Each external figure beside its simulated value and interval, in or out of the band set
+    before the run (``calibration/validation.yaml``)."""
+    if not rows:
+        return "<p>No validation figures.</p>"
+    inside = sum(r["in_band"] for r in rows)
+    columns = records([{"figure": r["figure"], "fact": r["fact"], "published": r["published"],
+                        "band low": r["band_low"], "band high": r["band_high"],
+                        "simulated": r["simulated"], "lo95": r["lo95"], "hi95": r["hi95"],
+                        "in band": _yes(r["in_band"]), "design": r["design"]} for r in rows])
+    return (f"<p>Published figures the fit does not use, each simulated with the calibrated "
+            f"values on the scenario and observation model of its design "
+            f"({rows[0]['replications']} replications; 95% Monte Carlo intervals; for a "
+            f"break-even month, the 2.5-97.5 percentiles over replications). The bands were "
+            f"committed before the first run (calibration/validation.yaml). <b>{inside} of "
+            f"{len(rows)} figures in band.</b> A figure out of band is a miss of the model, "
+            f"reported as it is.</p>{table(columns, labels=2)}")
 
 
 def fit_figure(rows: list[dict], days: np.ndarray, spec: Spec) -> go.Figure:
@@ -92,13 +143,19 @@ def fit_figure(rows: list[dict], days: np.ndarray, spec: Spec) -> go.Figure:
 
 
 def parameter_section(spec: Spec, result: CalibrationResult) -> str:
-    """Each fitted parameter: its bounds, best value and range over the calibrated sample."""
-    columns: dict[str, list] = {c: [] for c in ("parameter", "low", "high", "best", "sample min",
-                                                "sample max", "why")}
+    """Each fitted parameter: its bounds, best value, range over the calibrated sample, and a flag
+    if it lies at or within 1% of its range of a bound."""
+    flags = bound_flags(spec, result)
+    columns: dict[str, list] = {c: [] for c in ("parameter", "low", "high", "best", "at bound",
+                                                "sample min", "sample max", "why")}
     for name, p in spec.parameters.items():
         sample = [e.values[name] for e in result.sample]
-        for column, value in zip(columns, (name, p.low, p.high, result.best.values[name],
+        flag = Cell(flags[name], "no") if name in flags else Cell("")
+        for column, value in zip(columns, (name, p.low, p.high, result.best.values[name], flag,
                                            min(sample), max(sample), p.why), strict=True):
             columns[column].append(value)
+    flagged = ", ".join(f"{n} ({f})" for n, f in flags.items()) or "none"
     return (f"<p>The sample holds {len(result.sample)} sets within the 95% chi-square band of the"
-            f" best objective.</p>{table(columns, labels=1)}")
+            f" best objective. Parameters at or within {BOUND_MARGIN:.0%} of their search range of"
+            f" a bound (on the search scale): <b>{html.escape(flagged)}</b>.</p>"
+            f"{table(columns, labels=1)}")

@@ -161,6 +161,19 @@ class Employability(Strict):
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
     heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
+    duration_dependence: number(ge=0, le=1) = 1.0
+    """How far the work-history levels above act over time for a client looking for work without
+    a coach (usual services, the waiting list, after IPS): the job-finding rate is multiplied by
+    (level(time out of work now) / level(at referral)) ** this, so it falls as time out of work
+    passes the 1- and 3-year marks and rises again after a job. 0: the levels are fixed at
+    referral (the model before issue 16). ASSUMPTION, not fitted: EMP-08 gives the direction;
+    OUT-C5 (5 years, 65% vs 33%) and OUT-C3 (18 months, 55% vs 28%) show the arms staying
+    apart for years, which a constant no-coach rate cannot give (issue 16); 1 reads the
+    cross-sectional levels as causal, the strongest case; swept over 0-1."""
+    years_out_of_work_at_referral: dict[str, number(ge=0, le=100)] = Field(
+        default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
+    """ASSUMPTION: years since the last job at referral for each BAS-10 category (midpoints; 5
+    for over 3 years), where the clock of ``duration_dependence`` starts."""
     population_multiplier: Multiplier = 1.0
     """Employability of this scenario's population relative to the Finnish pilot clients (1 = the
     same). The pooled trials (EMP-01) come from other countries, benefit systems and eligibility
@@ -247,11 +260,30 @@ class Jobs(Strict):
     hourly_wage_median_eur: number(gt=0, le=1000) = 13.5
     """ASSUMPTION: wages are not reported (JOB-17); a Finnish entry-level service wage."""
     hourly_wage_sd_log: number(ge=0, le=3) = 0.15  # ASSUMPTION
-    tenure_weibull_shape: number(ge=0.1, le=10) = 0.8
-    """ASSUMPTION: < 1 gives the heavy tail of ended spells (JOB-07: CV 1.19)."""
-    tenure_scale_days_fixed_term: Days = 150.0  # ASSUMPTION; calibrated against JOB-07
-    tenure_scale_days_permanent: Days = 500.0  # ASSUMPTION
-    tenure_scale_days_other: Days = 60.0  # ASSUMPTION: work trials last weeks to months
+    paid_fragile_share: Share = 0.4
+    """Share of paid jobs that are fragile matches, ending within weeks (JOB-08: 42% of ended paid
+    jobs lasted under a month; Finnish law allows a trial period of up to 6 months in which
+    either side may end the contract). ASSUMPTION on the mechanism; the value is calibrated."""
+    tenure_days_fragile: Days = 20.0
+    """Mean tenure (exponential) of a fragile paid job. ASSUMPTION, calibrated (JOB-08 < 1 month)."""
+    tenure_scale_days_fixed_term: Days = 300.0
+    """Mean tenure (exponential) of a stable fixed-term paid job. ASSUMPTION, calibrated (JOB-07,
+    JOB-08, JOB-09)."""
+    tenure_permanent_ratio: number(ge=1, le=20) = 3.0
+    """Mean tenure of a stable permanent paid job over that of a stable fixed-term one.
+    ASSUMPTION: 3 (a permanent contract has no end date; JOB-06 only gives the 39% share); the
+    documentation window (at most 364 days, JOB-07) cannot tell the two apart, so it is not
+    fitted; swept over 1.5-6 in ``finland_pilot_uncertainty``."""
+    tenure_scale_days_other: Days = 60.0
+    """Weibull scale of work-trial tenure. ASSUMPTION: trials last weeks to months; calibrated."""
+    tenure_shape_other: number(ge=0.1, le=10) = 1.5
+    """Weibull shape of work-trial tenure. ASSUMPTION: a trial is agreed for a planned period, so
+    its exit hazard rises (> 1); calibrated (JOB-08 all transitions vs paid jobs)."""
+    follow_along_fragile_multiplier: number(ge=0, le=1) = 1.0
+    """ASSUMPTION, not fitted: the fragile share of a paid job that starts with a coach's
+    follow-along support (COA-17) is multiplied by this. The Finnish data have no control group,
+    so no figure identifies it; 1 (no effect) by default, swept over 0.6-1 in
+    ``finland_pilot_uncertainty``."""
     keep_under_earnings_limit_share: Share = 0.3
     """BAR-03: 16% of all clients had benefit difficulties, mostly earnings limits, and 55% were
     pensioners (BAS-09). ASSUMPTION: 30% of pensioners (about 16/55) choose hours that keep their
