@@ -139,6 +139,12 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     assert page.locator("#history input").count() == before
     assert "Traceback" not in page.content()
     page.fill("#caseload_cap", "15")
+    page.get_by_label("per region (table below)").check()  # no budgets in the table yet
+    page.click("#run")
+    expect(page.locator("#error-regions")).to_contain_text("give a budget in EUR a year for HUS")
+    expect(page.locator("#error-caseload_cap")).to_have_text("")
+    assert page.locator("#history input").count() == before
+    page.get_by_label("total a year, split by demand").check()
 
 
 def test_two_runs_side_by_side(page):
