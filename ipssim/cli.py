@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import socket
 import sys
 from pathlib import Path
 
@@ -207,6 +208,13 @@ def _serve(args: argparse.Namespace) -> int:
         from ipssim.app import serve
     except ImportError:
         raise InputError("serve needs the web page's extra: pip install -e \".[app]\"") from None
+    try:  # a clear line now rather than the web server's own words later
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        reason = str(exc.strerror or exc).split(" (while")[0]
+        raise InputError(f"serve: cannot listen on {args.host}:{args.port} ({reason}); give "
+                         "another --host or --port") from None
     print(f"ipssim workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     serve(args.host, args.port, args.workers)
     return 0

@@ -179,3 +179,15 @@ def test_another_tab_has_its_own_runs(server, browser):
     assert other.locator("#history input").count() == 0
     assert other.locator("#headline-panel").count() == 0
     context.close()
+
+
+def test_serve_refuses_a_busy_port_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = cli("serve", "--port", port)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"ipssim: error: serve: cannot listen on 127.0.0.1:{port} (Address already in use); give "
+        "another --host or --port"]
