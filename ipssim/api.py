@@ -132,7 +132,7 @@ class RunResult:
         """The planner's headline: people served and waiting, additional people and months in
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
-        return headline(self.scenario, self.summary, self.trajectories, self.clients)
+        return headline(self.scenario, self.summary, self.clients)
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
@@ -199,7 +199,7 @@ class ComparisonResult:
         """The planner's headline: people served and waiting, additional people and months in
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
-        return headline(self.scenario, self.summary, self.trajectories, self.clients)
+        return headline(self.scenario, self.summary, self.clients)
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""

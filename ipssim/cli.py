@@ -13,6 +13,7 @@ import math
 import pickle
 import re
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -257,6 +258,13 @@ def _serve(args: argparse.Namespace) -> int:
         from ipssim.app import serve
     except ImportError:
         raise InputError("serve needs the web page's extra: pip install -e \".[app]\"") from None
+    try:  # a clear line now rather than the web server's own words later
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        reason = str(exc.strerror or exc).split(" (while")[0]
+        raise InputError(f"serve: cannot listen on {args.host}:{args.port} ({reason}); give "
+                         "another --host or --port") from None
     print(f"ipssim workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     serve(args.host, args.port, args.workers)
     return 0

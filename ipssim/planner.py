@@ -225,12 +225,11 @@ HEADLINE_ROWS = (
 """The headline: summary metric, arm, words, unit. Money is discounted (present value)."""
 
 
-def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFrame,
-             clients: pd.DataFrame) -> list[Line]:
+def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -> list[Line]:
     """The headline figures of a run, in :data:`HEADLINE_ROWS` order (each payer's net effect
     under society's), the 90th percentile of the wait, then the utilisation of the places bought
-    (clients in IPS over coaches x caseload cap, averaged over the months the programme is
-    open)."""
+    (``utilisation_share``: clients in IPS over coaches x caseload cap, averaged over the months
+    the programme is open)."""
     rows = summary.set_index(["metric", "arm"])
     lines = []
     for metric, arm, label, unit in HEADLINE_ROWS:
@@ -240,11 +239,12 @@ def headline(scenario: Scenario, summary: pd.DataFrame, trajectories: pd.DataFra
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
     lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
                       wait_quantile(scenario, clients, 0.9), unit="days"))
-    used, places = utilisation(scenario, trajectories)
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
-    lines.append(Line("utilisation", f"Places used on average while open (of {places:,} places)",
-                      used, unit="share"))
+    if ("utilisation_share", "ips") in rows.index:
+        used, places = rows.loc[("utilisation_share", "ips")], rows.loc[("places", "ips")]["mean"]
+        lines.append(Line("utilisation", f"Places used on average while open (of {places:,.0f} places)",
+                          float(used["mean"]), float(used["lo95"]), float(used["hi95"]), unit="share"))
     return lines
 
 
@@ -257,16 +257,6 @@ def wait_quantile(scenario: Scenario, clients: pd.DataFrame, quantile: float) ->
     end = ips.exit_day.fillna(scenario.horizon_months * MONTH_DAYS)
     waits = ips.start_day.fillna(end) - ips.referral_day
     return float(waits.quantile(quantile))
-
-
-def utilisation(scenario: Scenario, trajectories: pd.DataFrame) -> tuple[float, int]:
-    """Mean share of the places in use while the programme is open, and the places (the most
-    coaches each region has x the caseload cap)."""
-    places = sum(r.posts for r in scenario.regions) * scenario.coaching.caseload_cap
-    open_months = max(min(scenario.horizon_months, math.ceil(r.operating_months or scenario.horizon_months))
-                      for r in scenario.regions)
-    ips = trajectories[(trajectories.arm == "ips") & (trajectories.month <= open_months)]
-    return (float(ips.enrolled.mean()) / places if places else math.nan), places
 
 
 def warnings(lines: list[Line]) -> list[str]:

@@ -47,7 +47,7 @@ SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
              *(f"net_{k}_eur_pv" for k in (*PAYERS, *PERSPECTIVES)),
              "qalys_pv"),
     "ips": ("clients_referred", "clients_started", "clients_waiting_at_horizon", "mean_wait_days",
-            "waited_share", "dropout_share", "max_caseload"),
+            "waited_share", "dropout_share", "max_caseload", "places", "utilisation_share"),
     "usual": ("clients_referred",),
     "difference": ("additional_employed_competitive", "additional_months_worked",
                    "benefits_saved_eur_pv", "taxes_gained_eur_pv",

@@ -139,6 +139,12 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     assert page.locator("#history input").count() == before
     assert "Traceback" not in page.content()
     page.fill("#caseload_cap", "15")
+    page.get_by_label("per region (table below)").check()  # no budgets in the table yet
+    page.click("#run")
+    expect(page.locator("#error-regions")).to_contain_text("give a budget in EUR a year for HUS")
+    expect(page.locator("#error-caseload_cap")).to_have_text("")
+    assert page.locator("#history input").count() == before
+    page.get_by_label("total a year, split by demand").check()
 
 
 def test_two_runs_side_by_side(page):
@@ -173,3 +179,15 @@ def test_another_tab_has_its_own_runs(server, browser):
     assert other.locator("#history input").count() == 0
     assert other.locator("#headline-panel").count() == 0
     context.close()
+
+
+def test_serve_refuses_a_busy_port_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = cli("serve", "--port", port)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"ipssim: error: serve: cannot listen on 127.0.0.1:{port} (Address already in use); give "
+        "another --host or --port"]

@@ -69,6 +69,11 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
     if "qalys" in trajectory:
         metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * discount))
     if arm == "ips":
+        # Places: the most coaches each region has, times the caseload cap.
+        places = sum(r.posts for r in scenario.regions) * scenario.coaching.caseload_cap
+        open_months = max(min(scenario.horizon_months,
+                              math.ceil(r.operating_months or scenario.horizon_months))
+                          for r in scenario.regions)
         metrics |= {
             "clients_started": float(started.sum()),
             # Referred but never placed with a coach by the horizon: the list left at the end.
@@ -79,6 +84,9 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
             "dropout_share": _share((clients["exit_reason"][started] == "dropout").sum(),
                                     started.sum()),
             "max_caseload": float(np.max(trajectory["max_caseload"])),
+            "places": float(places),
+            # Clients in IPS over the places, averaged over the months the programme is open.
+            "utilisation_share": _share(np.mean(trajectory["enrolled"][:open_months]), places),
         }
     return metrics
 
