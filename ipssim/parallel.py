@@ -55,9 +55,17 @@ def worker_pool(workers: int) -> Iterator[Pool | None]:
     if workers <= 1:
         yield None
         return
-    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_setup,
-                                                     initargs=(os.getpid(),))
+    # Ctrl-C reaches the whole process group: blocked while the workers start (they inherit the
+    # mask, and ignore the signal before unblocking it), so none can die of it mid-start-up.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_setup,
+                                                         initargs=(os.getpid(),))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C meanwhile is raised here
         yield pool
     except BaseException:
         pool.terminate()
@@ -133,6 +141,7 @@ def _call(fn: Callable, args: tuple) -> object:
 def _worker_setup(parent: int) -> None:
     """In each worker: ignore Ctrl-C (the parent handles it) and die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
