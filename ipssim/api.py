@@ -195,24 +195,6 @@ class ComparisonResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         return RunResult(self.scenarios[index], seed, self.comparison.results[index])
 
-    def headline(self) -> list[Line]:
-        """The planner's headline: people served and waiting, additional people and months in
-        competitive work, money (discounted) per perspective and payer, break-even, return per
-        euro, mean and 90th-percentile wait, utilisation of the places."""
-        return headline(self.scenario, self.summary, self.clients)
-
-    def warnings(self) -> list[str]:
-        """Plain warnings on the headline: places standing idle, a growing waiting list."""
-        return warnings(self.headline())
-
-    def figures(self) -> dict:
-        """The run report's plotly charts by name (net_effect, payers, trajectories, regions)."""
-        return run_figures(self.scenario, self.replications)
-
-    def yaml(self) -> str:
-        """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
-        return scenario_yaml(self.scenario)
-
     def write(self, out: str | Path, manifest: Manifest) -> None:
         """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
         write_comparison(Path(out), self.comparison, manifest.document())
