@@ -33,7 +33,7 @@ from ipssim.model.streams import (
     stream,
 )
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import MONTH_DAYS
+from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
 def events_processed(env: simpy.Environment) -> int:
@@ -43,7 +43,7 @@ def events_processed(env: simpy.Environment) -> int:
     events processed are those numbered minus those still queued. Unlike overriding ``step``, this
     adds nothing to the cost of an event.
     """
-    return next(env._eid) - len(env._queue)
+    return next(env._eid) - env.pending()
 
 
 class CohortMember(NamedTuple):
@@ -151,7 +151,8 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     markets, teams = [], []
     first_coach = 0
     for r, region in enumerate(scenario.regions):
-        market = EmployerMarket(env, cohort.labour_markets[r], region.posts)
+        market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
+                                (replication, r, ARMS.index(arm)))
         markets.append(market)
         if arm == "ips":
             teams.append(Team(env, region, scenario.coaching, market, first_coach,
