@@ -7,6 +7,7 @@ open) is drawn once per region and replication, so both arms face the same labou
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
@@ -89,6 +90,7 @@ class EmployerMarket:
         self._place = [-1] * len(labour.opening_days)
         self._opened = 0  # vacancies opened so far
         self._closed = 0  # vacancies, in order of closing day, whose closing day has passed
+        self._next_change = -math.inf  # the next time a vacancy opens or closes by time
         # Relationship strength of each coach with each employer it has contacted (a dict per
         # coach: memory grows with the contacts, not coaches x employers). It decays
         # exponentially at the same rate for all, so it is kept scaled up by that decay since a
@@ -112,6 +114,8 @@ class EmployerMarket:
 
         A vacancy opens at its ``open_times`` entry and closes when filled or when its open period
         ends (``close_day``)."""
+        if now < self._next_change:
+            return self.open
         labour = self.labour
         close_day, open_times = labour.close_day, labour.open_times
         open_, place = self.open, self._place
@@ -128,6 +132,10 @@ class EmployerMarket:
                 self._remove(order[closed])
             closed += 1
         self._closed = closed
+        # Nothing opens or closes by time before this (a vacancy filled meanwhile is removed by
+        # ``match`` itself).
+        self._next_change = min(open_times[opened] if opened < n else math.inf,
+                                close_day[order[closed]] if closed < n else math.inf)
         return open_
 
     def _remove(self, vacancy: int) -> None:
