@@ -24,7 +24,7 @@ import pandas as pd
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
-from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
+from ipssim.experiments.runner import ReplicationResult, Spool, net_effects, run_replications
 from ipssim.files import Manifest
 from ipssim.outputs import region_summaries, region_summary_table, stack, write_comparison, write_outputs
 from ipssim.progress import Update
@@ -121,14 +121,17 @@ class RunResult:
 
 
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
-        progress: Update | None = None) -> RunResult:
+        progress: Update | None = None, stream: bool = True) -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
     Bit-identical for any ``workers``; ``progress(done, total)`` is called after each
-    replication.
+    replication. With ``stream`` (the default) each replication's client and spell tables go
+    to a temporary folder as soon as it is done, so memory does not grow with them; the result
+    reads them back when asked (``.clients``, ``.spells``, ``.write``), and its outputs are the
+    same, byte for byte, as those of a run held in memory (``stream=False``).
     """
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
-                                                      progress))
+                                                      progress, Spool() if stream else None))
 
 
 @dataclass
