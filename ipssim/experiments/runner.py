@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from ipssim.accounts.ledger import client_ledger
 from ipssim.accounts.rollup import Accounts, account, accounts_by_region
-from ipssim.model.simulation import draw_cohort, simulate_arm
+from ipssim.model.simulation import collector_paused, draw_cohort, simulate_arm
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.schema import Scenario
@@ -44,7 +44,13 @@ class ReplicationResult:
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Draw the shared cohort once, simulate both arms on it, and account for each."""
+    """Draw the shared cohort once, simulate both arms on it, and account for each (with the
+    cyclic garbage collector paused: see ``simulation.collector_paused``)."""
+    with collector_paused():
+        return _run_replication(scenario, seed, replication)
+
+
+def _run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
     ledgers = {arm: client_ledger(h, scenario, arm) for arm, h in histories.items()}

@@ -118,14 +118,15 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while an arm runs.
 
     An arm's objects (clients, processes, pending events) live until the arm ends and then die
     together, in reference cycles (a waiting SimPy process and its event refer to each other).
     Collections during the run would only promote them to the oldest generation, which only
     full collections over the whole heap reclaim; paused until the arm's run has returned, the
-    next young collection reclaims them at once.
+    next young collection reclaims them at once. The runner pauses it for a whole replication
+    (the cohort's objects too live until its end); paused already, it stays paused here.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -139,7 +140,7 @@ def _collector_paused() -> Iterator[None]:
 def simulate_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                  replication: int) -> ArmHistory:
     """Run one arm to the horizon and return its history."""
-    with _collector_paused():
+    with collector_paused():
         return _run_arm(scenario, cohort, arm, seed, replication)
 
 
