@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import filecmp
 import gc
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 
@@ -42,3 +47,27 @@ def test_spool_is_removed_with_the_result():
     del result
     gc.collect()
     assert not folder.exists()
+
+
+def test_interrupted_streamed_run_leaves_no_folder_and_no_spool(tmp_path):
+    """Ctrl-C in the middle of a streamed run: no output folder (complete-looking or not) and
+    the spooled tables removed."""
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    out = tmp_path / "runs"
+    out.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ipssim", "run", str(SCENARIOS / "finland_pilot.yaml"),
+         "--replications", "500", "--workers", "1", "--out", str(out / "run")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(spool)})
+    deadline = time.monotonic() + 60
+    while not list(spool.glob("ipssim-spool-*/*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    assert list(spool.glob("ipssim-spool-*/*.parquet")), "nothing was spooled"
+    os.killpg(process.pid, signal.SIGINT)
+    process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert list(out.iterdir()) == []
+    assert list(spool.iterdir()) == []
