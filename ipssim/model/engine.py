@@ -2,7 +2,8 @@
 
 It processes exactly the events ``simpy.Environment`` would, in the same order and at the same
 times (events are still numbered by the same counter, so the processed-event count is the same);
-only the per-event bookkeeping of SimPy's generic loop is trimmed.
+only the per-event bookkeeping of SimPy's generic loop is trimmed, and the queue is bucketed by
+day so that its cost does not grow with the number of clients waiting on events.
 """
 
 from __future__ import annotations
