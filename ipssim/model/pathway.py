@@ -168,22 +168,24 @@ class Pathway:
 
     def _search(self, client: Client, rate: float, team: Team, deadline: float):
         """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first.
-        The rate follows the coach's caseload and effectiveness, re-read at every review.
-
-        The reviews are callbacks of their events (:class:`_Search`), not resumptions of the
-        client's process: the process waits on one event, resumed once the search ends. The
-        events are the same, made at the same moments, so the run is the same event for event.
-        """
-        done = simpy.Event(self.env)
-        search = _Search(self.env, client, rate, team.multiplier,
-                         self.coaching.review_interval_days, deadline, done,
-                         client.luck.exponential(SEARCH))
-        search.review(None)
-        try:
-            return (yield done)
-        except simpy.Interrupt:
-            search.done = None  # the post was cut: the pending review does nothing
-            raise
+        The rate follows the coach's caseload and effectiveness, re-read at every review."""
+        env = self.env
+        review = self.coaching.review_interval_days
+        multiplier = team.multiplier
+        remaining = client.luck.exponential(SEARCH)
+        while True:
+            now = env.now
+            coach = client.coach
+            current = rate * multiplier[coach.caseload] * coach.effectiveness
+            round_end = now + review if now + review < deadline else deadline
+            span = round_end - now
+            if current * span >= remaining:
+                yield env.timeout(remaining / current)
+                return True
+            remaining -= current * span
+            yield env.timeout(span)
+            if round_end == deadline:
+                return False
 
     def _usual_services(self, client: Client, market: EmployerMarket):
         """Work until the current job ends, then look for work without a coach; repeat."""
@@ -253,58 +255,3 @@ class Pathway:
     def _exit(self, client: Client, reason: str) -> None:
         client.exit_day = self.env.now
         client.exit_reason = reason
-
-
-class _Search:
-    """One search for a job offer with a coach, review by review (see ``Pathway._search``).
-
-    Each review reads the coach's caseload and effectiveness, spends the rest of the client's
-    exponential clock at that rate until the next review or the deadline, and schedules the
-    event that ends the round; when the offer comes or the deadline passes, the client's process
-    is resumed (``done`` succeeds there and then, as the process itself would have resumed at
-    that event).
-    """
-
-    __slots__ = ("client", "deadline", "done", "env", "multiplier", "offered", "rate", "remaining",
-                 "review_days", "round_end")
-
-    def __init__(self, env: simpy.Environment, client: Client, rate: float,
-                 multiplier: list[float], review_days: float, deadline: float,
-                 done: simpy.Event, remaining: float):
-        self.env = env
-        self.client = client
-        self.rate = rate
-        self.multiplier = multiplier
-        self.review_days = review_days
-        self.deadline = deadline
-        self.done = done
-        self.remaining = remaining
-        self.offered: bool | None = None
-        self.round_end = 0.0
-
-    def review(self, _event: simpy.Event | None) -> None:
-        done = self.done
-        if done is None:
-            return
-        if self.offered is not None or (_event is not None and self.round_end == self.deadline):
-            done._ok = True
-            done._value = bool(self.offered)
-            callbacks, done.callbacks = done.callbacks, None
-            for callback in callbacks:
-                callback(done)
-            return
-        env = self.env
-        now = env._now
-        coach = self.client.coach
-        current = self.rate * self.multiplier[coach.caseload] * coach.effectiveness
-        review = self.review_days
-        round_end = now + review if now + review < self.deadline else self.deadline
-        span = round_end - now
-        remaining = self.remaining
-        if current * span >= remaining:
-            self.offered = True
-            env.timeout(remaining / current).callbacks.append(self.review)
-            return
-        self.remaining = remaining - current * span
-        self.round_end = round_end
-        env.timeout(span).callbacks.append(self.review)
