@@ -1,19 +1,23 @@
 """Engine benchmark: prints one JSON line of throughput figures measured in one process.
 
-    python benchmarks/bench_engine.py [--replications N] [--scenario FILE]
+    python benchmarks/bench_engine.py [--scenario FILE] [--scale 64] [--x1-replications N]
+                                      [--scaled-replications M] [--national FILE]
+                                      [--national-replications K]
 
-- ``model_events_per_s``: SimPy events per second over whole replications of the scenario (cohort
-  draw, both arms, accounting and metrics included), on one core;
-- ``simpy_events_per_s``: a bare ``yield env.timeout(1)`` loop in the same process;
-- ``ratio``: model / bare SimPy (the model's overhead next to SimPy's own event loop);
-- ``client_years_per_s``: client-years simulated (both arms) per second, on one core;
-- ``reps_per_s_1_worker`` / ``reps_per_s_all_cores``: replications of the scenario per second
-  through the Monte Carlo runner (process start-up included);
-- ``doubling_*``: time for twice the referrals (and, for ``programme``, twice the coaches)
-  divided by the time for the scenario as it is. The three are run replication by replication in
-  turn and timed in CPU time, so that load from other work on the machine falls on all three alike
-  (timed one after the other, minutes apart, the ratio swung between 1.6 and 2.2 for the same code
-  on a shared 2-core machine).
+Everything is timed in CPU time of this process (``time.process_time``), so that other work on a
+shared machine slows the figures less than wall time would (it still costs caches and turbo).
+
+- ``clients_per_cpu_s_x1``: clients of the scenario (each simulated through both arms to the
+  horizon, cohort draw, accounting and metrics included) per CPU-second;
+- ``clients_per_cpu_s_xS``: the same with every region's referrals, cohort size, coaches, team
+  leaders, staffing and employers multiplied by S (default 64);
+- ``cpu_per_client_ratio``: CPU per client at xS over CPU per client at x1 (1.0 = linear cost).
+  The x1 and xS replications are run interleaved, so that load from other work on the machine
+  falls on both alike;
+- ``simpy_events_per_s``: a bare ``yield env.timeout(1)`` loop in the same process, per CPU
+  second, for the reader to normalise machines;
+- ``national_cpu_s_per_replication``: CPU seconds of one replication of the national scenario
+  (both arms, accounting included), and its clients per replication.
 """
 
 from __future__ import annotations
@@ -23,11 +27,9 @@ import json
 import os
 import time
 
-import numpy as np
 import simpy
 
-from ipssim.experiments.runner import run_replication, run_replications
-from ipssim.model.simulation import horizon_days
+from ipssim.experiments.runner import run_replication
 from ipssim.scenario.load import load_scenario
 from ipssim.scenario.schema import Scenario
 
@@ -39,78 +41,88 @@ def bare_simpy_events_per_s(events: int = 1_000_000) -> float:
 
     env = simpy.Environment()
     env.process(ticker(env))
-    start = time.perf_counter()
+    start = time.process_time()
     env.run()
-    return events / (time.perf_counter() - start)
+    return events / (time.process_time() - start)
 
 
-def replications_timed(scenario: Scenario, replications: int, seed: int = 1) -> tuple[float, int, float]:
-    """Seconds, events and client-years for replications run one after the other in-process."""
-    events, client_days = 0, 0.0
-    start = time.perf_counter()
-    for k in range(replications):
-        result = run_replication(scenario, seed, k)
-        events += result.events
-        for arm in ("ips", "usual"):
-            referral = result.clients[arm]["referral_day"]
-            client_days += float(np.sum(horizon_days(scenario) - referral))
-    return time.perf_counter() - start, events, client_days / 365.25
+def timed(scenario: Scenario, replication: int, seed: int = 1) -> tuple[float, int]:
+    """CPU seconds and clients of one replication run in this process."""
+    start = time.process_time()
+    result = run_replication(scenario, seed, replication)
+    return time.process_time() - start, len(result.clients["ips"]["client_id"])
 
 
-def doubling_time_ratios(scenario: Scenario, replications: int, seed: int = 1
-                         ) -> tuple[float, float]:
-    """CPU time of twice the referrals, and of twice the referrals and coaches, over the time of
-    the scenario as it is: the same replications of each, run in turn."""
-    variants = (scenario, scaled(scenario, coaches_too=False), scaled(scenario, coaches_too=True))
-    seconds = [0.0] * len(variants)
-    for k in range(replications):
-        for i, variant in enumerate(variants):
-            start = time.process_time()
-            run_replication(variant, seed, k)
-            seconds[i] += time.process_time() - start
-    return seconds[1] / seconds[0], seconds[2] / seconds[0]
-
-
-def scaled(scenario: Scenario, coaches_too: bool) -> Scenario:
-    regions = [r.model_copy(update={"referrals_per_month": 2 * r.referrals_per_month,
-                                    "cohort_size": 2 * r.cohort_size,
-                                    "coaches": 2 * r.coaches if coaches_too else r.coaches})
-               for r in scenario.regions]
+def scaled(scenario: Scenario, factor: int) -> Scenario:
+    """Every region's referrals, cohort, coaches, team leaders, staffing and employers x factor."""
+    regions = []
+    for r in scenario.regions:
+        staffing = [c.model_copy(update={
+            "coaches": c.coaches * factor,
+            "team_leaders": None if c.team_leaders is None else c.team_leaders * factor})
+            for c in r.staffing]
+        regions.append(r.model_copy(update={
+            "referrals_per_month": factor * r.referrals_per_month,
+            "cohort_size": factor * r.cohort_size,
+            "coaches": factor * r.coaches,
+            "team_leaders": factor * r.team_leaders,
+            "staffing": staffing,
+            "employers": factor * r.employers}))
     return scenario.model_copy(update={"regions": regions})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="scenarios/finland_pilot.yaml")
-    parser.add_argument("--replications", type=int, default=40)
+    parser.add_argument("--scale", type=int, default=64)
+    parser.add_argument("--x1-replications", type=int, default=200)
+    parser.add_argument("--scaled-replications", type=int, default=3)
+    parser.add_argument("--national", default="scenarios/finland_national.yaml")
+    parser.add_argument("--national-replications", type=int, default=1)
     args = parser.parse_args()
     scenario, _ = load_scenario(args.scenario)
-    n = args.replications
-    cores = os.cpu_count() or 1
+    big = scaled(scenario, args.scale)
 
-    replications_timed(scenario, 2)  # warm-up: imports, caches
+    timed(scenario, 0)  # warm-up: imports, caches
     simpy_rate = bare_simpy_events_per_s()
-    seconds, events, client_years = replications_timed(scenario, n)
-    start = time.perf_counter()
-    run_replications(scenario, 1, n, 1)
-    one = n / (time.perf_counter() - start)
-    start = time.perf_counter()
-    run_replications(scenario, 1, n * cores, cores)
-    many = n * cores / (time.perf_counter() - start)
-    double_referrals, double_programme = doubling_time_ratios(scenario, n)
+    seconds = {"x1": 0.0, "xS": 0.0}
+    clients = {"x1": 0, "xS": 0}
+    per_block = max(args.x1_replications // max(args.scaled_replications, 1), 1)
+    done = 0
+    for k in range(args.scaled_replications):
+        s, n = timed(big, k)
+        seconds["xS"] += s
+        clients["xS"] += n
+        for _ in range(per_block):
+            s, n = timed(scenario, done)
+            seconds["x1"] += s
+            clients["x1"] += n
+            done += 1
+    rate_1 = clients["x1"] / seconds["x1"]
+    rate_s = clients["xS"] / seconds["xS"]
+    national, _ = load_scenario(args.national)
+    national_s, national_clients = 0.0, 0
+    for k in range(args.national_replications):
+        s, n = timed(national, k)
+        national_s += s
+        national_clients += n
     print(json.dumps({
         "scenario": scenario.name,
-        "replications": n,
-        "cores": cores,
-        "model_events_per_s": round(events / seconds),
+        "cores": os.cpu_count() or 1,
+        "x1_replications": done,
+        "x1_clients_per_replication": round(clients["x1"] / done),
+        "clients_per_cpu_s_x1": round(rate_1),
+        "scale": args.scale,
+        "scaled_replications": args.scaled_replications,
+        "scaled_clients_per_replication": round(clients["xS"] / args.scaled_replications),
+        f"clients_per_cpu_s_x{args.scale}": round(rate_s),
+        "cpu_per_client_ratio": round(rate_1 / rate_s, 3),
         "simpy_events_per_s": round(simpy_rate),
-        "ratio": round(events / seconds / simpy_rate, 3),
-        "client_years_per_s": round(client_years / seconds),
-        "reps_per_s_1_worker": round(one, 2),
-        "reps_per_s_all_cores": round(many, 2),
-        "parallel_speedup": round(many / one, 2),
-        "doubling_referrals_time_ratio": round(double_referrals, 2),
-        "doubling_programme_time_ratio": round(double_programme, 2),
+        "national_replications": args.national_replications,
+        "national_clients_per_replication": round(national_clients
+                                                  / max(args.national_replications, 1)),
+        "national_cpu_s_per_replication": round(national_s
+                                                / max(args.national_replications, 1), 2),
     }))
 
 

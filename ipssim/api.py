@@ -24,7 +24,7 @@ import pandas as pd
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
-from ipssim.experiments.runner import ReplicationResult, net_effects, run_replications
+from ipssim.experiments.runner import ReplicationResult, Spool, net_effects, run_replications
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
 from ipssim.outputs import (
@@ -158,15 +158,21 @@ class RunResult:
 
 
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
-        progress: Update | None = None, scheduler: str | None = None) -> RunResult:
+        progress: Update | None = None, scheduler: str | None = None,
+        stream: bool = True) -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
     Bit-identical for any ``workers`` and on a Dask cluster (``scheduler``: its address);
-    ``progress(done, total)`` is called after each replication.
+    ``progress(done, total)`` is called after each replication. With ``stream`` (the default)
+    each replication's client and spell tables go to a temporary folder as soon as it is done,
+    so memory does not grow with them; the result reads them back when asked (``.clients``,
+    ``.spells``, ``.write``), and its outputs are the same, byte for byte, as those of a run
+    held in memory (``stream=False``).
     """
     check_workload(scenario, replications)
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
-                                                      progress, scheduler))
+                                                      progress, Spool() if stream else None,
+                                                      scheduler))
 
 
 @dataclass

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.compare import wide_table
-from ipssim.experiments.runner import net_effects
+from ipssim.experiments.runner import long_table, net_effects
 from ipssim.reports.run import (
     SCENARIO_PANELS,
     net_effect_figure,
@@ -40,16 +41,24 @@ if TYPE_CHECKING:
 
 def stack(results: list[ReplicationResult], table: str) -> pa.Table:
     """One long table (``replication``, ``arm`` first) from a per-arm table of every replication."""
-    parts: dict[str, list[np.ndarray]] = {"replication": [], "arm": []}
-    for result in results:
-        for arm in ARMS:
-            columns = getattr(result, table)[arm]
-            rows = len(next(iter(columns.values())))
-            parts["replication"].append(np.full(rows, result.replication, dtype=np.int64))
-            parts["arm"].append(np.full(rows, arm, dtype=object))
-            for name, values in columns.items():
-                parts.setdefault(name, []).append(values)
-    return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
+    return pa.concat_tables([long_table(result, table) for result in results]).combine_chunks()
+
+
+def write_long(path: Path, results: list[ReplicationResult], table: str) -> None:
+    """A long table written replication by replication, each a row group, so only one
+    replication's rows are in memory at a time (spooled results are read one by one)."""
+    def write(partial: Path) -> None:
+        writer = None
+        try:
+            for result in results:
+                rows = long_table(result, table)
+                if writer is None:
+                    writer = pq.ParquetWriter(partial, rows.schema)
+                writer.write_table(rows)
+        finally:
+            if writer is not None:
+                writer.close()
+    files.atomic_write(path, write)
 
 
 def stack_regions(scenario: Scenario, results: list[ReplicationResult]) -> pa.Table:
@@ -97,8 +106,8 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         trajectories = stack(results, "trajectories")
         files.write_parquet(partial / "trajectories.parquet", trajectories)
         files.write_table_csv(partial / "trajectories.csv", trajectories)
-        files.write_parquet(partial / "clients.parquet", stack(results, "clients"))
-        files.write_parquet(partial / "spells.parquet", stack(results, "spells"))
+        write_long(partial / "clients.parquet", results, "clients")
+        write_long(partial / "spells.parquet", results, "spells")
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
         files.write_csv(partial / "summary.csv", summary)

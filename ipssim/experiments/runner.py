@@ -7,14 +7,18 @@ gathered in replication order, so the outputs are bit-identical whatever the num
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ipssim.accounts.ledger import client_ledger
 from ipssim.accounts.rollup import Accounts, account, accounts_by_region
-from ipssim.model.simulation import draw_cohort, simulate_arm
+from ipssim.model.simulation import collector_paused, draw_cohort, simulate_arm
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.schema import Scenario
@@ -40,7 +44,13 @@ class ReplicationResult:
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Draw the shared cohort once, simulate both arms on it, and account for each."""
+    """Draw the shared cohort once, simulate both arms on it, and account for each (with the
+    cyclic garbage collector paused: see ``simulation.collector_paused``)."""
+    with collector_paused():
+        return _run_replication(scenario, seed, replication)
+
+
+def _run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
     ledgers = {arm: client_ledger(h, scenario, arm) for arm, h in histories.items()}
@@ -67,12 +77,94 @@ def iterate_replications(scenario: Scenario, seed: int, replications: int,
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, workers: int,
-                     progress: Update | None = None, scheduler: str | None = None
-                     ) -> list[ReplicationResult]:
-    """All replications, in replication order; ``progress(done, total)`` after each."""
+                     progress: Update | None = None, spool: Spool | None = None,
+                     scheduler: str | None = None) -> list[ReplicationResult]:
+    """All replications, in replication order (on local processes or the Dask cluster at
+    ``scheduler``); ``progress(done, total)`` after each.
+
+    With a ``spool``, each replication's client and spell tables go to disk as soon as it is
+    done (:meth:`Spool.keep`), so the run holds only the small tables in memory."""
     results = []
     for result in iterate_replications(scenario, seed, replications, workers, scheduler):
-        results.append(result)
+        results.append(spool.keep(result) if spool is not None else result)
         if progress:
             progress(len(results), replications)
     return results
+
+
+LONG_TABLES = ("clients", "spells")
+"""The per-client and per-spell tables, which a :class:`Spool` keeps on disk."""
+
+
+def long_table(result: ReplicationResult, table: str) -> pa.Table:
+    """One replication's per-arm table as one long table, ``replication`` and ``arm`` first.
+
+    Text columns are typed as strings even when empty, so every replication's table has the
+    same schema (they are written one after the other as row groups of one file)."""
+    tables = getattr(result, table)
+    if isinstance(tables, SpooledTables):
+        return tables.table()
+    parts: dict[str, list[np.ndarray]] = {"replication": [], "arm": []}
+    for arm in ARMS:
+        columns = tables[arm]
+        rows = len(next(iter(columns.values())))
+        parts["replication"].append(np.full(rows, result.replication, dtype=np.int64))
+        parts["arm"].append(np.full(rows, arm, dtype=object))
+        for name, values in columns.items():
+            parts.setdefault(name, []).append(values)
+    return pa.table({name: _arrow(np.concatenate(chunks)) for name, chunks in parts.items()})
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.string()) if values.dtype == object else pa.array(values)
+
+
+class Spool:
+    """A temporary folder holding each replication's long tables as Parquet files (one per
+    replication and table), removed once nothing refers to it any more."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="ipssim-spool-")
+        self.path = Path(self._folder.name)
+
+    def keep(self, result: ReplicationResult) -> ReplicationResult:
+        """Write the result's client and spell tables to the spool; the result then reads them
+        from there when asked (see :class:`SpooledTables`)."""
+        for table in LONG_TABLES:
+            path = self.path / f"{table}-{result.replication:06d}.parquet"
+            pq.write_table(long_table(result, table), path)
+            setattr(result, table, SpooledTables(path, self))
+        return result
+
+
+class SpooledTables(Mapping):
+    """A spooled replication's table per arm (``arm -> {column: values}``), read from its file
+    when asked; the spool lives as long as this does."""
+
+    def __init__(self, path: Path, spool: Spool):
+        self.path = path
+        self._spool = spool
+
+    def table(self) -> pa.Table:
+        """The long table as written (``replication``, ``arm``, then the columns)."""
+        return pq.read_table(self.path)
+
+    def __getitem__(self, arm: str) -> dict[str, np.ndarray]:
+        if arm not in ARMS:
+            raise KeyError(arm)
+        table = self.table()
+        rows = np.asarray(table.column("arm").to_numpy(zero_copy_only=False) == arm)
+        out = {}
+        for name in table.column_names[2:]:
+            column = table.column(name)
+            values = column.to_numpy(zero_copy_only=False)
+            if pa.types.is_string(column.type):
+                values = values.astype(object)
+            out[name] = values[rows]
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ARMS)
+
+    def __len__(self) -> int:
+        return len(ARMS)

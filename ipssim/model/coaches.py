@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -62,6 +63,16 @@ class Team:
         # (day, largest caseload of any coach) after every change: the caseload trace.
         self.caseload_trace: list[tuple[float, int]] = []
         self._max_caseload = 0
+        # How many posts have each caseload (0 to the cap), so the largest is known at once.
+        self._with_load = [0] * (self.cap + 2)
+        self._with_load[0] = posts
+        # Posts that may take a client, by caseload: heaps of post numbers, checked when read
+        # (an entry is current while the post is filled and still has that caseload), so the
+        # free post with the fewest clients (the first such post on ties) is found without
+        # looking at every post.
+        self._free: list[list[int]] = [[] for _ in range(self.cap)]
+        for coach in self.coaches:
+            self._may_take(coach)
         # (day, coaches in post, team leaders, coaches hired so far) after every change.
         self.staffing_trace: list[tuple[float, int, int, int]] = []
         self.hires = region.coaches
@@ -208,6 +219,7 @@ class Team:
         unused ones, each with a newly hired coach."""
         for coach in [c for c in self.coaches if c.state == CLOSING and c.staffed][:n]:
             coach.state = FILLED
+            self._may_take(coach)
             n -= 1
         for coach in [c for c in self.coaches
                       if c.state == CLOSED or (c.state == CLOSING and not c.staffed)][:n]:
@@ -250,6 +262,7 @@ class Team:
 
     def _hire(self, coach: Coach) -> None:
         coach.state = FILLED
+        self._may_take(coach)
         coach.staffed = True
         coach.hired_day = self.env.now
         coach.effectiveness = self._effectiveness(coach)
@@ -266,12 +279,20 @@ class Team:
     # -- places -------------------------------------------------------------------------------
 
     def _free_coach(self) -> Coach | None:
-        best = None
-        for coach in self.coaches:
-            if coach.state == FILLED and coach.caseload < self.cap and (
-                    best is None or coach.caseload < best.caseload):
-                best = coach
-        return best
+        """The filled post under the cap with the fewest clients (the first on ties), if any."""
+        coaches = self.coaches
+        for load, heap in enumerate(self._free):
+            while heap:
+                coach = coaches[heap[0]]
+                if coach.state == FILLED and coach.caseload == load:
+                    return coach
+                heappop(heap)  # out of date: the post's caseload or state has changed
+        return None
+
+    def _may_take(self, coach: Coach) -> None:
+        """Note a filled post under the cap under its caseload (see ``_free``)."""
+        if coach.state == FILLED and coach.caseload < self.cap:
+            heappush(self._free[coach.caseload], coach.index)
 
     def _serve_waiting(self) -> None:
         """Give free places to the longest-waiting clients."""
@@ -290,6 +311,9 @@ class Team:
         coach.caseload += 1
         coach.clients.add(client)
         client.coach = coach
+        self._with_load[coach.caseload - 1] -= 1
+        self._with_load[coach.caseload] += 1
+        self._may_take(coach)
         self._max_caseload = max(self._max_caseload, coach.caseload)
         self._trace()
 
@@ -297,8 +321,12 @@ class Team:
         coach.caseload -= 1
         coach.clients.discard(client)
         client.coach = None
-        if coach.caseload + 1 == self._max_caseload:
-            self._max_caseload = max(c.caseload for c in self.coaches)
+        with_load = self._with_load
+        with_load[coach.caseload + 1] -= 1
+        with_load[coach.caseload] += 1
+        self._may_take(coach)
+        while self._max_caseload and not with_load[self._max_caseload]:
+            self._max_caseload -= 1
 
     def _trace(self) -> None:
         self.caseload_trace.append((self.env.now, self._max_caseload))

@@ -7,6 +7,7 @@ open) is drawn once per region and replication, so both arms face the same labou
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
@@ -15,7 +16,7 @@ from math import exp
 import numpy as np
 import simpy
 
-from ipssim.model.streams import JOB, LuckCursor
+from ipssim.model.streams import JOB, MATCHING, LuckCursor, stream
 from ipssim.scenario.schema import Employers
 from ipssim.vocabulary import MONTH_DAYS
 
@@ -56,50 +57,95 @@ class LabourMarket:
         # The clock time at which each vacancy opens: the day as a chain of timeouts from day 0
         # reaches it (each waits ``day - now`` from the opening before), to the last bit.
         self.open_times: list[float] = _chained(opening_days)
+        # Vacancies in the order their open period ends (ties by vacancy number).
+        self.closing_order: list[int] = np.argsort(
+            np.asarray(self.close_day), kind="stable").tolist()
 
 
 class EmployerMarket:
     """One arm's view of a region's labour market: which vacancies are open, and coaches'
-    relationships with employers."""
+    relationships with employers.
 
-    def __init__(self, env: simpy.Environment, labour: LabourMarket, n_coaches: int):
+    Every operation costs the same whatever the size of the region (amortised, in expectation):
+    the open vacancies are kept in a list with each one's position, so a vacancy is added,
+    removed (filled, or closed by time) and drawn at random in constant time, and a coach's pick
+    in proportion to the chance each would hire is drawn by rejection (see :meth:`_steer`).
+    """
+
+    ATTEMPTS = 64
+    """Rejection proposals before a coach's pick falls back to weighing every open vacancy."""
+
+    def __init__(self, env: simpy.Environment, labour: LabourMarket, n_coaches: int,
+                 seed: int | None = None, key: tuple[int, ...] = ()):
+        """``seed`` and ``key``: the market's own stream (``streams.MATCHING``), drawn from only
+        if a coach's first proposal is rejected."""
         self.env = env
         self.labour = labour
         self.openness = labour.openness
-        # Open vacancies, in the order they opened, as of the last match; a vacancy leaves the list
-        # as soon as it is filled. Vacancies open at known times, so they are added when a match
-        # needs them (every vacancy opened by then, in order) rather than by an event each.
+        # Open vacancies (in no particular order) and each vacancy's place in the list (-1 when
+        # not open). Vacancies open and close at known times, so they are added and removed when
+        # a match next needs them (by two pointers over the opening and closing orders) rather
+        # than by an event each.
         self.open: list[int] = []
+        self._place = [-1] * len(labour.opening_days)
         self._opened = 0  # vacancies opened so far
-        # Relationship strength of each coach with each employer. It decays exponentially at the
-        # same rate for all, so it is kept scaled up by that decay since a reference day:
-        # strength = scaled x exp(-(now - reference) / decay days). Decay then costs one exp()
-        # per contact or match rather than one per employer.
-        self._scaled = [[0.0] * len(labour.openness) for _ in range(n_coaches)]
+        self._closed = 0  # vacancies, in order of closing day, whose closing day has passed
+        self._next_change = -math.inf  # the next time a vacancy opens or closes by time
+        # Relationship strength of each coach with each employer it has contacted (a dict per
+        # coach: memory grows with the contacts, not coaches x employers). It decays
+        # exponentially at the same rate for all, so it is kept scaled up by that decay since a
+        # reference day: strength = scaled x exp(-(now - reference) / decay days). Decay then
+        # costs one exp() per contact or match rather than one per employer.
+        self._scaled: list[dict[int, float]] = [{} for _ in range(n_coaches)]
         self._reference = 0.0
         self._decay = 1.0 / labour.params.relationship_decay_days
         self._gain = labour.params.relationship_gain_per_contact
         # Coaches' weekly contacts not yet made (see ``defer_contacts``) and the next one due.
         self._deferred: Iterator[WeekOfContacts] = iter(())
         self._due: WeekOfContacts | None = None
+        # Uniforms for a coach's rejected proposals (the first proposal uses the client's own).
+        self._seed, self._key = seed, key
+        self._rng: np.random.Generator | None = None
+        self._spare: Iterator[float] = iter(())
 
     def _open_now(self, now: float) -> list[int]:
-        """The vacancies open at ``now``, in the order they opened: drop those closed since the
-        last match, add those opened since (unless already closed again), and return the list.
+        """The vacancies open at ``now``: add those opened since the last match (unless already
+        closed again), drop those closed since, and return the list.
 
         A vacancy opens at its ``open_times`` entry and closes when filled or when its open period
         ends (``close_day``)."""
+        if now < self._next_change:
+            return self.open
         labour = self.labour
         close_day, open_times = labour.close_day, labour.open_times
-        open_ = self.open
-        open_[:] = [v for v in open_ if close_day[v] > now]
+        open_, place = self.open, self._place
         opened, n = self._opened, len(open_times)
         while opened < n and open_times[opened] <= now:
             if close_day[opened] > now:
+                place[opened] = len(open_)
                 open_.append(opened)
             opened += 1
         self._opened = opened
+        order, closed = labour.closing_order, self._closed
+        while closed < n and close_day[order[closed]] <= now:
+            if place[order[closed]] >= 0:
+                self._remove(order[closed])
+            closed += 1
+        self._closed = closed
+        # Nothing opens or closes by time before this (a vacancy filled meanwhile is removed by
+        # ``match`` itself).
+        self._next_change = min(open_times[opened] if opened < n else math.inf,
+                                close_day[order[closed]] if closed < n else math.inf)
         return open_
+
+    def _remove(self, vacancy: int) -> None:
+        """Take a vacancy out of the open list: the last one takes its place."""
+        open_, place = self.open, self._place
+        at, last = place[vacancy], open_.pop()
+        if last != vacancy:
+            open_[at] = last
+            place[last] = at
+        place[vacancy] = -1
 
     def _decay_factor(self, now: float) -> float:
         """exp(-(now - reference) / decay days): scaled strength x this = strength now.
@@ -110,13 +156,13 @@ class EmployerMarket:
         elapsed = (now - self._reference) * self._decay
         if elapsed > 50.0:
             factor = exp(-elapsed)
-            self._scaled = [[x * factor for x in row] for row in self._scaled]
+            self._scaled = [{e: x * factor for e, x in row.items()} for row in self._scaled]
             self._reference, elapsed = now, 0.0
         return exp(-elapsed)
 
     def forget(self, coach: int) -> None:
         """A coach left: the relationships of the post start again from nothing."""
-        self._scaled[coach] = [0.0] * len(self.openness)
+        self._scaled[coach] = {}
 
     def defer_contacts(self, weeks: Iterator[WeekOfContacts]) -> None:
         """Coaches' contacts known in advance: for each day with any, (day, [(coach, employers),
@@ -137,8 +183,9 @@ class EmployerMarket:
             rows = self._scaled
             for coach, employers in contacts:
                 scaled = rows[coach]
+                get = scaled.get
                 for employer in employers:
-                    scaled[employer] = scaled[employer] * keep + gain
+                    scaled[employer] = get(employer, 0.0) * keep + gain
             due = next(deferred, None)
         self._due = due
 
@@ -149,8 +196,9 @@ class EmployerMarket:
         # strength + (1 - strength) x gain, on the scaled strength.
         keep, gain = 1.0 - self._gain, self._gain / self._decay_factor(self.env.now)
         scaled = self._scaled[coach]
+        get = scaled.get
         for employer in employers:
-            scaled[employer] = scaled[employer] * keep + gain
+            scaled[employer] = get(employer, 0.0) * keep + gain
 
     def match(self, luck: LuckCursor, coach: int | None) -> int | None:
         """Try to place a client in an open vacancy; return the employer, or None if no match.
@@ -172,23 +220,54 @@ class EmployerMarket:
             chosen, accept = self._steer(candidates, coach, luck.uniform(JOB))
         if luck.uniform(JOB) >= accept:
             return None
-        candidates.remove(chosen)  # filled
+        self._remove(chosen)  # filled
         employer = self.labour.employer[chosen]
         if coach is not None:
             self.contact(coach, (employer,))
         return employer
 
     def _steer(self, candidates: list[int], coach: int, u: float) -> tuple[int, float]:
-        """The coach's pick among open vacancies, in proportion to the chance each would hire."""
+        """The coach's pick among open vacancies, in proportion to the chance each would hire
+        (openness + (1 - openness) x strength, at most 1): by rejection, each proposal an open
+        vacancy at random, taken with that chance.
+
+        The first proposal and its test come from the client's uniform ``u`` (the whole part of
+        ``u`` x open vacancies picks the vacancy, the fraction is the test), later ones from the
+        market's own stream. After :attr:`ATTEMPTS` rejections the pick is made by weighing every
+        open vacancy, which leaves the probabilities exact (each attempt is independent)."""
         labour = self.labour
         openness, reluctance, employer_of = (labour.vacancy_openness, labour.vacancy_reluctance,
                                              labour.employer)
         scaled, decay = self._scaled[coach], self._decay_factor(self.env.now)
-        accepts = [openness[v] + reluctance[v] * scaled[employer_of[v]] * decay
+        get = scaled.get
+        n = len(candidates)
+        for _ in range(self.ATTEMPTS):
+            x = u * n
+            index = int(x)
+            if index >= n:
+                index = n - 1
+            v = candidates[index]
+            accept = openness[v] + reluctance[v] * get(employer_of[v], 0.0) * decay
+            if x - index < accept:
+                return v, accept
+            u = self._uniform()
+        accepts = [openness[v] + reluctance[v] * get(employer_of[v], 0.0) * decay
                    for v in candidates]
         cumulative = list(accumulate(accepts))
-        chosen = min(bisect_right(cumulative, u * cumulative[-1]), len(candidates) - 1)
+        chosen = min(bisect_right(cumulative, u * cumulative[-1]), n - 1)
         return candidates[chosen], accepts[chosen]
+
+    def _uniform(self) -> float:
+        """The next uniform of the market's own stream (drawn in blocks)."""
+        try:
+            return next(self._spare)
+        except StopIteration:
+            if self._rng is None:
+                if self._seed is None:
+                    raise RuntimeError("a coach's pick needs the market's stream") from None
+                self._rng = stream(self._seed, MATCHING, *self._key)
+            self._spare = iter(self._rng.random(256).tolist())
+            return next(self._spare)
 
 
 def _chained(days: np.ndarray) -> list[float]:

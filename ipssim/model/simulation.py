@@ -33,7 +33,7 @@ from ipssim.model.streams import (
     stream,
 )
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import MONTH_DAYS
+from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
 def events_processed(env: simpy.Environment) -> int:
@@ -43,7 +43,7 @@ def events_processed(env: simpy.Environment) -> int:
     events processed are those numbered minus those still queued. Unlike overriding ``step``, this
     adds nothing to the cost of an event.
     """
-    return next(env._eid) - len(env._queue)
+    return next(env._eid) - env.pending()
 
 
 class CohortMember(NamedTuple):
@@ -118,14 +118,15 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while an arm runs.
 
     An arm's objects (clients, processes, pending events) live until the arm ends and then die
     together, in reference cycles (a waiting SimPy process and its event refer to each other).
     Collections during the run would only promote them to the oldest generation, which only
     full collections over the whole heap reclaim; paused until the arm's run has returned, the
-    next young collection reclaims them at once.
+    next young collection reclaims them at once. The runner pauses it for a whole replication
+    (the cohort's objects too live until its end); paused already, it stays paused here.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -139,7 +140,7 @@ def _collector_paused() -> Iterator[None]:
 def simulate_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                  replication: int) -> ArmHistory:
     """Run one arm to the horizon and return its history."""
-    with _collector_paused():
+    with collector_paused():
         return _run_arm(scenario, cohort, arm, seed, replication)
 
 
@@ -151,7 +152,8 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     markets, teams = [], []
     first_coach = 0
     for r, region in enumerate(scenario.regions):
-        market = EmployerMarket(env, cohort.labour_markets[r], region.posts)
+        market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
+                                (replication, r, ARMS.index(arm)))
         markets.append(market)
         if arm == "ips":
             teams.append(Team(env, region, scenario.coaching, market, first_coach,

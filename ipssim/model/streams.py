@@ -18,6 +18,9 @@ CLIENTS, REFERRALS, COACHES, EMPLOYERS, EXTENSION = range(5)
 EARNINGS_LIMIT = 5
 """One uniform per client for BAR-03 (keeping earnings under a pension's limit), from its own
 stream so that adding it left every other draw unchanged."""
+MATCHING = 6
+"""Per (replication, region, arm): the uniforms of a coach's job pick after its first proposal
+(the client's own uniform) is rejected (``employers.EmployerMarket._steer``)."""
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:
