@@ -72,6 +72,7 @@ def test_waiting_list_clients_have_usual_services_meanwhile():
     region = [{"name": "A", "coaches": 1, "referrals_per_month": 10.0, "employers": 40}]
     scenario = small_scenario(regions=region, coaching={"caseload_cap": 2}, horizon_months=24)
     same = never = 0
+    effects = []
     for result in run_replications(scenario, 5, 4, 1):
         ips, usual = result.clients["ips"], result.clients["usual"]
         waited = np.isnan(ips["start_day"])
@@ -79,8 +80,10 @@ def test_waiting_list_clients_have_usual_services_meanwhile():
         a, b = ips["first_job_day"][waited], usual["first_job_day"][waited]
         never += int(waited.sum())
         same += int(np.sum((a == b) | (np.isnan(a) & np.isnan(b))))
-        # IPS never loses ground: nobody is worse off than under usual services on average
-        assert result.metrics["difference"]["ever_employed_competitive_share"] >= -0.02
+        effects.append(result.metrics["difference"]["ever_employed_competitive_share"])
+    # IPS never loses ground on average. A replication may: the arms' vacancies (matching draws)
+    # differ, about +-0.012 a replication on 20; -0.02 is some 3.5 standard errors of this mean.
+    assert np.mean(effects) >= -0.02
     assert never > 300  # about 200 referrals a replication, 2 places: nearly all wait
     # the twins' first jobs coincide unless the employers' vacancies differ between the arms
     assert same >= 0.9 * never
