@@ -124,9 +124,7 @@ class Environment(simpy.Environment):
         for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+            raise _unhandled(event)
 
     def run(self, until: float) -> None:  # type: ignore[override]
         """Process events until the clock reaches ``until`` (events at ``until`` itself excluded).
@@ -151,10 +149,7 @@ class Environment(simpy.Environment):
             for callback in callbacks:
                 callback(event)
             if not event._ok and not hasattr(event, "_defused"):
-                # A failed event nobody handled (a crashed process): raise it, as SimPy does.
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+                raise _unhandled(event)
 
     def discard(self) -> None:
         """Drop every pending event once the run is over, so that reference counting frees them.
@@ -172,3 +167,11 @@ class Environment(simpy.Environment):
         self._queue.clear()
         self._later.clear()
         self._buckets.clear()
+
+
+def _unhandled(event: Event) -> BaseException:
+    """The exception to raise for a failed event nobody handled (a crashed process), as SimPy
+    raises it: a copy of the event's exception, caused by the original."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    return exc
