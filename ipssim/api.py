@@ -24,6 +24,7 @@ import pandas as pd
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
+from ipssim.experiments.capacity import Capacity, capacity
 from ipssim.experiments.runner import ReplicationResult, Spool, net_effects, run_replications
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
@@ -249,7 +250,8 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["DEFAULT_SEED", "REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "Scenario",
-           "ScenarioError", "SizingResult", "compare",
+__all__ = ["DEFAULT_SEED", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers", "Line",
+           "RunResult", "Scenario",
+           "ScenarioError", "SizingResult", "capacity", "compare",
            "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]

@@ -274,6 +274,11 @@ def _validate(args: argparse.Namespace) -> int:
     scenario, digest = load_scenario(args.scenario)
     print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
           f"sha256 {digest[:16]})")
+    bought = api.capacity(scenario)
+    if bought is not None:
+        print("what each region's staff can serve against its demand:")
+        for line in bought.lines():
+            print(f"  {line}")
     return 0
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import yaml
 
+from ipssim.experiments.capacity import IDLE_UTILISATION
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import MONTH_DAYS
@@ -34,8 +35,6 @@ _SCHEMA_TO_LEVER = (
     ("referral_months", "years_funded"), ("horizon_months", "horizon_years"),
     ("discount_rate", "discount_rate"),
 )
-IDLE_UTILISATION = 0.6
-"""Below this share of places used (on average while the programme is open) places stand idle."""
 
 
 @dataclass
