@@ -28,6 +28,7 @@ class ScenarioError(InputError):
 MAX_STAFF = 10_000
 """The most coaches or team leaders of a region (a whole country's IPS is a few hundred)."""
 Staff = whole(0, MAX_STAFF)
+MAX_REFERRALS_PER_MONTH = 10_000
 Month = number(ge=0, le=600)
 """A month of the simulation (the horizon is at most 600 months)."""
 RatePerMonth = number(ge=0, le=30)
@@ -64,7 +65,7 @@ class Region(Strict):
         default_factory=list, description="headcount changes, in month order")
     budget_eur_per_year: Annotated[list[Budget], Field(min_length=1, max_length=50)] | None = Field(
         None, description="programme budget of each year from month 0 (the last one repeats)")
-    referrals_per_month: number(ge=0, le=10_000) = 0.0
+    referrals_per_month: number(ge=0, le=MAX_REFERRALS_PER_MONTH) = 0.0
     eligible_people: whole(1, 10_000_000) | None = Field(
         None, description="people eligible for IPS in the region (with uptake_per_year, instead "
         "of referrals_per_month)")
@@ -100,6 +101,9 @@ class Region(Strict):
                 not isinstance(uptake, int | float):
             return data  # the field validation reports it
         rate = people * uptake / 12
+        if rate > MAX_REFERRALS_PER_MONTH:
+            raise ValueError(f"{where}: eligible_people x uptake_per_year / 12 gives {rate:,.0f} "
+                             f"referrals a month; at most {MAX_REFERRALS_PER_MONTH:,}")
         given = data.get("referrals_per_month")
         if given is not None and not (isinstance(given, int | float)
                                       and math.isclose(given, rate, rel_tol=1e-9)):
