@@ -225,6 +225,10 @@ class SizingResult:
 
     options: list[sizing.Option]
     recommended: sizing.Option | None
+    """The smallest headcount whose wait quantile is short enough at the upper end of its 95%
+    interval (and no caseload over the cap)."""
+    point_estimate: sizing.Option | None
+    """The smallest headcount whose point estimate of the wait quantile is short enough."""
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -236,7 +240,8 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
          max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None,
          scheduler: str | None = None) -> SizingResult:
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
-    ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
+    ``max_wait_days`` at the upper end of its 95% interval, with no caseload over the cap
+    (``recommended``; ``point_estimate`` on the point estimate alone; None if even
     ``max_coaches`` are not enough)."""
     check_workload(scenario, replications)
     index = sizing.region_index(scenario, region)
