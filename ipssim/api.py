@@ -55,12 +55,14 @@ from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import DEFAULT_SEED
 
 
-def load_scenario(source: str | Path | Mapping) -> Scenario:
-    """A validated scenario from a YAML file (with its base and calibration) or from a mapping
-    of the same fields. Bad input raises :class:`ipssim.ScenarioError` with a one-line message."""
+def load_scenario(source: str | Path | Mapping, text: bytes | None = None) -> Scenario:
+    """A validated scenario from a YAML file (with its base, regions table and calibration) or
+    from a mapping of the same fields; with ``text``, the file's content (an upload) and
+    ``source`` the path its relative paths start from. Bad input raises
+    :class:`ipssim.ScenarioError` with a one-line message."""
     if isinstance(source, Mapping):
         return parse_scenario(dict(source))
-    return load_scenario_file(source)[0]
+    return load_scenario_file(source, text)[0]
 
 
 def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | None = None

@@ -21,15 +21,16 @@ from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.validation import first_line, read_file, validate, yaml_mapping
 
 
-def load_scenario(path: str | Path) -> tuple[Scenario, str]:
-    """Read and validate a scenario file, applying its base scenario (``extends``) and its
-    calibration file if it names them.
+def load_scenario(path: str | Path, text: bytes | None = None) -> tuple[Scenario, str]:
+    """Read and validate a scenario file, applying its base scenario (``extends``), its regions
+    table and its calibration file if it names them. With ``text``, that is the file's content
+    (an upload) and ``path`` only says where its relative paths start.
 
-    Returns the scenario and the SHA-256 of the bytes of the scenario file, its base files and
-    the calibration file, so a change to any of them changes the hash.
+    Returns the scenario and the SHA-256 of the bytes of the scenario file, its base files, its
+    regions table and the calibration file, so a change to any of them changes the hash.
     """
     path = Path(path)
-    data, raw = _file_data(path)
+    data, raw = _file_data(path, text)
     if data.get("calibration") is None:
         return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
     if not isinstance(data["calibration"], str):
@@ -44,10 +45,12 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
     return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
 
 
-def _scenario_data(path: Path, seen: tuple[Path, ...]) -> tuple[dict, bytes]:
-    """A scenario file's mapping merged over the base it ``extends`` (a path relative to it; the
-    variant's fields win, lists such as ``regions`` are replaced whole), and the bytes read."""
-    raw = read_file(path, "scenario", ScenarioError)
+def _scenario_data(path: Path, seen: tuple[Path, ...], text: bytes | None = None
+                   ) -> tuple[dict, bytes]:
+    """A scenario file's mapping (its content ``text`` if given) merged over the base it
+    ``extends`` (a path relative to it; the variant's fields win, lists such as ``regions`` are
+    replaced whole), and the bytes read."""
+    raw = read_file(path, "scenario", ScenarioError) if text is None else text
     data = yaml_mapping(raw, path, ScenarioError)
     base = data.pop("extends", None)
     if base is None:
@@ -75,10 +78,10 @@ def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, floa
     return out
 
 
-def _file_data(path: Path) -> tuple[dict, bytes]:
+def _file_data(path: Path, text: bytes | None = None) -> tuple[dict, bytes]:
     """A scenario file's mapping with its base, its regions table and its region defaults
     applied, and the bytes of every file read."""
-    data, raw = _scenario_data(path, ())
+    data, raw = _scenario_data(path, (), text)
     data, table_raw = with_region_table(data, path.parent, str(path))
     return with_region_defaults(data), raw + table_raw
 
