@@ -173,3 +173,34 @@ def test_validate_prints_what_each_region_buys():
     assert "9 coaches and 1 team leader, 180 places" in hus and "clients a year; demand 55 " \
         "referrals a year" in hus and "warning: places exceed demand" in hus
     assert "mean stay in coaching of this scenario's calibrated parameters" in lines[-1]
+
+
+def test_levers_for_coaches_and_eligible_people():
+    from ipssim import api
+
+    base, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    names = [r.name for r in base.regions]
+    coached = api.planned_scenario(base, api.Levers(
+        budget_mode="coaches", region_coaches=dict.fromkeys(names, 10)))
+    assert [(r.coaches, r.team_leaders, r.budget_eur_per_year) for r in coached.regions] == \
+        [(10, 2, None)] * len(names)  # one team leader per 9 coaches, rounded up
+    eligible = dict(zip(names, (1000, 2000, 3000, 4000), strict=True))
+    planned = api.planned_scenario(base, api.Levers(
+        budget_mode="total", budget_eur_per_year=1_000_000, demand_mode="eligible",
+        eligible_people=eligible, uptake_per_year=dict.fromkeys(names, 6.0)))
+    assert [r.referrals_per_month for r in planned.regions] == \
+        pytest.approx([n * 0.06 / 12 for n in eligible.values()])
+    budgets = [r.budget_eur_per_year[0] for r in planned.regions]  # split by that demand
+    assert budgets == pytest.approx([100_000, 200_000, 300_000, 400_000], abs=0.01)
+    assert parse_scenario(__import__("yaml").safe_load(scenario_yaml(planned))) == planned
+    for levers, message in (
+            (api.Levers(budget_mode="coaches", region_coaches={names[0]: 2.5}),
+             "regions: coaches for HUS Psychiatry must be a whole number"),
+            (api.Levers(budget_mode="coaches"), "regions: give coaches for HUS Psychiatry, a whole "
+             "number from 1 to 10,000"),
+            (api.Levers(demand_mode="eligible", eligible_people=eligible),
+             "regions: give the uptake for HUS Psychiatry, % of the eligible referred a year, "
+             "above 0 to 100")):
+        with pytest.raises(ScenarioError) as error:
+            api.planned_scenario(base, levers)
+        assert str(error.value) == message and api.lever_of(message) == "regions"
