@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
@@ -53,7 +52,7 @@ def write_long(path: Path, results: list[ReplicationResult], table: str) -> None
             for result in results:
                 rows = long_table(result, table)
                 if writer is None:
-                    writer = pq.ParquetWriter(partial, rows.schema)
+                    writer = files.parquet_writer(partial, rows.schema)
                 writer.write_table(rows)
         finally:
             if writer is not None:
