@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from conftest import SMALL, small_scenario
-from ipssim.accounts.ledger import TRAJECTORY_COLUMNS, client_ledger
+from ipssim.accounts.ledger import TRAJECTORY_COLUMNS, client_ledger, monthly_sums
 from ipssim.accounts.metrics import summarise
 from ipssim.accounts.rollup import account, region_history, region_scenario
 from ipssim.experiments.runner import net_effects, run_replication, run_replications
@@ -92,7 +92,8 @@ def _accounted_alone(scenario, histories, region):
     """The region's history accounted from scratch, with its own client ledger."""
     alone = region_scenario(scenario, region)
     own = {arm: region_history(h, region) for arm, h in histories.items()}
-    return account(alone, own, {arm: client_ledger(h, alone, arm) for arm, h in own.items()})
+    return account(alone, own, {arm: monthly_sums(client_ledger(h, alone, arm), arm)
+                               for arm, h in own.items()})
 
 
 def test_each_region_is_the_region_accounted_alone():

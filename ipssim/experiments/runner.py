@@ -16,8 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipssim.accounts.ledger import client_ledger
-from ipssim.accounts.rollup import Accounts, account, accounts_by_region
+from ipssim.accounts.rollup import Accounts, account_replication
 from ipssim.model.simulation import collector_paused, draw_cohort, simulate_arm
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
@@ -53,13 +52,11 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
 def _run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
-    ledgers = {arm: client_ledger(h, scenario, arm) for arm, h in histories.items()}
-    totals = account(scenario, histories, ledgers)
+    totals, regions = account_replication(scenario, histories)
     return ReplicationResult(
         replication, totals.trajectories, {arm: h.clients for arm, h in histories.items()},
         {arm: h.spells for arm, h in histories.items()}, totals.metrics, totals.net_effect,
-        histories["ips"].staffing_traces, accounts_by_region(scenario, histories, ledgers, totals),
-        sum(h.events for h in histories.values()))
+        histories["ips"].staffing_traces, regions, sum(h.events for h in histories.values()))
 
 
 def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
