@@ -43,8 +43,9 @@ from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
-from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
+from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
 FAILED = 1
@@ -52,14 +53,16 @@ SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
 DEFAULT_VALIDATION = Path("calibration/validation.yaml")
 INTERRUPTED = 130
 TERMINATED = 143
-HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
-            "ever_employed_competitive_share",
-            "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
-            "net_fiscal_eur", "mean_wait_days", "max_caseload")
+HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
+            "ever_employed_competitive_in_outcome_window_share",
+            "ever_employed_competitive_by_horizon_share", "months_employed_by_horizon_per_client",
+            "benefits_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
+            "mean_wait_days", "max_caseload")
 
 
 COMPARE_HEADLINE = (
-    ("ever_employed_competitive_share", "ips"), ("months_employed_per_client", "ips"),
+    ("ever_employed_competitive_by_horizon_share", "ips"),
+    ("months_employed_by_horizon_per_client", "ips"),
     ("mean_wait_days", "ips"), ("max_caseload", "ips"), ("programme_cost_eur_pv", "ips"),
     ("net_public_eur_pv", "difference"), ("net_society_eur_pv", "difference"),
     ("break_even_month_public", "difference"), ("cost_per_additional_employed_eur", "difference"))
@@ -306,6 +309,7 @@ def _run(args: argparse.Namespace) -> int:
         manifest.record(events=sum(r.events for r in result.replications))
         summary = result.write(out, manifest)
     _print_headline(summary)
+    _print_windows(scenario)
     _print_planner_headline(result)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -514,7 +518,8 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
-    print(f"{'metric':36} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
+    label = max(len(m) for m, _ in COMPARE_HEADLINE)
+    print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
     for reference in (USUAL_SERVICES, names[0]):
         for metric, arm in COMPARE_HEADLINE:
             shown = "difference" if reference == USUAL_SERVICES else arm
@@ -524,7 +529,8 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
             cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
                      f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
                      for n in names]
-            print(f"{metric:36} {shown:10} {reference:16} " + " ".join(f"{c:>{width}}" for c in cells))
+            print(f"{metric:{label}} {shown:10} {reference:16} "
+                  + " ".join(f"{c:>{width}}" for c in cells))
 
 
 def _print_planner_headline(result: api.RunResult) -> None:
@@ -541,13 +547,22 @@ def _print_headline(summary: dict[str, list]) -> None:
     rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
         summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
         strict=True)}
-    print(f"{'metric':44} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
+    width = max(map(len, HEADLINE))
+    print(f"{'metric':{width}} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
     for metric in HEADLINE:
         cells = [f"{_fixed(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
                  for a in ("ips", "usual")]
         diff = rows.get((metric, "difference"))
         tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
-        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>40}")
+        print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _print_windows(scenario: Scenario) -> None:
+    """What each window in the metric names means, for this scenario."""
+    print("windows of the metrics:")
+    glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
+    for key, text in glossary.items():
+        print(f"  {key}: {text}")
 
 
 def _fixed(value: float) -> str:

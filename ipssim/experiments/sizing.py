@@ -126,7 +126,7 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
     def mean(arm: str, metric: str) -> float:
         return float(np.mean([r.metrics[arm][metric] for r in results]))
 
-    extra = np.mean([r.metrics["difference"]["ever_employed_competitive_share"]
+    extra = np.mean([r.metrics["difference"]["ever_employed_competitive_by_horizon_share"]
                      * r.metrics["ips"]["clients_referred"] for r in results])
     return Option(
         coaches=coaches, team_leaders=sized.regions[region].team_leaders,
