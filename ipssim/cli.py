@@ -25,6 +25,7 @@ from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
 from ipssim.experiments.compare import USUAL_SERVICES, wide_table
+from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
 from ipssim.files import (
@@ -42,8 +43,9 @@ from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
-from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
+from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
 FAILED = 1
@@ -51,14 +53,16 @@ SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
 DEFAULT_VALIDATION = Path("calibration/validation.yaml")
 INTERRUPTED = 130
 TERMINATED = 143
-HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
-            "ever_employed_competitive_share",
-            "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
-            "net_fiscal_eur", "mean_wait_days", "max_caseload")
+HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
+            "ever_employed_competitive_in_outcome_window_share",
+            "ever_employed_competitive_by_horizon_share", "months_employed_by_horizon_per_client",
+            "benefits_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
+            "mean_wait_days", "max_caseload")
 
 
 COMPARE_HEADLINE = (
-    ("ever_employed_competitive_share", "ips"), ("months_employed_per_client", "ips"),
+    ("ever_employed_competitive_by_horizon_share", "ips"),
+    ("months_employed_by_horizon_per_client", "ips"),
     ("mean_wait_days", "ips"), ("max_caseload", "ips"), ("programme_cost_eur_pv", "ips"),
     ("net_public_eur_pv", "difference"), ("net_society_eur_pv", "difference"),
     ("break_even_month_public", "difference"), ("cost_per_additional_employed_eur", "difference"))
@@ -123,6 +127,13 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                               "of local processes; the same results")
 
 
+def _tables_option(command: argparse.ArgumentParser) -> None:
+    """``--tables all|summary`` (run, compare)."""
+    command.add_argument("--tables", choices=TABLES, default="all",
+                         help="all (default), or summary: trajectories and summaries only, no "
+                              "per-client or per-spell tables (smaller outputs, less memory)")
+
+
 def _scheduler(text: str) -> str:
     if not SCHEDULER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
@@ -139,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+    _tables_option(run)
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
@@ -173,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
+    _tables_option(compare)
 
     size = commands.add_parser(
         "size", help="smallest coach headcount in a region that keeps waits short")
@@ -293,13 +306,15 @@ def _run(args: argparse.Namespace) -> int:
             print(line)
         manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
                             scenario_sha256=digest, seed=args.seed,
-                            replications=args.replications, workers=workers, funding=bought)
+                            replications=args.replications, workers=workers, funding=bought,
+                            tables=args.tables)
         with progress(f"{scenario.name}: replications", args.replications) as update:
             result = api.run(scenario, args.replications, args.seed, workers, progress=update,
-                             scheduler=args.scheduler)
+                             scheduler=args.scheduler, tables=args.tables)
         manifest.record(events=sum(r.events for r in result.replications))
         summary = result.write(out, manifest)
     _print_headline(summary)
+    _print_windows(scenario)
     _print_planner_headline(result)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -322,11 +337,12 @@ def _compare(args: argparse.Namespace) -> int:
         manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
                             scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
                             replications=args.replications,
-                            independent_streams=args.independent_streams, workers=workers)
+                            independent_streams=args.independent_streams, workers=workers,
+                            tables=args.tables)
         with progress("compare: replications", len(scenarios) * args.replications) as update:
             result = api.compare(scenarios, args.replications, args.seed, workers,
                                  independent=args.independent_streams, progress=update,
-                                 scheduler=args.scheduler)
+                                 scheduler=args.scheduler, tables=args.tables)
         result.write(out, manifest)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
@@ -520,7 +536,8 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
-    print(f"{'metric':36} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
+    label = max(len(m) for m, _ in COMPARE_HEADLINE)
+    print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
     for reference in (USUAL_SERVICES, names[0]):
         for metric, arm in COMPARE_HEADLINE:
             shown = "difference" if reference == USUAL_SERVICES else arm
@@ -530,7 +547,8 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
             cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
                      f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
                      for n in names]
-            print(f"{metric:36} {shown:10} {reference:16} " + " ".join(f"{c:>{width}}" for c in cells))
+            print(f"{metric:{label}} {shown:10} {reference:16} "
+                  + " ".join(f"{c:>{width}}" for c in cells))
 
 
 def _print_planner_headline(result: api.RunResult) -> None:
@@ -547,13 +565,22 @@ def _print_headline(summary: dict[str, list]) -> None:
     rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
         summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
         strict=True)}
-    print(f"{'metric':44} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
+    width = max(map(len, HEADLINE))
+    print(f"{'metric':{width}} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
     for metric in HEADLINE:
         cells = [f"{_fixed(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
                  for a in ("ips", "usual")]
         diff = rows.get((metric, "difference"))
         tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
-        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>40}")
+        print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _print_windows(scenario: Scenario) -> None:
+    """What each window in the metric names means, for this scenario."""
+    print("windows of the metrics:")
+    glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
+    for key, text in glossary.items():
+        print(f"  {key}: {text}")
 
 
 def _fixed(value: float) -> str:

@@ -192,10 +192,10 @@ def headline_panel(run) -> html.Div:
                 f"{t('clients_referred')} people are referred; ", html.B(t("clients_started")),
                 " were served and ", html.B(t("clients_waiting_at_horizon")),
                 " are still waiting at the end."]),
-        html.P(["IPS puts ", html.B(t("additional_employed_competitive")),
-                f" more people in competitive work{r('additional_employed_competitive')}, for ",
-                html.B(t("additional_months_worked")),
-                f" more months of competitive work{r('additional_months_worked')}."]),
+        html.P(["IPS puts ", html.B(t("additional_employed_competitive_by_horizon")),
+                f" more people in competitive work{r('additional_employed_competitive_by_horizon')}, for ",
+                html.B(t("additional_months_worked_by_horizon")),
+                f" more months of competitive work{r('additional_months_worked_by_horizon')}."]),
         html.P([f"Public purse (discounted): benefits saved {t('benefits_saved_eur_pv')} + taxes "
                 f"gained {t('taxes_gained_eur_pv')} - wage subsidy {t('wage_subsidy_eur_pv')} - "
                 f"programme cost {t('programme_cost_eur_pv')} = net ",

@@ -145,7 +145,7 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
         utilisation=used, mean_caseload=used * scenario.coaching.caseload_cap,
         max_caseload=float(largest),
         cost_eur_per_year=mean("ips", "programme_cost_eur") / (operating / 12),
-        additional_employed=mean("difference", "additional_employed_competitive"),
+        additional_employed=mean("difference", "additional_employed_competitive_by_horizon"),
         net_public_eur_pv=mean("difference", "net_public_eur_pv"),
         feasible=float(hi) <= max_wait_days and within_cap,
         feasible_point=point <= max_wait_days and within_cap)

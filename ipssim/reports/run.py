@@ -20,7 +20,7 @@ from ipssim import files
 from ipssim.money.rules import break_even_month
 from ipssim.reports.page import COLOURS, Cell, cell, chart, page, section, table
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import PAYERS
+from ipssim.vocabulary import PAYERS, metric_window, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
@@ -76,8 +76,23 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
-        section("Summary", summary_note, table(summary)),
+        section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
     ]))
+
+
+def window_list(scenario: Scenario) -> str:
+    """What each window a metric's ``window`` column names means, with this scenario's months."""
+    glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
+    items = "".join(f"<li><b>{key}</b>: {html.escape(text)}</li>" for key, text in glossary.items())
+    return f"<p>Each metric counts over the window its row names:</p><ul>{items}</ul>"
+
+
+def with_windows(summary: dict[str, list]) -> dict[str, list]:
+    """The summary's columns with each metric's window third."""
+    metric, arm, *rest = summary
+    return {metric: summary[metric], arm: summary[arm],
+            "window": [metric_window(m) for m in summary[metric]],
+            **{c: summary[c] for c in rest}}
 
 
 def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
@@ -240,9 +255,9 @@ def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Fi
 REGION_COLUMNS = (
     ("clients referred", "clients_referred", "ips"), ("mean wait, days", "mean_wait_days", "ips"),
     ("waited", "waited_share", "ips"), ("largest caseload", "max_caseload", "ips"),
-    ("ever competitive, IPS", "ever_employed_competitive_share", "ips"),
-    ("ever competitive, usual", "ever_employed_competitive_share", "usual"),
-    ("difference", "ever_employed_competitive_share", "difference"),
+    ("ever competitive, IPS", "ever_employed_competitive_by_horizon_share", "ips"),
+    ("ever competitive, usual", "ever_employed_competitive_by_horizon_share", "usual"),
+    ("difference", "ever_employed_competitive_by_horizon_share", "difference"),
     ("programme cost pv", "programme_cost_eur_pv", "ips"),
     ("net public effect pv", "net_public_eur_pv", "difference"),
     ("break-even month, public", "break_even_month_public", "difference"),
