@@ -25,7 +25,7 @@ import pandas as pd
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
-from ipssim.experiments.capacity import Capacity, capacity
+from ipssim.experiments.capacity import IDLE_UTILISATION, Capacity, capacity
 from ipssim.experiments.runner import (
     ReplicationResult,
     Spool,
@@ -275,8 +275,8 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["DEFAULT_SEED", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers", "Line",
-           "RunResult", "Scenario",
+__all__ = ["DEFAULT_SEED", "IDLE_UTILISATION", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers",
+           "Line", "RunResult", "Scenario",
            "ScenarioError", "SizingResult", "capacity", "compare",
            "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]

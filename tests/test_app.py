@@ -178,8 +178,8 @@ def test_coaches_directly_as_a_lever(page):
     page.keyboard.press("Enter")
     # before anything runs, the panel beside the levers says what they serve against demand
     capacity = page.locator("#capacity-table")
-    expect(capacity.locator("tr").nth(1)).to_contain_text("12", timeout=30_000)
-    expect(capacity.locator("tr").nth(1)).to_contain_text("180")  # 12 x the cap of 15
+    expect(capacity.locator("tr").nth(1).locator("td").nth(1)).to_have_text(
+        "180", timeout=30_000)  # places: 12 coaches x the cap of 15
     coaches = [int(c) for c in page.locator('#regions td[data-dash-column="coaches"]').all_inner_texts()]
     assert coaches[0] == 12
     finish_run(page, 4)

@@ -471,31 +471,40 @@ def _load(name, uploaded: dict | None = None) -> api.Scenario | str:
 
 
 def capacity_panel(capacity: api.Capacity | None) -> html.Div:
-    """What each region's staff can serve against its demand (``ipssim validate``'s lines)."""
+    """What each region's staff can serve against its demand (``ipssim validate``'s figures),
+    with the regions whose places stand idle or whose waiting list grows named in two lines."""
     if capacity is None:
         return html.Div("Trial mode: a cohort with a place for everyone, no waiting list.")
-    cell = {"textAlign": "right", "padding": "1px 5px", "whiteSpace": "nowrap"}
-    header = html.Tr([html.Th(h, style=cell) for h in
-                      ("Region", "Coaches", "Places", "Can serve/yr", "Referrals/yr", "Load")])
-    rows = [html.Tr([html.Td(r.region, style={**cell, "textAlign": "left", "maxWidth": "110px",
-                                              "overflow": "hidden", "textOverflow": "ellipsis"},
-                             title=r.region),
-                     html.Td(f"{r.coaches:,}", style=cell), html.Td(f"{r.places:,}", style=cell),
+    cell = {"textAlign": "right", "padding": "1px 4px", "whiteSpace": "nowrap"}
+    header = html.Tr([html.Th(h, style=cell, title=t) for h, t in (
+        ("Region", ""), ("Places", "coaches x caseload cap"),
+        ("Serve/yr", "clients a year the places can serve"), ("Demand/yr", "referrals a year"),
+        ("Load", "demand over what the places can serve"))])
+    rows = [html.Tr([html.Td(r.region, title=r.region, style={
+                         **cell, "textAlign": "left", "maxWidth": "95px", "overflow": "hidden",
+                         "textOverflow": "ellipsis"}),
+                     html.Td(f"{r.places:,}", style=cell, title=f"{r.coaches:,} coaches"),
                      html.Td(f"{r.clients_per_year:,.0f}", style=cell),
                      html.Td(f"{r.referrals_per_year:,.0f}", style=cell),
                      html.Td(f"{r.load:.0%}", style={**cell, "color": "#b00020"} if r.warning
                              else cell)])
             for r in capacity.regions]
-    warned = [html.Div(f"{r.region}: {r.warning}.", className="capacity-warning",
-                       style={"color": "#8a5300"}) for r in capacity.regions if r.warning]
+    growing = [r.region for r in capacity.regions if r.load > 1]
+    idle = [r.region for r in capacity.regions if r.warning and r.load <= 1]
+    warned = [html.Div(f"{what} in {len(names)} region{'s' if len(names) > 1 else ''}: "
+                       f"{', '.join(names)}.", className="capacity-warning",
+                       style={"color": "#8a5300"})
+              for what, names in (("The waiting list grows (demand above what the places serve)",
+                                   growing),
+                                  ("Places stand idle (demand fills under "
+                                   f"{api.IDLE_UTILISATION:.0%} of them)", idle)) if names]
     return html.Div([
-        html.B("What the staff can serve"),
-        html.Table(id="capacity-table", children=[header, *rows],
-                   style={"borderCollapse": "collapse", "margin": "2px 0"}),
-        *warned[:6],
-        html.Div(f"... and {len(warned) - 6} more regions with a warning") if len(warned) > 6
-        else None,
-        html.Div(f"Clients a year = places x 365.25 / {capacity.stay_days:,.0f} days: the "
+        html.B("What the staff can serve"), " (places = coaches x caseload cap)",
+        html.Div(html.Table(id="capacity-table", children=[header, *rows],
+                            style={"borderCollapse": "collapse", "margin": "2px 0"}),
+                 style={"overflowX": "auto", "maxHeight": "220px", "overflowY": "auto"}),
+        *warned,
+        html.Div(f"Serve/yr = places x 365.25 / {capacity.stay_days:,.0f} days: the "
                  f"{capacity.source}.", style={"color": "#666"})])
 
 
