@@ -78,10 +78,12 @@ def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | 
     ``regions[Helsinki city].coaches``, ``regions[*].fidelity``), validated again; ``name``
     renames it (scenarios compared side by side need distinct names)."""
     data = scenario.model_dump(mode="python", exclude_none=True)
-    for region in data["regions"]:  # a budget's headcount is derived again from the budget
+    for region in data["regions"]:  # derived fields are derived again from what they came from
         if region.get("budget_eur_per_year") is not None:
             for key in ("coaches", "team_leaders", "staffing"):
                 region.pop(key, None)
+        if region.get("eligible_people") is not None:
+            region.pop("referrals_per_month", None)
     data = apply_values(data, dict(changes))
     if name is not None:
         data["name"] = name

@@ -204,3 +204,15 @@ def test_levers_for_coaches_and_eligible_people():
         with pytest.raises(ScenarioError) as error:
             api.planned_scenario(base, levers)
         assert str(error.value) == message and api.lever_of(message) == "regions"
+
+
+def test_with_changes_derives_the_referrals_again_from_eligible_people():
+    from ipssim import api
+
+    scenario, _ = load_scenario(SCENARIOS / "finland_ten_counties.yaml")
+    changed = api.with_changes(scenario, {"regions[*].uptake_per_year": 0.06})
+    assert [r.referrals_per_month for r in changed.regions] == \
+        pytest.approx([2 * r.referrals_per_month for r in scenario.regions])
+    with pytest.raises(ScenarioError, match=r"regions\[Pirkanmaa\]: give referrals_per_month or "
+                       "eligible_people and uptake_per_year, not both"):
+        api.with_changes(scenario, {"regions[Pirkanmaa].referrals_per_month": 3.0})

@@ -147,3 +147,22 @@ def test_trial_mode_has_no_waiting_list_to_size(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == ("ipssim: error: size: only programme mode has a waiting list "
                                    "to size (got mode 'trial')")
+
+
+def test_size_of_one_region_of_several_reports_that_region(tmp_path):
+    two = {**SMALL, "regions": [SMALL["regions"][0], {**SMALL["regions"][0], "name": "B",
+                                                        "coaches": 6, "referrals_per_month": 30.0}]}
+    path = write_yaml(tmp_path / "two.yaml", two)
+    out = tmp_path / "size.csv"
+    done = ipssim("size", path, "--region", "A", "--max-wait-days", "1000", "--replications", "2",
+                  "--seed", "3", "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "are the region's; the other regions are the same in every option." in done.stdout
+    with open(out) as handle:
+        rows = {int(r["coaches"]): r for r in csv.DictReader(handle)}
+    # region A alone: B's 6 coaches would cost about 400,000 EUR a year more
+    assert all(float(r["cost_eur_per_year"]) < 100_000 * (c + 1) for c, r in rows.items())
+    scenario = small_scenario(regions=two["regions"])
+    whole = run_replications(scenario, 3, 2, 1)
+    assert float(rows[2]["net_public_eur_pv"]) == pytest.approx(
+        sum(r.regions[0].metrics["difference"]["net_public_eur_pv"] for r in whole) / 2)
