@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 from ipssim import api
@@ -40,6 +41,7 @@ from ipssim.money.funding import staff
 from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
+from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
 from ipssim.scenario.budgets import what_was_bought
 from ipssim.scenario.load import load_scenario
 from ipssim.scenario.schema import Scenario
@@ -126,6 +128,14 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                               "of local processes; the same results")
 
 
+def _report_option(command: argparse.ArgumentParser) -> None:
+    """The option of every command that writes an HTML report with charts."""
+    command.add_argument("--plotlyjs", choices=PLOTLYJS, default="folder",
+                         help="where the reports load plotly.js from: folder (default: "
+                              f"{PLOTLYJS_FILE} written once beside them, opens offline) or cdn "
+                              "(plotly's CDN: no file, needs the internet)")
+
+
 def _scheduler(text: str) -> str:
     if not SCHEDULER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
@@ -142,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+    _report_option(run)
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
@@ -165,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--validate-only", action="store_true",
                            help="only the external validation, against <out>/calibrated.yaml; "
                                 "writes <out>/validation_report.html (minutes)")
+    _report_option(calibrate)
 
     compare = commands.add_parser(
         "compare", help="run scenarios on the same clients and report their differences")
@@ -176,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
+    _report_option(compare)
 
     size = commands.add_parser(
         "size", help="smallest coach headcount in a region that keeps waits short")
@@ -201,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run every point in this process, without Dask")
     sweep.add_argument("--out", type=Path, help="output folder (default: outputs/sweep-<name>); "
                        "rerun into the same folder to finish an interrupted sweep")
+    _report_option(sweep)
 
     serve = commands.add_parser("serve", help="the planner's workbench: a web page on this machine")
     serve.add_argument("--port", type=_at_least(1, "--port"), default=8050, help="port (default 8050)")
@@ -296,7 +310,7 @@ def _run(args: argparse.Namespace) -> int:
             result = api.run(scenario, args.replications, args.seed, workers, progress=update,
                              scheduler=args.scheduler)
         manifest.record(events=sum(r.events for r in result.replications))
-        summary = result.write(out, manifest)
+        summary = result.write(out, manifest, args.plotlyjs)
     _print_headline(summary)
     _print_windows(scenario)
     _print_planner_headline(result)
@@ -326,7 +340,7 @@ def _compare(args: argparse.Namespace) -> int:
             result = api.compare(scenarios, args.replications, args.seed, workers,
                                  independent=args.independent_streams, progress=update,
                                  scheduler=args.scheduler)
-        result.write(out, manifest)
+        result.write(out, manifest, args.plotlyjs)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
     return 0
@@ -389,7 +403,8 @@ def _sweep(args: argparse.Namespace) -> int:
             with progress(f"sweep {name}", total or None, done, unit="points") as update:
                 result = run_sweep(spec, evaluator, out, workers=workers,
                                    scheduler=args.scheduler, serial=args.serial, progress=update,
-                                   sweep_file=str(args.sweep), report=write_sweep_report)
+                                   sweep_file=str(args.sweep),
+                                   report=partial(write_sweep_report, plotlyjs=args.plotlyjs))
     except KeyboardInterrupt as stop:
         done, total = read_progress(out)
         how = "terminated" if isinstance(stop, Terminated) else "interrupted"
@@ -444,7 +459,7 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     validation = _validation_rows(args) if args.validation is not None else None
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
-                     validation=validation)
+                     validation=validation, plotlyjs=args.plotlyjs)
     rows = fit_table(spec, result)
     print(f"{'target':34} {'published':>9} {'simulated':>9} {'95% MC interval':>20} tol 2SE fitted")
     for r in rows:

@@ -1,11 +1,18 @@
-"""What the reports and the console say: the window of each metric."""
+"""What the reports and the console say: the window of each metric, and where a report's
+plotly.js comes from (one file per folder that opens offline, or the CDN)."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from plotly.offline import get_plotlyjs
 
 from conftest import SMALL, ipssim, write_yaml
 from ipssim.vocabulary import SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
+
+BUNDLE_START = get_plotlyjs()[:300]
+"""The start of plotly.js: a page that embeds the library contains it."""
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +66,69 @@ def test_report_and_console_say_what_each_window_is(small_run):
     assert "windows of the metrics:" in stdout
     assert "in_outcome_window: the first 6 months after each client's referral" in stdout
     assert "ever_employed_competitive_by_horizon_share" in stdout
+
+
+def test_a_run_folder_holds_plotlyjs_once_and_its_report_loads_it(small_run):
+    out, _ = small_run
+    assert (out / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
+    pages = list(out.glob("*.html"))
+    assert pages
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert BUNDLE_START not in text and len(text) < 1_000_000
+        assert '<script type="text/javascript" src="plotly.min.js"' in text
+
+
+def test_cdn_writes_no_plotlyjs_file(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", SMALL)
+    b = write_yaml(tmp_path / "b.yaml", {**SMALL, "name": "b", "coaching": {"caseload_cap": 10}})
+    out = tmp_path / "compared"
+    done = ipssim("compare", a, b, "--replications", "2", "--seed", "5", "--workers", "1",
+                  "--out", out, "--plotlyjs", "cdn", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not list(out.glob("*.js"))
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert BUNDLE_START not in report
+    assert 'src="https://cdn.plot.ly/plotly-' in report
+
+
+def test_bad_plotlyjs_value_is_one_line_and_writes_nothing(tmp_path):
+    path = write_yaml(tmp_path / "small.yaml", SMALL)
+    done = ipssim("run", path, "--plotlyjs", "inline", "--out", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "--plotlyjs" in done.stderr
+    assert "folder" in done.stderr and "cdn" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_report_renders_its_charts_offline_from_the_folder(small_run):
+    """Debian's headless chromium opens report.html from file:// with every other request
+    refused: the charts are drawn from the folder's plotly.min.js alone."""
+    from playwright.sync_api import sync_playwright
+
+    out, _ = small_run
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium is missing: apt-get install -y chromium (.ci/run does)"
+    refused: list[str] = []
+
+    def offline(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", offline)
+            page.goto((out / "report.html").as_uri())
+            page.wait_for_selector("#net_effect .main-svg", timeout=30_000)
+            assert page.evaluate("typeof window.Plotly") == "object"
+            assert page.locator(".js-plotly-plot").count() >= 4
+            assert page.locator("#net_effect .scatterlayer .trace").count() >= 2
+        finally:
+            browser.close()
+    assert refused == []

@@ -16,9 +16,8 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
-from ipssim import files
 from ipssim.money.rules import break_even_month
-from ipssim.reports.page import COLOURS, Cell, cell, chart, page, section, table
+from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import PAYERS, metric_window, window_glossary
 
@@ -50,9 +49,10 @@ _cell = cell  # the name the tests know
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
-                 by_region: pa.Table) -> None:
+                 by_region: pa.Table, plotlyjs: str = "folder") -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
-    summary, from the run's tables (``net_effects``: per perspective, replications x months)."""
+    summary, from the run's tables (``net_effects``: per perspective, replications x months;
+    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`)."""
     economics = scenario.economics
     intro = f"""<p>{html.escape(scenario.description)}</p>
 <p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
@@ -64,7 +64,7 @@ Money in euros at {economics.price_year} prices, discounted at
     summary_note = ("<p><i>difference</i> is IPS minus usual services within each replication "
                     "(same clients, same luck). lo95/hi95: 2.5th/97.5th percentiles over "
                     "replications; mc_se: Monte Carlo standard error of the mean.</p>")
-    files.write_text(path, page(f"ipssim: {scenario.name}", scenario.name, [
+    write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
         _funding(manifest),
         published_section(scenario, summary),
@@ -77,7 +77,7 @@ Money in euros at {economics.price_year} prices, discounted at
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
         section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
-    ]))
+    ], plotlyjs=plotlyjs)
 
 
 def window_list(scenario: Scenario) -> str:
@@ -210,7 +210,7 @@ def payer_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
 def write_comparison_report(path: Path, comparison: dict[str, list],
                             net_effects: dict[str, dict[str, np.ndarray]],
                             ips_trajectories: dict[str, dict[str, np.ndarray]],
-                            manifest: dict) -> None:
+                            manifest: dict, plotlyjs: str = "folder") -> None:
     """The comparison page: net effects and IPS-arm trajectories of every scenario, and the
     comparison table (``comparison.csv``).
 
@@ -228,13 +228,13 @@ def write_comparison_report(path: Path, comparison: dict[str, list],
 each scenario. Other rows: the scenario minus the reference scenario within each replication (same
 clients, same luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
 (<i>difference</i>).</p>"""
-    files.write_text(path, page("ipssim: comparison", f"Comparison: {', '.join(names)}", [
+    write_page(path, "ipssim: comparison", f"Comparison: {', '.join(names)}", [
         intro,
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure(net_effects), "net_effect")),
         section("IPS arm of each scenario", chart(scenario_figure(ips_trajectories), "scenarios")),
         section("Differences", differences, table(comparison)),
-    ]))
+    ], plotlyjs=plotlyjs)
 
 
 def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Figure:
