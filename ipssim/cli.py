@@ -42,7 +42,7 @@ from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
 from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
-from ipssim.scenario.budgets import what_was_bought
+from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.load import load_scenario
 from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
@@ -300,9 +300,8 @@ def _run(args: argparse.Namespace) -> int:
     workers = _workers(args.workers)
     out = args.out or default_out(scenario.name)
     with claimed(out):
-        bought = what_was_bought(scenario)
-        for line in bought:
-            print(line)
+        bought = bought_by_year(scenario)
+        _print_funding(bought)
         manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
                             scenario_sha256=digest, seed=args.seed,
                             replications=args.replications, workers=workers, funding=bought)
@@ -558,6 +557,26 @@ def _print_headline(summary: dict[str, list]) -> None:
         diff = rows.get((metric, "difference"))
         tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
         print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _print_funding(rows: list[dict]) -> None:
+    """What each funded region's budgets buy: one line per region, the years in columns."""
+    if not rows:
+        return
+    print(f"what the budgets buy (each year: {FUNDING_CELL}):")
+    _print_columns(funding_table(rows))
+
+
+def _print_columns(table: dict[str, list]) -> None:
+    """A text table under its column names: the first column left-aligned, the others
+    right-aligned, each as wide as its longest cell."""
+    names = list(table)
+    rows = [names, *zip(*(table[n] for n in names), strict=True)]
+    widths = [max(len(str(row[j])) for row in rows) for j in range(len(names))]
+    for row in rows:
+        cells = [f"{row[0]!s:{widths[0]}}",
+                 *(f"{v!s:>{w}}" for v, w in zip(row[1:], widths[1:], strict=True))]
+        print("  " + "  ".join(cells))
 
 
 def _print_windows(scenario: Scenario) -> None:

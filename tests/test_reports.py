@@ -9,6 +9,8 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from conftest import SMALL, ipssim, write_yaml
+from ipssim.scenario.budgets import bought_by_year, funding_table
+from ipssim.scenario.load import parse_scenario
 from ipssim.vocabulary import SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
 
 BUNDLE_START = get_plotlyjs()[:300]
@@ -132,3 +134,39 @@ def test_the_report_renders_its_charts_offline_from_the_folder(small_run):
         finally:
             browser.close()
     assert refused == []
+
+
+FUNDED = {**SMALL, "name": "funded", "horizon_months": 24, "regions": [
+    {**SMALL["regions"][0], "name": "North", "coaches": None, "team_leaders": None,
+     "budget_eur_per_year": [300_000.0, 600_000.0]},
+    {**SMALL["regions"][0], "name": "South", "coaches": None, "team_leaders": None,
+     "budget_eur_per_year": [400_000.0], "operating_months": 12}]}
+
+
+def test_the_budgets_are_one_line_per_region_with_the_years_in_columns(tmp_path):
+    path = write_yaml(tmp_path / "funded.yaml", FUNDED)
+    scenario = parse_scenario(FUNDED)
+    rows = bought_by_year(scenario)
+    table = funding_table(rows)
+    assert list(table) == ["region", "year 1", "year 2"]
+    assert table["region"] == ["North", "South"]
+    north = [r for r in rows if r["region"] == "North"]
+    assert table["year 2"][0] == (f"600,000 / {north[1]['coaches']} / {north[1]['team_leaders']}"
+                                  f" / {north[1]['places']}")
+    assert north[1]["places"] == north[1]["coaches"] * scenario.coaching.caseload_cap
+    assert table["year 2"][1] == "-"  # South runs for 12 months only
+    done = ipssim("run", path, "--replications", "2", "--seed", "5", "--workers", "1", "--out",
+                  tmp_path / "out", "--plotlyjs", "cdn", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index("what the budgets buy (each year: budget EUR / coaches / team leaders / "
+                        "places):")
+    assert lines[start + 1].split() == ["region", "year", "1", "year", "2"]
+    assert lines[start + 2].split()[0] == "North" and table["year 2"][0] in lines[start + 2]
+    assert lines[start + 3].split()[0] == "South" and lines[start + 3].endswith("  -")
+    assert "EUR buys" not in done.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    section = report[report.index("<h2>What the budgets buy</h2>"):]
+    section = section[:section.index("</table>")]
+    assert section.count("<tr>") == 3  # the header and one row per region
+    assert f"<td>{table['year 1'][0]}</td>" in section

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from ipssim.money.rules import break_even_month
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
+from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import PAYERS, metric_window, window_glossary
 
@@ -66,7 +67,7 @@ Money in euros at {economics.price_year} prices, discounted at
                     "replications; mc_se: Monte Carlo standard error of the mean.</p>")
     write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
-        _funding(manifest),
+        funding_section(scenario),
         published_section(scenario, summary),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure({scenario.name: net_effects}), "net_effect")),
@@ -298,11 +299,18 @@ def region_section(regions: dict[str, dict[str, list]]) -> str:
                    table(columns, labels=1))
 
 
-def _funding(manifest: dict) -> str:
-    """What each funded region's budget bought, year by year."""
-    lines = manifest.get("funding") or []
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return section("What the budgets buy", f"<ul>{items}</ul>") if lines else ""
+def funding_section(scenario: Scenario) -> str:
+    """What each funded region's budgets buy: one row per region, the programme years in
+    columns (empty if no region is funded by a budget)."""
+    rows = bought_by_year(scenario)
+    if not rows:
+        return ""
+    columns = {name: column if name == "region" else [Cell(html.escape(c)) for c in column]
+              for name, column in funding_table(rows).items()}
+    return section("What the budgets buy", f"<p>Each year: {FUNDING_CELL} (places: coaches x "
+                   f"the caseload cap of {scenario.coaching.caseload_cap}). manifest.json has each "
+                   "year's full cost, what is left unspent and the budget one more coach would "
+                   "need.</p>", table(columns, labels=1))
 
 
 def _transparent(colour: str) -> str:
