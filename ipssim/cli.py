@@ -25,7 +25,7 @@ from ipssim.calibration.external import load_validation, run_validation
 from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
-from ipssim.experiments.compare import USUAL_SERVICES, wide_table
+from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES, wide_table
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
 from ipssim.files import (
@@ -514,25 +514,38 @@ def _print_validation(rows: list[dict]) -> None:
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:
-    """The headline rows of ``comparison_wide.csv``, under the file's column names (each
-    scenario's cell is its mean and, in brackets, ``<name>_lo95`` and ``<name>_hi95``)."""
+    """The headline rows of ``comparison_wide.csv``, under the file's column names: first what
+    each scenario bought and served (reference ``none``), then the headline against usual
+    services and against the first scenario. Each scenario's cell is its mean and, in brackets
+    when they differ from it, ``<name>_lo95`` and ``<name>_hi95``."""
     wide = wide_table(table, names)
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
     label = max(len(m) for m, _ in COMPARE_HEADLINE)
     print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    for reference in (USUAL_SERVICES, names[0]):
-        for metric, arm in COMPARE_HEADLINE:
+    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, COMPARE_HEADLINE),
+              (names[0], COMPARE_HEADLINE))
+    for reference, metrics in blocks:
+        for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
             i = rows.get((metric, shown, reference))
             if i is None:
                 continue
-            cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
-                     f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
+            cells = [_with_range(wide[n][i], wide[n + "_lo95"][i], wide[n + "_hi95"][i])
                      for n in names]
             print(f"{metric:{label}} {shown:10} {reference:16} "
                   + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def _with_range(mean: float, lo: float, hi: float) -> str:
+    """``mean [lo, hi]`` in fixed point; the mean alone when the range is the mean; ``-`` for
+    no value."""
+    if math.isnan(mean):
+        return "-"
+    if lo == mean == hi:
+        return _fixed(mean)
+    return f"{_fixed(mean)} [{_fixed(lo)}, {_fixed(hi)}]"
 
 
 def _print_planner_headline(result: api.RunResult) -> None:

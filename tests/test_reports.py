@@ -3,12 +3,14 @@ plotly.js comes from (one file per folder that opens offline, or the CDN)."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 
 import pytest
 from plotly.offline import get_plotlyjs
 
 from conftest import SMALL, ipssim, write_yaml
+from ipssim.experiments.compare import BOUGHT
 from ipssim.scenario.budgets import bought_by_year, funding_table
 from ipssim.scenario.load import parse_scenario
 from ipssim.vocabulary import SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
@@ -26,6 +28,30 @@ def small_run(tmp_path_factory):
     out = where / "out"
     done = ipssim("run", path, "--replications", "2", "--seed", "5", "--workers", "1",
                   "--out", out, cwd=where)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+FUNDED = {**SMALL, "name": "funded", "horizon_months": 24, "regions": [
+    {**SMALL["regions"][0], "name": "North", "coaches": None, "team_leaders": None,
+     "budget_eur_per_year": [300_000.0, 600_000.0]},
+    {**SMALL["regions"][0], "name": "South", "coaches": None, "team_leaders": None,
+     "budget_eur_per_year": [400_000.0], "operating_months": 12}]}
+
+
+HEADCOUNT = {**SMALL, "name": "headcount", "horizon_months": 24}
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """``ipssim compare`` of a headcount scenario (the reference) and a budget-funded one, with
+    plotly.js from the CDN: its output folder and console text."""
+    where = tmp_path_factory.mktemp("compare")
+    a = write_yaml(where / "headcount.yaml", HEADCOUNT)
+    b = write_yaml(where / "funded.yaml", FUNDED)
+    out = where / "out"
+    done = ipssim("compare", a, b, "--replications", "3", "--seed", "5", "--workers", "1",
+                  "--out", out, "--plotlyjs", "cdn", cwd=where)
     assert done.returncode == 0, done.stderr
     return out, done.stdout
 
@@ -81,13 +107,8 @@ def test_a_run_folder_holds_plotlyjs_once_and_its_report_loads_it(small_run):
         assert '<script type="text/javascript" src="plotly.min.js"' in text
 
 
-def test_cdn_writes_no_plotlyjs_file(tmp_path):
-    a = write_yaml(tmp_path / "a.yaml", SMALL)
-    b = write_yaml(tmp_path / "b.yaml", {**SMALL, "name": "b", "coaching": {"caseload_cap": 10}})
-    out = tmp_path / "compared"
-    done = ipssim("compare", a, b, "--replications", "2", "--seed", "5", "--workers", "1",
-                  "--out", out, "--plotlyjs", "cdn", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+def test_cdn_writes_no_plotlyjs_file(compared):
+    out, _ = compared
     assert not list(out.glob("*.js"))
     report = (out / "report.html").read_text(encoding="utf-8")
     assert BUNDLE_START not in report
@@ -136,13 +157,6 @@ def test_the_report_renders_its_charts_offline_from_the_folder(small_run):
     assert refused == []
 
 
-FUNDED = {**SMALL, "name": "funded", "horizon_months": 24, "regions": [
-    {**SMALL["regions"][0], "name": "North", "coaches": None, "team_leaders": None,
-     "budget_eur_per_year": [300_000.0, 600_000.0]},
-    {**SMALL["regions"][0], "name": "South", "coaches": None, "team_leaders": None,
-     "budget_eur_per_year": [400_000.0], "operating_months": 12}]}
-
-
 def test_the_budgets_are_one_line_per_region_with_the_years_in_columns(tmp_path):
     path = write_yaml(tmp_path / "funded.yaml", FUNDED)
     scenario = parse_scenario(FUNDED)
@@ -170,3 +184,42 @@ def test_the_budgets_are_one_line_per_region_with_the_years_in_columns(tmp_path)
     section = section[:section.index("</table>")]
     assert section.count("<tr>") == 3  # the header and one row per region
     assert f"<td>{table['year 1'][0]}</td>" in section
+
+
+def test_compare_shows_what_each_scenario_bought_on_screen_and_in_its_files(compared):
+    out, stdout = compared
+    funded = parse_scenario(FUNDED)
+    bought = bought_by_year(funded)
+    budget = sum(r["budget_eur"] for r in bought) / 2  # two programme years
+    assert budget == (300_000 + 600_000 + 400_000) / 2
+    with open(out / "comparison.csv") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["reference"] == "none"]
+    own = {(r["metric"], r["scenario"]): r for r in rows}
+    assert {m for m, _ in own} == set(BOUGHT) and all(r["arm"] == "ips" for r in rows)
+    assert float(own[("budget_eur_per_year", "funded")]["mean"]) == budget
+    assert own[("budget_eur_per_year", "headcount")]["mean"] == "nan"
+    assert float(own[("coaches", "funded")]["mean"]) == sum(r.posts for r in funded.regions)
+    assert float(own[("coaches", "headcount")]["mean"]) == 2
+    # the places and the people served are the summary's, scenario by scenario
+    for name in ("headcount", "funded"):
+        with open(out / f"summary-{name}.csv") as handle:
+            summary = {(r["metric"], r["arm"]): r for r in csv.DictReader(handle)}
+        for metric in ("places", "clients_referred", "clients_started"):
+            for column in ("mean", "lo95", "hi95"):
+                assert own[(metric, name)][column] == summary[(metric, "ips")][column]
+    assert float(own[("places", "funded")]["mean"]) == \
+        sum(r.posts for r in funded.regions) * funded.coaching.caseload_cap
+    # the wide file and the screen: the same rows under the same column names
+    with open(out / "comparison_wide.csv") as handle:
+        wide = [r for r in csv.DictReader(handle) if r["reference"] == "none"]
+    assert [w["metric"] for w in wide] == list(BOUGHT)
+    lines = stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("metric"))
+    assert lines[header].split() == ["metric", "arm", "reference", "headcount", "funded"]
+    screen = [line.split() for line in lines[header + 1:header + 1 + len(BOUGHT)]]
+    assert [cells[:3] for cells in screen] == [[m, "ips", "none"] for m in BOUGHT]
+    assert screen[0][3:] == ["-", f"{budget:,.0f}"]
+    assert [float(c) for c in screen[1][3:]] == [2, sum(r.posts for r in funded.regions)]
+    assert lines[header + 1 + len(BOUGHT)].split()[2] == "usual_services"  # then the headline
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>What each scenario bought</h2>" in report

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
+from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
 from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
@@ -225,17 +226,39 @@ def write_comparison_report(path: Path, comparison: dict[str, list],
     intro = (f"<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario; "
              f"{streams}; ipssim {manifest['ipssim_version']}. {LINES_AND_BANDS} The reference "
              f"scenario is {html.escape(names[0])}.</p>")
-    differences = """<p>Rows with reference <i>usual_services</i>: IPS minus usual services within
-each scenario. Other rows: the scenario minus the reference scenario within each replication (same
-clients, same luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
+    differences = """<p>Rows with reference <i>none</i>: each scenario's own figures (above). Rows
+with reference <i>usual_services</i>: IPS minus usual services within each scenario. Other rows:
+the scenario minus the reference scenario within each replication (same clients, same luck), for
+the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
 (<i>difference</i>).</p>"""
     write_page(path, "ipssim: comparison", f"Comparison: {', '.join(names)}", [
         intro,
+        bought_section(comparison, names),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure(net_effects), "net_effect")),
         section("IPS arm of each scenario", chart(scenario_figure(ips_trajectories), "scenarios")),
         section("Differences", differences, table(comparison)),
     ], plotlyjs=plotlyjs)
+
+
+def bought_section(comparison: dict[str, list], names: list[str]) -> str:
+    """What each scenario bought and whom it served: the comparison's own rows (reference
+    ``none``), one row per figure and one column per scenario (mean, and the 95% range where
+    there is one)."""
+    cells: dict[str, dict[str, Cell]] = {}
+    for metric, scenario, reference, mean, lo, hi in zip(
+            *(comparison[c] for c in ("metric", "scenario", "reference", "mean", "lo95", "hi95")),
+            strict=True):
+        if reference == OWN:
+            shown = cell(mean) if lo == mean == hi else f"{cell(mean)} [{cell(lo)}, {cell(hi)}]"
+            cells.setdefault(metric, {})[scenario] = Cell(shown)
+    columns = {"figure": list(cells)} | {n: [cells[m].get(n, Cell("")) for m in cells]
+                                          for n in names}
+    return section("What each scenario bought", """<p>Budgets a programme year (summed over the
+regions funded by a budget; empty if none is), the most coaches in post at once, their places
+(coaches x caseload cap), the people referred and the people served (placed with a coach), with
+the 95% range over replications. These are the rows with reference <i>none</i> of comparison.csv
+and comparison_wide.csv.</p>""", table(columns, labels=1))
 
 
 def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Figure:
