@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
-from ipssim.experiments.runner import ReplicationResult, Spool, net_effects, run_replications
+from ipssim.experiments.runner import (
+    ReplicationResult,
+    Spool,
+    check_tables,
+    net_effects,
+    run_replications,
+)
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
 from ipssim.outputs import (
@@ -85,6 +92,9 @@ class RunResult:
     scenario: Scenario
     seed: int
     replications: list[ReplicationResult]
+    tables: str = "all"
+    """``all``, or ``summary``: trajectories and summaries only, no per-client or per-spell
+    tables (``.clients`` and ``.spells`` then raise an InputError, ``.write`` leaves them out)."""
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -132,7 +142,8 @@ class RunResult:
         """The planner's headline: people served and waiting, additional people and months in
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
-        return headline(self.scenario, self.summary, self.clients)
+        return headline(self.scenario, self.summary,
+                        np.concatenate([r.waits for r in self.replications]))
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
@@ -155,13 +166,14 @@ class RunResult:
         manifest = manifest or Manifest(
             scenario=self.scenario.name, seed=self.seed, replications=len(self.replications),
             scenario_sha256=hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest())
-        write_outputs(Path(out), self.scenario, self.replications, manifest.document(), plotlyjs)
+        write_outputs(Path(out), self.scenario, self.replications, manifest.document(),
+                      self.tables, plotlyjs)
         return self._summary
 
 
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
         progress: Update | None = None, scheduler: str | None = None,
-        stream: bool = True) -> RunResult:
+        stream: bool = True, tables: str = "all") -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
     Bit-identical for any ``workers`` and on a Dask cluster (``scheduler``: its address);
@@ -169,12 +181,14 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     each replication's client and spell tables go to a temporary folder as soon as it is done,
     so memory does not grow with them; the result reads them back when asked (``.clients``,
     ``.spells``, ``.write``), and its outputs are the same, byte for byte, as those of a run
-    held in memory (``stream=False``).
+    held in memory (``stream=False``). With ``tables="summary"`` the client and spell tables are
+    not kept at all (nor spooled): the run has trajectories and summaries only.
     """
     check_workload(scenario, replications)
+    check_tables(tables)
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
                                                       progress, Spool() if stream else None,
-                                                      scheduler))
+                                                      scheduler, tables), tables)
 
 
 @dataclass
@@ -201,7 +215,8 @@ class ComparisonResult:
 
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
-        return RunResult(self.scenarios[index], seed, self.comparison.results[index])
+        return RunResult(self.scenarios[index], seed, self.comparison.results[index],
+                         self.comparison.tables)
 
     def write(self, out: str | Path, manifest: Manifest, plotlyjs: str = "folder") -> None:
         """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``
@@ -211,14 +226,17 @@ class ComparisonResult:
 
 def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
             workers: int = 1, independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None) -> ComparisonResult:
+            scheduler: str | None = None, tables: str = "all") -> ComparisonResult:
     """Run every scenario on the same replications (common random numbers unless
-    ``independent``) and tabulate each against usual services and against the first."""
+    ``independent``) and tabulate each against usual services and against the first.
+    ``tables="summary"``: keep no per-client or per-spell tables (the comparison's files never
+    include them; :meth:`ComparisonResult.run` then has none either)."""
     for scenario in scenarios:
         check_workload(scenario, replications)
+    check_tables(tables)
     return ComparisonResult(comparing.compare(list(scenarios), seed, replications, workers,
                                               independent=independent, progress=progress,
-                                              scheduler=scheduler))
+                                              scheduler=scheduler, tables=tables))
 
 
 @dataclass

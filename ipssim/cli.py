@@ -26,6 +26,7 @@ from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
 from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES, wide_table
+from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
 from ipssim.files import (
@@ -136,6 +137,13 @@ def _report_option(command: argparse.ArgumentParser) -> None:
                               "(plotly's CDN: no file, needs the internet)")
 
 
+def _tables_option(command: argparse.ArgumentParser) -> None:
+    """``--tables all|summary`` (run, compare)."""
+    command.add_argument("--tables", choices=TABLES, default="all",
+                         help="all (default), or summary: trajectories and summaries only, no "
+                              "per-client or per-spell tables (smaller outputs, less memory)")
+
+
 def _scheduler(text: str) -> str:
     if not SCHEDULER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
@@ -152,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+    _tables_option(run)
     _report_option(run)
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
@@ -188,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
+    _tables_option(compare)
     _report_option(compare)
 
     size = commands.add_parser(
@@ -304,10 +314,11 @@ def _run(args: argparse.Namespace) -> int:
         _print_funding(bought)
         manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
                             scenario_sha256=digest, seed=args.seed,
-                            replications=args.replications, workers=workers, funding=bought)
+                            replications=args.replications, workers=workers, funding=bought,
+                            tables=args.tables)
         with progress(f"{scenario.name}: replications", args.replications) as update:
             result = api.run(scenario, args.replications, args.seed, workers, progress=update,
-                             scheduler=args.scheduler)
+                             scheduler=args.scheduler, tables=args.tables)
         manifest.record(events=sum(r.events for r in result.replications))
         summary = result.write(out, manifest, args.plotlyjs)
     _print_headline(summary)
@@ -334,11 +345,12 @@ def _compare(args: argparse.Namespace) -> int:
         manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
                             scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
                             replications=args.replications,
-                            independent_streams=args.independent_streams, workers=workers)
+                            independent_streams=args.independent_streams, workers=workers,
+                            tables=args.tables)
         with progress("compare: replications", len(scenarios) * args.replications) as update:
             result = api.compare(scenarios, args.replications, args.seed, workers,
                                  independent=args.independent_streams, progress=update,
-                                 scheduler=args.scheduler)
+                                 scheduler=args.scheduler, tables=args.tables)
         result.write(out, manifest, args.plotlyjs)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -227,7 +228,7 @@ HEADLINE_ROWS = (
 """The headline: summary metric, arm, words, unit. Money is discounted (present value)."""
 
 
-def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -> list[Line]:
+def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray) -> list[Line]:
     """The headline figures of a run, in :data:`HEADLINE_ROWS` order (each payer's net effect
     under society's), the 90th percentile of the wait, then the utilisation of the places bought
     (``utilisation_share``: clients in IPS over coaches x caseload cap, averaged over the months
@@ -240,7 +241,7 @@ def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -
         row = rows.loc[(metric, arm)]
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
     lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
-                      wait_quantile(scenario, clients, 0.9), unit="days"))
+                      wait_quantile(waits, 0.9), unit="days"))
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
     if ("utilisation_share", "ips") in rows.index:
@@ -250,15 +251,13 @@ def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -
     return lines
 
 
-def wait_quantile(scenario: Scenario, clients: pd.DataFrame, quantile: float) -> float:
-    """The ``quantile`` of the IPS arm's waits for a coach, pooled over replications; who is
-    never placed counts as waiting until they leave or the horizon ends (as ``ipssim size``)."""
-    ips = clients[clients.arm == "ips"]
-    if ips.empty:
+def wait_quantile(waits: np.ndarray, quantile: float) -> float:
+    """The ``quantile`` of the IPS arm's waits for a coach pooled over replications (each
+    replication's ``waits``: who is never placed counts as waiting until they leave or the
+    horizon ends, as ``ipssim size``)."""
+    if not len(waits):
         return math.nan
-    end = ips.exit_day.fillna(scenario.horizon_months * MONTH_DAYS)
-    waits = ips.start_day.fillna(end) - ips.referral_day
-    return float(waits.quantile(quantile))
+    return float(np.quantile(waits, quantile))
 
 
 def warnings(lines: list[Line]) -> list[str]:

@@ -23,6 +23,14 @@ NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
 discounted totals over the horizon."""
 
 
+def waits_for_coach(clients: dict[str, np.ndarray], horizon_days: float) -> np.ndarray:
+    """Each client's wait for a coach in an arm's client table: from referral to the start with
+    a coach, or, for who is never placed, to leaving or to the horizon (as ``ipssim size``)."""
+    end = np.where(np.isnan(clients["exit_day"]), horizon_days, clients["exit_day"])
+    start = np.where(np.isnan(clients["start_day"]), end, clients["start_day"])
+    return start - clients["referral_day"]
+
+
 def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray],
                 scenario: Scenario, arm: str) -> dict[str, float]:
     """One replication's metrics for one arm, from its client table and monthly trajectory."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ipssim.accounts.ledger import trajectories
+from ipssim.accounts.ledger import client_ledger, monthly_sums, trajectories
 from ipssim.accounts.metrics import arm_metrics, incremental_metrics, net_effect_by_month, replication_metrics
 from ipssim.model.simulation import ArmHistory
 from ipssim.scenario.schema import Scenario
@@ -29,15 +29,41 @@ class Accounts:
 
 
 def account(scenario: Scenario, histories: dict[str, ArmHistory],
-            ledgers: dict[str, dict[str, np.ndarray]],
-            rows: np.ndarray | slice | None = None) -> Accounts:
-    """Trajectories and metrics of both arms from their histories and client ledgers (the
-    ``rows`` of the ledgers that belong to the histories' clients; all of them by default)."""
-    traj = {arm: trajectories(histories[arm], scenario, arm, ledgers[arm], rows) for arm in ARMS}
+            sums: dict[str, dict[str, np.ndarray]] | None = None) -> Accounts:
+    """Trajectories and metrics of both arms from their histories (and each arm's
+    :func:`~ipssim.accounts.ledger.monthly_sums` if already at hand)."""
+    traj = {arm: trajectories(histories[arm], scenario, arm, None if sums is None else sums[arm])
+            for arm in ARMS}
     per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm) for arm in ARMS}
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return Accounts(traj, replication_metrics(per_arm, incremental),
                     net_effect_by_month(traj["ips"], traj["usual"]))
+
+
+def account_replication(scenario: Scenario, histories: dict[str, ArmHistory]
+                        ) -> tuple[Accounts, list[Accounts]]:
+    """The accounts of a replication and of each of its regions (in scenario order).
+
+    The client ledger (clients x months, a few hundred bytes a client-month) is built one region
+    at a time, and the totals continue each region's sums where the region before left them
+    (:func:`~ipssim.accounts.ledger.monthly_sums`), so the totals are the same floats as from
+    one ledger of every client while only the largest region's ledger is in memory."""
+    if len(scenario.regions) == 1:
+        totals = account(scenario, histories)
+        return totals, [totals]
+    running: dict[str, dict[str, np.ndarray] | None] = {arm: None for arm in ARMS}
+    regions = []
+    for r in range(len(scenario.regions)):
+        alone = region_scenario(scenario, r)
+        own = {arm: region_history(h, r) for arm, h in histories.items()}
+        sums = {}
+        for arm in ARMS:
+            ledger = client_ledger(own[arm], alone, arm)
+            sums[arm] = monthly_sums(ledger, arm)
+            running[arm] = monthly_sums(ledger, arm, running[arm])
+            del ledger
+        regions.append(account(alone, own, sums))
+    return account(scenario, histories, running), regions  # type: ignore[arg-type]
 
 
 def region_scenario(scenario: Scenario, region: int) -> Scenario:
@@ -62,25 +88,3 @@ def region_history(history: ArmHistory, region: int) -> ArmHistory:
     requeues[:, 0] = renumbered[requeued[mine[requeued]]]
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
                       history.staffing_traces[teams], 0, requeues)
-
-
-def accounts_by_region(scenario: Scenario, histories: dict[str, ArmHistory],
-                       ledgers: dict[str, dict[str, np.ndarray]], totals: Accounts
-                       ) -> list[Accounts]:
-    """Each region's accounts (a single region's are the totals themselves)."""
-    if len(scenario.regions) == 1:
-        return [totals]
-    region = histories["ips"].clients["region"]
-    return [account(region_scenario(scenario, r),
-                    {arm: region_history(h, r) for arm, h in histories.items()}, ledgers,
-                    _rows(region == r))
-            for r in range(len(scenario.regions))]
-
-
-def _rows(mine: np.ndarray) -> np.ndarray | slice:
-    """The ledger rows of one region: a slice when they are one block (clients are numbered
-    region by region), which selects the same rows in the same order without copying them."""
-    index = np.flatnonzero(mine)
-    if len(index) and index[-1] - index[0] + 1 == len(index):
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return mine

@@ -42,6 +42,8 @@ class Comparison:
     results: list[list[ReplicationResult]]
     summaries: list[dict[str, list]]
     table: dict[str, list]
+    tables: str = "all"
+    """What each replication kept (``experiments.runner.TABLES``)."""
 
 
 def scenario_seed(seed: int, index: int, independent: bool) -> int:
@@ -53,7 +55,7 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
             independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None) -> Comparison:
+            scheduler: str | None = None, tables: str = "all") -> Comparison:
     """Run every scenario's replications and tabulate the differences."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
@@ -68,22 +70,25 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(
-            _results(scenarios, seed, replications, workers, independent, scheduler), start=1):
+            _results(scenarios, seed, replications, workers, independent, scheduler, tables),
+            start=1):
         results[index].append(result)
         if progress:
             progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
     return Comparison(scenarios, results, summaries,
-                      comparison_table(scenarios, results, summaries))
+                      comparison_table(scenarios, results, summaries), tables)
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-             independent: bool, scheduler: str | None = None) -> Iterator[tuple[int, ReplicationResult]]:
+             independent: bool, scheduler: str | None = None, tables: str = "all"
+             ) -> Iterator[tuple[int, ReplicationResult]]:
     """(scenario index, result) for every scenario and replication, in a fixed order."""
     tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
     results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
                           [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], workers=workers, scheduler=scheduler)
+                          [k for _, k in tasks], [tables] * len(tasks), workers=workers,
+                          scheduler=scheduler)
     yield from zip((i for i, _ in tasks), results, strict=True)
 
 
