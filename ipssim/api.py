@@ -25,6 +25,7 @@ import pandas as pd
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
+from ipssim.experiments.capacity import Capacity, capacity
 from ipssim.experiments.runner import (
     ReplicationResult,
     Spool,
@@ -61,12 +62,14 @@ from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import DEFAULT_SEED
 
 
-def load_scenario(source: str | Path | Mapping) -> Scenario:
-    """A validated scenario from a YAML file (with its base and calibration) or from a mapping
-    of the same fields. Bad input raises :class:`ipssim.ScenarioError` with a one-line message."""
+def load_scenario(source: str | Path | Mapping, text: bytes | None = None) -> Scenario:
+    """A validated scenario from a YAML file (with its base, regions table and calibration) or
+    from a mapping of the same fields; with ``text``, the file's content (an upload) and
+    ``source`` the path its relative paths start from. Bad input raises
+    :class:`ipssim.ScenarioError` with a one-line message."""
     if isinstance(source, Mapping):
         return parse_scenario(dict(source))
-    return load_scenario_file(source)[0]
+    return load_scenario_file(source, text)[0]
 
 
 def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | None = None
@@ -245,6 +248,10 @@ class SizingResult:
 
     options: list[sizing.Option]
     recommended: sizing.Option | None
+    """The smallest headcount whose wait quantile is short enough at the upper end of its 95%
+    interval (and no caseload over the cap)."""
+    point_estimate: sizing.Option | None
+    """The smallest headcount whose point estimate of the wait quantile is short enough."""
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -256,7 +263,8 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
          max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None,
          scheduler: str | None = None) -> SizingResult:
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
-    ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
+    ``max_wait_days`` at the upper end of its 95% interval, with no caseload over the cap
+    (``recommended``; ``point_estimate`` on the point estimate alone; None if even
     ``max_coaches`` are not enough)."""
     check_workload(scenario, replications)
     index = sizing.region_index(scenario, region)
@@ -270,7 +278,8 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["DEFAULT_SEED", "REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "Scenario",
-           "ScenarioError", "SizingResult", "compare",
+__all__ = ["DEFAULT_SEED", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers", "Line",
+           "RunResult", "Scenario",
+           "ScenarioError", "SizingResult", "capacity", "compare",
            "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]

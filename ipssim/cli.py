@@ -301,6 +301,11 @@ def _validate(args: argparse.Namespace) -> int:
     scenario, digest = load_scenario(args.scenario)
     print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
           f"sha256 {digest[:16]})")
+    bought = api.capacity(scenario)
+    if bought is not None:
+        print("what each region's staff can serve against its demand:")
+        for line in bought.lines():
+            print(f"  {line}")
     return 0
 
 
@@ -369,27 +374,40 @@ def _size(args: argparse.Namespace) -> int:
                               args.replications, args.seed, workers, args.max_coaches,
                               progress=update, scheduler=args.scheduler)
         write_csv(out, option_rows(result.options))
-    print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
-          f"{args.replications} replications per headcount, common random numbers. Cost, "
-          "employment gained and net public effect are for the whole scenario (the other "
-          "regions are the same in every option).")
+    others = ("; the other regions are the same in every option"
+              if len(scenario.regions) > 1 else "")
+    print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d "
+          f"at the upper end of its 95% interval; {args.replications} replications per "
+          f"headcount, common random numbers. Caseloads, cost a year (not discounted), "
+          f"additional people in competitive work and net public effect are the region's"
+          f"{others}.")
     print(f"{'coaches':>7} {'leaders':>7} {'wait q [95% interval], d':>28} {'waited':>7} "
-          f"{'util.':>6} {'max load':>8} {'cost pv EUR':>12} {'+employed':>9} "
+          f"{'util.':>6} {'mean load':>9} {'max load':>8} {'cost EUR/yr':>12} {'+employed':>9} "
           f"{'net public pv EUR':>17} ok")
     for o in result.options:
         interval = f"{o.wait_quantile_days:.1f} [{o.wait_lo95:.1f}, {o.wait_hi95:.1f}]"
         print(f"{o.coaches:7d} {o.team_leaders:7d} {interval:>28} {o.waited_share:7.1%} "
-              f"{o.utilisation:6.1%} {o.max_caseload:8.0f} {o.programme_cost_eur_pv:12,.0f} "
-              f"{o.additional_employed:9.1f} {o.net_public_eur_pv:17,.0f} "
-              f"{'yes' if o.feasible else 'no'}")
-    best = result.recommended
-    if best is None:
+              f"{o.utilisation:6.1%} {o.mean_caseload:9.1f} {o.max_caseload:8.0f} "
+              f"{o.cost_eur_per_year:12,.0f} {o.additional_employed:9.1f} "
+              f"{o.net_public_eur_pv:17,.0f} {'yes' if o.feasible else 'no'}")
+    best, point = result.recommended, result.point_estimate
+    if point is None:
         print(f"no headcount up to {args.max_coaches} coaches keeps the wait under "
               f"{args.max_wait_days:g} d; wrote {out}")
         return 1
-    print(f"recommended: {staff(best.coaches, best.team_leaders)} in "
-          f"{args.region} ({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d <= "
-          f"{args.max_wait_days:g} d); wrote {out}")
+    beside = (f"on the point estimate alone: {staff(point.coaches, point.team_leaders)} "
+              f"({args.quantile:g}-quantile wait {point.wait_quantile_days:.1f} d, 95% interval "
+              f"{point.wait_lo95:.1f} to {point.wait_hi95:.1f} d)")
+    if best is None:
+        print(f"no headcount up to {args.max_coaches} coaches keeps the upper end of the wait's "
+              f"95% interval under {args.max_wait_days:g} d; {beside}; wrote {out}")
+        return 1
+    print(f"recommended: {staff(best.coaches, best.team_leaders)} in {args.region} "
+          f"({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d, 95% interval up to "
+          f"{best.wait_hi95:.1f} d <= {args.max_wait_days:g} d; {best.mean_caseload:.1f} clients "
+          f"per coach on average, at most {best.max_caseload:.0f}; "
+          f"{best.cost_eur_per_year:,.0f} EUR a year)")
+    print(f"  {beside}; wrote {out}")
     return 0
 
 
