@@ -162,15 +162,17 @@ class RunResult:
         """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
         return scenario_yaml(self.scenario)
 
-    def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
+    def write(self, out: str | Path, manifest: Manifest | None = None,
+              plotlyjs: str = "folder") -> dict[str, list]:
         """Write every output file into the new folder ``out`` (atomically); return the summary
         columns. ``manifest`` records how the run was made (default: scenario, seed, count and
-        the SHA-256 of the validated scenario)."""
+        the SHA-256 of the validated scenario); ``plotlyjs``: ``folder`` (``plotly.min.js``
+        beside the report) or ``cdn``."""
         manifest = manifest or Manifest(
             scenario=self.scenario.name, seed=self.seed, replications=len(self.replications),
             scenario_sha256=hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest())
         write_outputs(Path(out), self.scenario, self.replications, manifest.document(),
-                      self.tables)
+                      self.tables, plotlyjs)
         return self._summary
 
 
@@ -221,9 +223,10 @@ class ComparisonResult:
         return RunResult(self.scenarios[index], seed, self.comparison.results[index],
                          self.comparison.tables)
 
-    def write(self, out: str | Path, manifest: Manifest) -> None:
-        """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
-        write_comparison(Path(out), self.comparison, manifest.document())
+    def write(self, out: str | Path, manifest: Manifest, plotlyjs: str = "folder") -> None:
+        """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``
+        (``plotlyjs`` as for :meth:`RunResult.write`)."""
+        write_comparison(Path(out), self.comparison, manifest.document(), plotlyjs)
 
 
 def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,

@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 from ipssim import api
@@ -24,7 +25,7 @@ from ipssim.calibration.external import load_validation, run_validation
 from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
-from ipssim.experiments.compare import USUAL_SERVICES, wide_table
+from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES, wide_table
 from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
@@ -41,7 +42,8 @@ from ipssim.money.funding import staff
 from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
-from ipssim.scenario.budgets import what_was_bought
+from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
+from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.load import load_scenario
 from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
@@ -127,6 +129,14 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                               "of local processes; the same results")
 
 
+def _report_option(command: argparse.ArgumentParser) -> None:
+    """The option of every command that writes an HTML report with charts."""
+    command.add_argument("--plotlyjs", choices=PLOTLYJS, default="folder",
+                         help="where the reports load plotly.js from: folder (default: "
+                              f"{PLOTLYJS_FILE} written once beside them, opens offline) or cdn "
+                              "(plotly's CDN: no file, needs the internet)")
+
+
 def _tables_option(command: argparse.ArgumentParser) -> None:
     """``--tables all|summary`` (run, compare)."""
     command.add_argument("--tables", choices=TABLES, default="all",
@@ -151,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
     _tables_option(run)
+    _report_option(run)
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
@@ -174,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--validate-only", action="store_true",
                            help="only the external validation, against <out>/calibrated.yaml; "
                                 "writes <out>/validation_report.html (minutes)")
+    _report_option(calibrate)
 
     compare = commands.add_parser(
         "compare", help="run scenarios on the same clients and report their differences")
@@ -186,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
     _tables_option(compare)
+    _report_option(compare)
 
     size = commands.add_parser(
         "size", help="smallest coach headcount in a region that keeps waits short")
@@ -211,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run every point in this process, without Dask")
     sweep.add_argument("--out", type=Path, help="output folder (default: outputs/sweep-<name>); "
                        "rerun into the same folder to finish an interrupted sweep")
+    _report_option(sweep)
 
     serve = commands.add_parser("serve", help="the planner's workbench: a web page on this machine")
     serve.add_argument("--port", type=_at_least(1, "--port"), default=8050, help="port (default 8050)")
@@ -301,9 +315,8 @@ def _run(args: argparse.Namespace) -> int:
     workers = _workers(args.workers)
     out = args.out or default_out(scenario.name)
     with claimed(out):
-        bought = what_was_bought(scenario)
-        for line in bought:
-            print(line)
+        bought = bought_by_year(scenario)
+        _print_funding(bought)
         manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
                             scenario_sha256=digest, seed=args.seed,
                             replications=args.replications, workers=workers, funding=bought,
@@ -312,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
             result = api.run(scenario, args.replications, args.seed, workers, progress=update,
                              scheduler=args.scheduler, tables=args.tables)
         manifest.record(events=sum(r.events for r in result.replications))
-        summary = result.write(out, manifest)
+        summary = result.write(out, manifest, args.plotlyjs)
     _print_headline(summary)
     _print_windows(scenario)
     _print_planner_headline(result)
@@ -343,7 +356,7 @@ def _compare(args: argparse.Namespace) -> int:
             result = api.compare(scenarios, args.replications, args.seed, workers,
                                  independent=args.independent_streams, progress=update,
                                  scheduler=args.scheduler, tables=args.tables)
-        result.write(out, manifest)
+        result.write(out, manifest, args.plotlyjs)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
     return 0
@@ -419,7 +432,8 @@ def _sweep(args: argparse.Namespace) -> int:
             with progress(f"sweep {name}", total or None, done, unit="points") as update:
                 result = run_sweep(spec, evaluator, out, workers=workers,
                                    scheduler=args.scheduler, serial=args.serial, progress=update,
-                                   sweep_file=str(args.sweep), report=write_sweep_report)
+                                   sweep_file=str(args.sweep),
+                                   report=partial(write_sweep_report, plotlyjs=args.plotlyjs))
     except KeyboardInterrupt as stop:
         done, total = read_progress(out)
         how = "terminated" if isinstance(stop, Terminated) else "interrupted"
@@ -474,7 +488,7 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     validation = _validation_rows(args) if args.validation is not None else None
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
-                     validation=validation)
+                     validation=validation, plotlyjs=args.plotlyjs)
     rows = fit_table(spec, result)
     print(f"{'target':34} {'published':>9} {'simulated':>9} {'95% MC interval':>20} tol 2SE fitted")
     for r in rows:
@@ -530,25 +544,38 @@ def _print_validation(rows: list[dict]) -> None:
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:
-    """The headline rows of ``comparison_wide.csv``, under the file's column names (each
-    scenario's cell is its mean and, in brackets, ``<name>_lo95`` and ``<name>_hi95``)."""
+    """The headline rows of ``comparison_wide.csv``, under the file's column names: first what
+    each scenario bought and served (reference ``none``), then the headline against usual
+    services and against the first scenario. Each scenario's cell is its mean and, in brackets
+    when they differ from it, ``<name>_lo95`` and ``<name>_hi95``."""
     wide = wide_table(table, names)
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
     label = max(len(m) for m, _ in COMPARE_HEADLINE)
     print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    for reference in (USUAL_SERVICES, names[0]):
-        for metric, arm in COMPARE_HEADLINE:
+    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, COMPARE_HEADLINE),
+              (names[0], COMPARE_HEADLINE))
+    for reference, metrics in blocks:
+        for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
             i = rows.get((metric, shown, reference))
             if i is None:
                 continue
-            cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
-                     f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
+            cells = [_with_range(wide[n][i], wide[n + "_lo95"][i], wide[n + "_hi95"][i])
                      for n in names]
             print(f"{metric:{label}} {shown:10} {reference:16} "
                   + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def _with_range(mean: float, lo: float, hi: float) -> str:
+    """``mean [lo, hi]`` in fixed point; the mean alone when the range is the mean; ``-`` for
+    no value."""
+    if math.isnan(mean):
+        return "-"
+    if lo == mean == hi:
+        return _fixed(mean)
+    return f"{_fixed(mean)} [{_fixed(lo)}, {_fixed(hi)}]"
 
 
 def _print_planner_headline(result: api.RunResult) -> None:
@@ -573,6 +600,26 @@ def _print_headline(summary: dict[str, list]) -> None:
         diff = rows.get((metric, "difference"))
         tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
         print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _print_funding(rows: list[dict]) -> None:
+    """What each funded region's budgets buy: one line per region, the years in columns."""
+    if not rows:
+        return
+    print(f"what the budgets buy (each year: {FUNDING_CELL}):")
+    _print_columns(funding_table(rows))
+
+
+def _print_columns(table: dict[str, list]) -> None:
+    """A text table under its column names: the first column left-aligned, the others
+    right-aligned, each as wide as its longest cell."""
+    names = list(table)
+    rows = [names, *zip(*(table[n] for n in names), strict=True)]
+    widths = [max(len(str(row[j])) for row in rows) for j in range(len(names))]
+    for row in rows:
+        cells = [f"{row[0]!s:{widths[0]}}",
+                 *(f"{v!s:>{w}}" for v, w in zip(row[1:], widths[1:], strict=True))]
+        print("  " + "  ".join(cells))
 
 
 def _print_windows(scenario: Scenario) -> None:

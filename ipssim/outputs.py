@@ -99,9 +99,10 @@ def region_summary_table(summaries: dict[str, dict[str, list]]) -> dict[str, lis
 
 
 def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult],
-                  manifest: dict, tables: str = "all") -> dict[str, list]:
+                  manifest: dict, tables: str = "all", plotlyjs: str = "folder") -> dict[str, list]:
     """Write every output file of a run into ``out``; return the summary columns. With
-    ``tables`` ``summary`` there is no ``clients.parquet`` or ``spells.parquet``."""
+    ``tables`` ``summary`` there is no ``clients.parquet`` or ``spells.parquet``; ``plotlyjs``:
+    where the report loads plotly.js from (:data:`ipssim.reports.page.PLOTLYJS`)."""
     with files.atomic_folder(out) as partial:
         trajectories = stack(results, "trajectories")
         files.write_parquet(partial / "trajectories.parquet", trajectories)
@@ -118,14 +119,15 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         regions = region_summaries(scenario, results)
         files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions, by_region)
+                     regions, by_region, plotlyjs)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 
 
-def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
+def write_comparison(out: Path, comparison: Comparison, manifest: dict,
+                     plotlyjs: str = "folder") -> None:
     """Write ``comparison.csv`` (and side by side, ``comparison_wide.csv``), each scenario's
-    ``summary-<name>.csv``, the comparison report
+    ``summary-<name>.csv``, the comparison report (``plotlyjs`` as for :func:`write_outputs`)
     and the manifest into ``out``."""
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
@@ -137,7 +139,8 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])
                         for column, _ in SCENARIO_PANELS} for s, results in pairs}
-        write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest)
+        write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest,
+                                plotlyjs)
         files.write_json(partial / "manifest.json", manifest)
 
 

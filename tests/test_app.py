@@ -27,7 +27,7 @@ from conftest import ipssim as cli
 
 RUN_FILES = {"manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet",
              "spells.parquet", "summary.csv", "regions.parquet", "summary_regions.csv",
-             "net_effect.csv", "report.html"}
+             "net_effect.csv", "report.html", "plotly.min.js"}
 RUN_TIMEOUT = 120_000  # ms: a quick run of the pilots takes seconds on 2 cores
 
 

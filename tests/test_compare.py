@@ -108,7 +108,7 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
         assert "mean_wait_days" in done.stdout and "usual_services" in done.stdout
         assert {p.name for p in out.iterdir()} == {
             "comparison.csv", "comparison_wide.csv", "summary-a.csv", "summary-b.csv",
-            "report.html", "manifest.json"}
+            "report.html", "plotly.min.js", "manifest.json"}
         outputs.append((out / "comparison.csv").read_bytes())
     assert outputs[0] == outputs[1]
     with open(tmp_path / "out1" / "comparison.csv") as handle:

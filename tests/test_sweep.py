@@ -260,7 +260,8 @@ def test_scheduler_option_runs_on_an_existing_cluster(tmp_path):
     assert serial.returncode == 0, serial.stderr
     assert (tmp_path / "remote/results.parquet").read_bytes() == \
         (tmp_path / "serial/results.parquet").read_bytes()
-    assert (tmp_path / "remote/report.html").stat().st_size > 100_000  # plotly embedded
+    assert 'src="plotly.min.js"' in (tmp_path / "remote/report.html").read_text()
+    assert (tmp_path / "remote/plotly.min.js").stat().st_size > 1_000_000  # beside the report
 
 
 # -- global sensitivity on a function with known indices ---------------------------------------------
