@@ -6,11 +6,12 @@ from __future__ import annotations
 import copy
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
-from ipssim.experiments.capacity import IDLE_UTILISATION, capacity, mean_stay_days
+from ipssim.experiments.capacity import IDLE_UTILISATION, capacity
 from ipssim.planner import scenario_yaml
 from ipssim.scenario.load import load_scenario, parse_scenario
 from ipssim.scenario.schema import ScenarioError
@@ -137,7 +138,7 @@ def test_ten_counties_are_a_short_file_and_a_table():
     assert all(r.coaches >= 2 and r.fidelity == 85 and r.uptake_per_year == 0.03
                for r in scenario.regions)
     # what the planner's YAML writes out loads again to the same scenario
-    assert parse_scenario(__import__("yaml").safe_load(scenario_yaml(scenario))) == \
+    assert parse_scenario(yaml.safe_load(scenario_yaml(scenario))) == \
         scenario.model_copy(update={"calibration": None})
 
 
@@ -161,7 +162,7 @@ def test_capacity_is_places_over_the_mean_stay_against_demand():
                              "coaching": {"end_rate_searching_per_month": 0.02,
                                           "end_rate_working_per_month": 0.02}})
     assert capacity(slower).stay_days > 1.3 * result.stay_days
-    assert mean_stay_days.__doc__ and capacity(parse_scenario(
+    assert capacity(parse_scenario(
         {**SMALL, "mode": "trial", "regions": [{"name": "t", "coaches": 2, "cohort_size": 10}]})) is None
 
 
@@ -192,7 +193,7 @@ def test_levers_for_coaches_and_eligible_people():
         pytest.approx([n * 0.06 / 12 for n in eligible.values()])
     budgets = [r.budget_eur_per_year[0] for r in planned.regions]  # split by that demand
     assert budgets == pytest.approx([100_000, 200_000, 300_000, 400_000], abs=0.01)
-    assert parse_scenario(__import__("yaml").safe_load(scenario_yaml(planned))) == planned
+    assert parse_scenario(yaml.safe_load(scenario_yaml(planned))) == planned
     for levers, message in (
             (api.Levers(budget_mode="coaches", region_coaches={names[0]: 2.5}),
              "regions: coaches for HUS Psychiatry must be a whole number"),
