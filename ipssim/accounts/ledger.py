@@ -160,16 +160,19 @@ STATE_COUNTS = ("referred", "waiting", "enrolled", "exited", "employed", "employ
 the ledger's own columns."""
 
 
-def monthly_sums(ledger: dict[str, np.ndarray], arm: str,
+def monthly_sums(ledger: dict[str, np.ndarray], arm: str, rows: slice | None = None,
                  before: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Per month, the sum over the ledger's clients of each of its columns and the number of
-    clients in each of :data:`STATE_COUNTS`: all a trajectory needs of the clients.
+    """Per month, the sum over the ledger's clients (its ``rows``, all by default) of each of its
+    columns and the number of clients in each of :data:`STATE_COUNTS`: all a trajectory needs of
+    the clients.
 
     ``before``: the sums of the clients before these (in client order), to continue. A float
     column is then summed as one sum over all the clients' rows would add them, row after row
     from the first (numpy sums a table's rows in order), so clients accounted block by block
-    (a region at a time: :func:`ipssim.accounts.rollup.account_replication`) give the very same
-    floats as all of them at once, while only one block's ledger is in memory."""
+    (:func:`ipssim.accounts.rollup.account_replication`) give the very same floats as all of
+    them at once, while only one block's ledger is in memory."""
+    if rows is not None:
+        ledger = {name: values[rows] for name, values in ledger.items()}
     referred, exited = ledger["referred"], ledger["exited"]
     started, requeued = ledger["started"], ledger["requeued"]
     months = referred.shape[1]
