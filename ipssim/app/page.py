@@ -259,7 +259,8 @@ def build_app(workers: int = 2) -> dash.Dash:
             return [], None, None, None, scenario, ""
         rows = [{"name": r.name, "referrals": round(r.referrals_per_month * 12, 2),
                  "budget": (r.budget_eur_per_year or [None])[0]} for r in scenario.regions]
-        operating = max((r.operating_months or scenario.horizon_months) for r in scenario.regions)
+        operating = max((scenario.closing_month(r) or scenario.horizon_months)
+                        for r in scenario.regions)
         return (rows, scenario.coaching.caseload_cap, scenario.horizon_months / 12,
                 round(scenario.economics.discount_rate_per_year * 100, 4),
                 f"{scenario.description} ({scenario.mode} mode, {len(scenario.regions)} regions)",
