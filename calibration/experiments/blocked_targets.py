@@ -39,6 +39,7 @@ PROFILES = {  # parameter: values (None: 7 points over its search range, on its 
     "jobs.work_trials_from_day": None,
     "jobs.ips_offer_rate_per_month": None,
     "coaching.end_rate_searching_per_month": None,
+    "jobs.trial_route_rate_per_month": [0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6],
     "jobs.paid_fragile_share": [0.05, 0.15, 0.25, 0.35, 0.5],
     "jobs.tenure_days_fragile": None,
     "jobs.tenure_scale_days_other": None,

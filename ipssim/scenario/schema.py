@@ -251,6 +251,15 @@ class Jobs(Strict):
     it; BAR-09: coaches saw work trials as what might have helped those still without work).
     ASSUMPTION on the mechanism; the value is calibrated (TTJ-01 > TTJ-02: the first transition
     of any type comes later on average than the first paid job, so trials come late)."""
+    trial_route_rate_per_month: number(ge=0, le=30) = 0.0
+    """Work trials the coach arranges for an IPS client who has had no paid job, from
+    ``work_trials_from_day`` on, at this rate per month times the coach's caseload multiplier
+    and effectiveness but NOT the client's employability (a route for those furthest from work),
+    besides the trials among ordinary offers (``other_share``). Why: FIN-01 (59%) against FIN-03
+    (49%) says a tenth of the clients had a trial and no paid job, which trials drawn from the
+    same employability-scaled offers as paid jobs cannot give (calibration/experiments/
+    blocked_targets.md); BAR-09: coaches named work trials as what might have helped those still
+    without work. ASSUMPTION on the mechanism; the rate is calibrated (0: no route)."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
     full_time_hours: number(gt=0, le=80) = 37.5  # ASSUMPTION: Finnish standard full-time week
