@@ -27,10 +27,19 @@ with tempfile.TemporaryDirectory() as folder:
 """
 
 
+MEMORY_SCALE = 8
+"""The scenario's multiplier for the memory figures (``finland_pilot`` x8: about 3,600 clients)."""
+
+
+def streamed_peaks(scenario: str, scale: int, replications: list[int]) -> dict[int, float]:
+    """Peak MB of a streamed run (the default) of each number of replications."""
+    return {n: round(_isolated(scenario, scale, n, True), 1) for n in replications}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="scenarios/finland_pilot.yaml")
-    parser.add_argument("--scale", type=int, default=8)
+    parser.add_argument("--scale", type=int, default=MEMORY_SCALE)
     parser.add_argument("--replications", type=int, nargs="+", default=[4, 40])
     args = parser.parse_args()
     out: dict[str, object] = {"scenario": args.scenario, "scale": args.scale}

@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
-from ipssim.experiments.runner import ReplicationResult, Spool, net_effects, run_replications
+from ipssim.experiments.capacity import IDLE_UTILISATION, Capacity, capacity
+from ipssim.experiments.runner import (
+    ReplicationResult,
+    Spool,
+    check_tables,
+    net_effects,
+    run_replications,
+)
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest
 from ipssim.outputs import (
@@ -54,12 +62,14 @@ from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import DEFAULT_SEED
 
 
-def load_scenario(source: str | Path | Mapping) -> Scenario:
-    """A validated scenario from a YAML file (with its base and calibration) or from a mapping
-    of the same fields. Bad input raises :class:`ipssim.ScenarioError` with a one-line message."""
+def load_scenario(source: str | Path | Mapping, text: bytes | None = None) -> Scenario:
+    """A validated scenario from a YAML file (with its base, regions table and calibration) or
+    from a mapping of the same fields; with ``text``, the file's content (an upload) and
+    ``source`` the path its relative paths start from. Bad input raises
+    :class:`ipssim.ScenarioError` with a one-line message."""
     if isinstance(source, Mapping):
         return parse_scenario(dict(source))
-    return load_scenario_file(source)[0]
+    return load_scenario_file(source, text)[0]
 
 
 def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | None = None
@@ -68,10 +78,12 @@ def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | 
     ``regions[Helsinki city].coaches``, ``regions[*].fidelity``), validated again; ``name``
     renames it (scenarios compared side by side need distinct names)."""
     data = scenario.model_dump(mode="python", exclude_none=True)
-    for region in data["regions"]:  # a budget's headcount is derived again from the budget
+    for region in data["regions"]:  # derived fields are derived again from what they came from
         if region.get("budget_eur_per_year") is not None:
             for key in ("coaches", "team_leaders", "staffing"):
                 region.pop(key, None)
+        if region.get("eligible_people") is not None:
+            region.pop("referrals_per_month", None)
     data = apply_values(data, dict(changes))
     if name is not None:
         data["name"] = name
@@ -85,6 +97,9 @@ class RunResult:
     scenario: Scenario
     seed: int
     replications: list[ReplicationResult]
+    tables: str = "all"
+    """``all``, or ``summary``: trajectories and summaries only, no per-client or per-spell
+    tables (``.clients`` and ``.spells`` then raise an InputError, ``.write`` leaves them out)."""
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -132,7 +147,8 @@ class RunResult:
         """The planner's headline: people served and waiting, additional people and months in
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
-        return headline(self.scenario, self.summary, self.clients)
+        return headline(self.scenario, self.summary,
+                        np.concatenate([r.waits for r in self.replications]))
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
@@ -146,20 +162,23 @@ class RunResult:
         """A scenario file that ``ipssim run --seed`` with this seed turns into these numbers."""
         return scenario_yaml(self.scenario)
 
-    def write(self, out: str | Path, manifest: Manifest | None = None) -> dict[str, list]:
+    def write(self, out: str | Path, manifest: Manifest | None = None,
+              plotlyjs: str = "folder") -> dict[str, list]:
         """Write every output file into the new folder ``out`` (atomically); return the summary
         columns. ``manifest`` records how the run was made (default: scenario, seed, count and
-        the SHA-256 of the validated scenario)."""
+        the SHA-256 of the validated scenario); ``plotlyjs``: ``folder`` (``plotly.min.js``
+        beside the report) or ``cdn``."""
         manifest = manifest or Manifest(
             scenario=self.scenario.name, seed=self.seed, replications=len(self.replications),
             scenario_sha256=hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest())
-        write_outputs(Path(out), self.scenario, self.replications, manifest.document())
+        write_outputs(Path(out), self.scenario, self.replications, manifest.document(),
+                      self.tables, plotlyjs)
         return self._summary
 
 
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
         progress: Update | None = None, scheduler: str | None = None,
-        stream: bool = True) -> RunResult:
+        stream: bool = True, tables: str = "all") -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
     Bit-identical for any ``workers`` and on a Dask cluster (``scheduler``: its address);
@@ -167,12 +186,14 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     each replication's client and spell tables go to a temporary folder as soon as it is done,
     so memory does not grow with them; the result reads them back when asked (``.clients``,
     ``.spells``, ``.write``), and its outputs are the same, byte for byte, as those of a run
-    held in memory (``stream=False``).
+    held in memory (``stream=False``). With ``tables="summary"`` the client and spell tables are
+    not kept at all (nor spooled): the run has trajectories and summaries only.
     """
     check_workload(scenario, replications)
+    check_tables(tables)
     return RunResult(scenario, seed, run_replications(scenario, seed, replications, workers,
                                                       progress, Spool() if stream else None,
-                                                      scheduler))
+                                                      scheduler, tables), tables)
 
 
 @dataclass
@@ -199,23 +220,28 @@ class ComparisonResult:
 
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
-        return RunResult(self.scenarios[index], seed, self.comparison.results[index])
+        return RunResult(self.scenarios[index], seed, self.comparison.results[index],
+                         self.comparison.tables)
 
-    def write(self, out: str | Path, manifest: Manifest) -> None:
-        """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``."""
-        write_comparison(Path(out), self.comparison, manifest.document())
+    def write(self, out: str | Path, manifest: Manifest, plotlyjs: str = "folder") -> None:
+        """``comparison.csv``, each scenario's summary, the report and the manifest, in ``out``
+        (``plotlyjs`` as for :meth:`RunResult.write`)."""
+        write_comparison(Path(out), self.comparison, manifest.document(), plotlyjs)
 
 
 def compare(scenarios: Sequence[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
             workers: int = 1, independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None) -> ComparisonResult:
+            scheduler: str | None = None, tables: str = "all") -> ComparisonResult:
     """Run every scenario on the same replications (common random numbers unless
-    ``independent``) and tabulate each against usual services and against the first."""
+    ``independent``) and tabulate each against usual services and against the first.
+    ``tables="summary"``: keep no per-client or per-spell tables (the comparison's files never
+    include them; :meth:`ComparisonResult.run` then has none either)."""
     for scenario in scenarios:
         check_workload(scenario, replications)
+    check_tables(tables)
     return ComparisonResult(comparing.compare(list(scenarios), seed, replications, workers,
                                               independent=independent, progress=progress,
-                                              scheduler=scheduler))
+                                              scheduler=scheduler, tables=tables))
 
 
 @dataclass
@@ -224,6 +250,10 @@ class SizingResult:
 
     options: list[sizing.Option]
     recommended: sizing.Option | None
+    """The smallest headcount whose wait quantile is short enough at the upper end of its 95%
+    interval (and no caseload over the cap)."""
+    point_estimate: sizing.Option | None
+    """The smallest headcount whose point estimate of the wait quantile is short enough."""
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -235,7 +265,8 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
          max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None,
          scheduler: str | None = None) -> SizingResult:
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
-    ``max_wait_days`` with no caseload over the cap (``recommended`` is None if even
+    ``max_wait_days`` at the upper end of its 95% interval, with no caseload over the cap
+    (``recommended``; ``point_estimate`` on the point estimate alone; None if even
     ``max_coaches`` are not enough)."""
     check_workload(scenario, replications)
     index = sizing.region_index(scenario, region)
@@ -249,7 +280,8 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["DEFAULT_SEED", "REPLICATIONS", "ComparisonResult", "Levers", "Line", "RunResult", "Scenario",
-           "ScenarioError", "SizingResult", "compare",
+__all__ = ["DEFAULT_SEED", "IDLE_UTILISATION", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers",
+           "Line", "RunResult", "Scenario",
+           "ScenarioError", "SizingResult", "capacity", "compare",
            "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]

@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 from ipssim import api
@@ -24,7 +25,8 @@ from ipssim.calibration.external import load_validation, run_validation
 from ipssim.calibration.result import bound_flags, chi_square, fit_table
 from ipssim.calibration.run import calibrate
 from ipssim.calibration.spec import Spec, load_spec
-from ipssim.experiments.compare import USUAL_SERVICES, wide_table
+from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES, wide_table
+from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES, option_rows
 from ipssim.experiments.workload import check_workload
 from ipssim.files import (
@@ -40,10 +42,12 @@ from ipssim.money.funding import staff
 from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
-from ipssim.scenario.budgets import what_was_bought
+from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
+from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.load import load_scenario
+from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
-from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED
+from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
 FAILED = 1
@@ -51,14 +55,16 @@ SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
 DEFAULT_VALIDATION = Path("calibration/validation.yaml")
 INTERRUPTED = 130
 TERMINATED = 143
-HEADLINE = ("ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_in_window_share",
-            "ever_employed_competitive_share",
-            "months_employed_per_client", "benefits_eur_per_client", "programme_cost_eur",
-            "net_fiscal_eur", "mean_wait_days", "max_caseload")
+HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
+            "ever_employed_competitive_in_outcome_window_share",
+            "ever_employed_competitive_by_horizon_share", "months_employed_by_horizon_per_client",
+            "benefits_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
+            "mean_wait_days", "max_caseload")
 
 
 COMPARE_HEADLINE = (
-    ("ever_employed_competitive_share", "ips"), ("months_employed_per_client", "ips"),
+    ("ever_employed_competitive_by_horizon_share", "ips"),
+    ("months_employed_by_horizon_per_client", "ips"),
     ("mean_wait_days", "ips"), ("max_caseload", "ips"), ("programme_cost_eur_pv", "ips"),
     ("net_public_eur_pv", "difference"), ("net_society_eur_pv", "difference"),
     ("break_even_month_public", "difference"), ("cost_per_additional_employed_eur", "difference"))
@@ -123,6 +129,21 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                               "of local processes; the same results")
 
 
+def _report_option(command: argparse.ArgumentParser) -> None:
+    """The option of every command that writes an HTML report with charts."""
+    command.add_argument("--plotlyjs", choices=PLOTLYJS, default="folder",
+                         help="where the reports load plotly.js from: folder (default: "
+                              f"{PLOTLYJS_FILE} written once beside them, opens offline) or cdn "
+                              "(plotly's CDN: no file, needs the internet)")
+
+
+def _tables_option(command: argparse.ArgumentParser) -> None:
+    """``--tables all|summary`` (run, compare)."""
+    command.add_argument("--tables", choices=TABLES, default="all",
+                         help="all (default), or summary: trajectories and summaries only, no "
+                              "per-client or per-spell tables (smaller outputs, less memory)")
+
+
 def _scheduler(text: str) -> str:
     if not SCHEDULER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
@@ -139,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+    _tables_option(run)
+    _report_option(run)
 
     calibrate = commands.add_parser("calibrate", help="fit the behavioural parameters to the targets")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"))
@@ -162,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--validate-only", action="store_true",
                            help="only the external validation, against <out>/calibrated.yaml; "
                                 "writes <out>/validation_report.html (minutes)")
+    _report_option(calibrate)
 
     compare = commands.add_parser(
         "compare", help="run scenarios on the same clients and report their differences")
@@ -173,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
+    _tables_option(compare)
+    _report_option(compare)
 
     size = commands.add_parser(
         "size", help="smallest coach headcount in a region that keeps waits short")
@@ -198,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run every point in this process, without Dask")
     sweep.add_argument("--out", type=Path, help="output folder (default: outputs/sweep-<name>); "
                        "rerun into the same folder to finish an interrupted sweep")
+    _report_option(sweep)
 
     serve = commands.add_parser("serve", help="the planner's workbench: a web page on this machine")
     serve.add_argument("--port", type=_at_least(1, "--port"), default=8050, help="port (default 8050)")
@@ -274,6 +301,11 @@ def _validate(args: argparse.Namespace) -> int:
     scenario, digest = load_scenario(args.scenario)
     print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
           f"sha256 {digest[:16]})")
+    bought = api.capacity(scenario)
+    if bought is not None:
+        print("what each region's staff can serve against its demand:")
+        for line in bought.lines():
+            print(f"  {line}")
     return 0
 
 
@@ -283,18 +315,19 @@ def _run(args: argparse.Namespace) -> int:
     workers = _workers(args.workers)
     out = args.out or default_out(scenario.name)
     with claimed(out):
-        bought = what_was_bought(scenario)
-        for line in bought:
-            print(line)
+        bought = bought_by_year(scenario)
+        _print_funding(bought)
         manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
                             scenario_sha256=digest, seed=args.seed,
-                            replications=args.replications, workers=workers, funding=bought)
+                            replications=args.replications, workers=workers, funding=bought,
+                            tables=args.tables)
         with progress(f"{scenario.name}: replications", args.replications) as update:
             result = api.run(scenario, args.replications, args.seed, workers, progress=update,
-                             scheduler=args.scheduler)
+                             scheduler=args.scheduler, tables=args.tables)
         manifest.record(events=sum(r.events for r in result.replications))
-        summary = result.write(out, manifest)
+        summary = result.write(out, manifest, args.plotlyjs)
     _print_headline(summary)
+    _print_windows(scenario)
     _print_planner_headline(result)
     print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -317,12 +350,13 @@ def _compare(args: argparse.Namespace) -> int:
         manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
                             scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
                             replications=args.replications,
-                            independent_streams=args.independent_streams, workers=workers)
+                            independent_streams=args.independent_streams, workers=workers,
+                            tables=args.tables)
         with progress("compare: replications", len(scenarios) * args.replications) as update:
             result = api.compare(scenarios, args.replications, args.seed, workers,
                                  independent=args.independent_streams, progress=update,
-                                 scheduler=args.scheduler)
-        result.write(out, manifest)
+                                 scheduler=args.scheduler, tables=args.tables)
+        result.write(out, manifest, args.plotlyjs)
     _print_comparison(result.comparison.table, names)
     print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
     return 0
@@ -340,27 +374,40 @@ def _size(args: argparse.Namespace) -> int:
                               args.replications, args.seed, workers, args.max_coaches,
                               progress=update, scheduler=args.scheduler)
         write_csv(out, option_rows(result.options))
-    print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d; "
-          f"{args.replications} replications per headcount, common random numbers. Cost, "
-          "employment gained and net public effect are for the whole scenario (the other "
-          "regions are the same in every option).")
+    others = ("; the other regions are the same in every option"
+              if len(scenario.regions) > 1 else "")
+    print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d "
+          f"at the upper end of its 95% interval; {args.replications} replications per "
+          f"headcount, common random numbers. Caseloads, cost a year (not discounted), "
+          f"additional people in competitive work and net public effect are the region's"
+          f"{others}.")
     print(f"{'coaches':>7} {'leaders':>7} {'wait q [95% interval], d':>28} {'waited':>7} "
-          f"{'util.':>6} {'max load':>8} {'cost pv EUR':>12} {'+employed':>9} "
+          f"{'util.':>6} {'mean load':>9} {'max load':>8} {'cost EUR/yr':>12} {'+employed':>9} "
           f"{'net public pv EUR':>17} ok")
     for o in result.options:
         interval = f"{o.wait_quantile_days:.1f} [{o.wait_lo95:.1f}, {o.wait_hi95:.1f}]"
         print(f"{o.coaches:7d} {o.team_leaders:7d} {interval:>28} {o.waited_share:7.1%} "
-              f"{o.utilisation:6.1%} {o.max_caseload:8.0f} {o.programme_cost_eur_pv:12,.0f} "
-              f"{o.additional_employed:9.1f} {o.net_public_eur_pv:17,.0f} "
-              f"{'yes' if o.feasible else 'no'}")
-    best = result.recommended
-    if best is None:
+              f"{o.utilisation:6.1%} {o.mean_caseload:9.1f} {o.max_caseload:8.0f} "
+              f"{o.cost_eur_per_year:12,.0f} {o.additional_employed:9.1f} "
+              f"{o.net_public_eur_pv:17,.0f} {'yes' if o.feasible else 'no'}")
+    best, point = result.recommended, result.point_estimate
+    if point is None:
         print(f"no headcount up to {args.max_coaches} coaches keeps the wait under "
               f"{args.max_wait_days:g} d; wrote {out}")
         return 1
-    print(f"recommended: {staff(best.coaches, best.team_leaders)} in "
-          f"{args.region} ({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d <= "
-          f"{args.max_wait_days:g} d); wrote {out}")
+    beside = (f"on the point estimate alone: {staff(point.coaches, point.team_leaders)} "
+              f"({args.quantile:g}-quantile wait {point.wait_quantile_days:.1f} d, 95% interval "
+              f"{point.wait_lo95:.1f} to {point.wait_hi95:.1f} d)")
+    if best is None:
+        print(f"no headcount up to {args.max_coaches} coaches keeps the upper end of the wait's "
+              f"95% interval under {args.max_wait_days:g} d; {beside}; wrote {out}")
+        return 1
+    print(f"recommended: {staff(best.coaches, best.team_leaders)} in {args.region} "
+          f"({args.quantile:g}-quantile wait {best.wait_quantile_days:.1f} d, 95% interval up to "
+          f"{best.wait_hi95:.1f} d <= {args.max_wait_days:g} d; {best.mean_caseload:.1f} clients "
+          f"per coach on average, at most {best.max_caseload:.0f}; "
+          f"{best.cost_eur_per_year:,.0f} EUR a year)")
+    print(f"  {beside}; wrote {out}")
     return 0
 
 
@@ -385,7 +432,8 @@ def _sweep(args: argparse.Namespace) -> int:
             with progress(f"sweep {name}", total or None, done, unit="points") as update:
                 result = run_sweep(spec, evaluator, out, workers=workers,
                                    scheduler=args.scheduler, serial=args.serial, progress=update,
-                                   sweep_file=str(args.sweep), report=write_sweep_report)
+                                   sweep_file=str(args.sweep),
+                                   report=partial(write_sweep_report, plotlyjs=args.plotlyjs))
     except KeyboardInterrupt as stop:
         done, total = read_progress(out)
         how = "terminated" if isinstance(stop, Terminated) else "interrupted"
@@ -440,7 +488,7 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
     write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
     validation = _validation_rows(args) if args.validation is not None else None
     write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
-                     validation=validation)
+                     validation=validation, plotlyjs=args.plotlyjs)
     rows = fit_table(spec, result)
     print(f"{'target':34} {'published':>9} {'simulated':>9} {'95% MC interval':>20} tol 2SE fitted")
     for r in rows:
@@ -499,23 +547,38 @@ def _print_validation(rows: list[dict]) -> None:
 
 
 def _print_comparison(table: dict[str, list], names: list[str]) -> None:
-    """The headline rows of ``comparison_wide.csv``, under the file's column names (each
-    scenario's cell is its mean and, in brackets, ``<name>_lo95`` and ``<name>_hi95``)."""
+    """The headline rows of ``comparison_wide.csv``, under the file's column names: first what
+    each scenario bought and served (reference ``none``), then the headline against usual
+    services and against the first scenario. Each scenario's cell is its mean and, in brackets
+    when they differ from it, ``<name>_lo95`` and ``<name>_hi95``."""
     wide = wide_table(table, names)
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
-    print(f"{'metric':36} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    for reference in (USUAL_SERVICES, names[0]):
-        for metric, arm in COMPARE_HEADLINE:
+    label = max(len(m) for m, _ in COMPARE_HEADLINE)
+    print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
+    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, COMPARE_HEADLINE),
+              (names[0], COMPARE_HEADLINE))
+    for reference, metrics in blocks:
+        for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
             i = rows.get((metric, shown, reference))
             if i is None:
                 continue
-            cells = [f"{_fixed(wide[n][i])} [{_fixed(wide[n + '_lo95'][i])}, "
-                     f"{_fixed(wide[n + '_hi95'][i])}]" if not math.isnan(wide[n][i]) else "-"
+            cells = [_with_range(wide[n][i], wide[n + "_lo95"][i], wide[n + "_hi95"][i])
                      for n in names]
-            print(f"{metric:36} {shown:10} {reference:16} " + " ".join(f"{c:>{width}}" for c in cells))
+            print(f"{metric:{label}} {shown:10} {reference:16} "
+                  + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def _with_range(mean: float, lo: float, hi: float) -> str:
+    """``mean [lo, hi]`` in fixed point; the mean alone when the range is the mean; ``-`` for
+    no value."""
+    if math.isnan(mean):
+        return "-"
+    if lo == mean == hi:
+        return _fixed(mean)
+    return f"{_fixed(mean)} [{_fixed(lo)}, {_fixed(hi)}]"
 
 
 def _print_planner_headline(result: api.RunResult) -> None:
@@ -532,13 +595,42 @@ def _print_headline(summary: dict[str, list]) -> None:
     rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
         summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
         strict=True)}
-    print(f"{'metric':44} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
+    width = max(map(len, HEADLINE))
+    print(f"{'metric':{width}} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
     for metric in HEADLINE:
         cells = [f"{_fixed(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
                  for a in ("ips", "usual")]
         diff = rows.get((metric, "difference"))
         tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
-        print(f"{metric:44} {cells[0]} {cells[1]} {tail:>40}")
+        print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
+
+
+def _print_funding(rows: list[dict]) -> None:
+    """What each funded region's budgets buy: one line per region, the years in columns."""
+    if not rows:
+        return
+    print(f"what the budgets buy (each year: {FUNDING_CELL}):")
+    _print_columns(funding_table(rows))
+
+
+def _print_columns(table: dict[str, list]) -> None:
+    """A text table under its column names: the first column left-aligned, the others
+    right-aligned, each as wide as its longest cell."""
+    names = list(table)
+    rows = [names, *zip(*(table[n] for n in names), strict=True)]
+    widths = [max(len(str(row[j])) for row in rows) for j in range(len(names))]
+    for row in rows:
+        cells = [f"{row[0]!s:{widths[0]}}",
+                 *(f"{v!s:>{w}}" for v, w in zip(row[1:], widths[1:], strict=True))]
+        print("  " + "  ".join(cells))
+
+
+def _print_windows(scenario: Scenario) -> None:
+    """What each window in the metric names means, for this scenario."""
+    print("windows of the metrics:")
+    glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
+    for key, text in glossary.items():
+        print(f"  {key}: {text}")
 
 
 def _fixed(value: float) -> str:

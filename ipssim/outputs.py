@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
@@ -53,7 +52,7 @@ def write_long(path: Path, results: list[ReplicationResult], table: str) -> None
             for result in results:
                 rows = long_table(result, table)
                 if writer is None:
-                    writer = pq.ParquetWriter(partial, rows.schema)
+                    writer = files.parquet_writer(partial, rows.schema)
                 writer.write_table(rows)
         finally:
             if writer is not None:
@@ -100,14 +99,17 @@ def region_summary_table(summaries: dict[str, dict[str, list]]) -> dict[str, lis
 
 
 def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult],
-                  manifest: dict) -> dict[str, list]:
-    """Write every output file of a run into ``out``; return the summary columns."""
+                  manifest: dict, tables: str = "all", plotlyjs: str = "folder") -> dict[str, list]:
+    """Write every output file of a run into ``out``; return the summary columns. With
+    ``tables`` ``summary`` there is no ``clients.parquet`` or ``spells.parquet``; ``plotlyjs``:
+    where the report loads plotly.js from (:data:`ipssim.reports.page.PLOTLYJS`)."""
     with files.atomic_folder(out) as partial:
         trajectories = stack(results, "trajectories")
         files.write_parquet(partial / "trajectories.parquet", trajectories)
         files.write_table_csv(partial / "trajectories.csv", trajectories)
-        write_long(partial / "clients.parquet", results, "clients")
-        write_long(partial / "spells.parquet", results, "spells")
+        if tables == "all":
+            write_long(partial / "clients.parquet", results, "clients")
+            write_long(partial / "spells.parquet", results, "spells")
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
         files.write_csv(partial / "summary.csv", summary)
@@ -117,14 +119,15 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         regions = region_summaries(scenario, results)
         files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions, by_region)
+                     regions, by_region, plotlyjs)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 
 
-def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
+def write_comparison(out: Path, comparison: Comparison, manifest: dict,
+                     plotlyjs: str = "folder") -> None:
     """Write ``comparison.csv`` (and side by side, ``comparison_wide.csv``), each scenario's
-    ``summary-<name>.csv``, the comparison report
+    ``summary-<name>.csv``, the comparison report (``plotlyjs`` as for :func:`write_outputs`)
     and the manifest into ``out``."""
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
@@ -136,7 +139,8 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict) -> None:
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])
                         for column, _ in SCENARIO_PANELS} for s, results in pairs}
-        write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest)
+        write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest,
+                                plotlyjs)
         files.write_json(partial / "manifest.json", manifest)
 
 

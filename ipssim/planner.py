@@ -12,30 +12,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import yaml
 
+from ipssim.experiments.capacity import IDLE_UTILISATION
+from ipssim.money.funding import team_leaders_for
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import MONTH_DAYS
 
-BUDGET_MODES = ("scenario", "total", "per_region")
-"""Keep the scenario's staffing, one total budget split across regions by demand, or a budget
-per region."""
+BUDGET_MODES = ("scenario", "total", "per_region", "coaches")
+"""Keep the scenario's staffing, one total budget split across regions by demand, a budget per
+region, or coaches per region."""
+DEMAND_MODES = ("referrals", "eligible")
+"""Demand as referrals a year, or as eligible people and the share of them referred a year."""
 REPLICATIONS = {"quick": 4, "standard": 40}
 """Replications of the page's quick and standard runs."""
-LEVERS = ("budget_mode", "budget_eur_per_year", "regions", "caseload_cap", "fidelity",
+LEVERS = ("budget_mode", "budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
           "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed")
 """The levers, in the order of the form; an error message starts with one of them."""
 _SCHEMA_TO_LEVER = (
-    ("budget_eur_per_year", "budget_eur_per_year"), ("coaches", "budget_eur_per_year"),
-    ("referrals_per_month", "regions"), ("caseload_cap", "caseload_cap"),
+    ("budget_eur_per_year", "budget_eur_per_year"), ("coaches", "regions"),
+    ("referrals_per_month", "regions"), ("eligible_people", "regions"),
+    ("uptake_per_year", "regions"), ("caseload_cap", "caseload_cap"),
     ("fidelity", "fidelity"), ("integrated", "integrated"), ("operating_months", "years_funded"),
     ("referral_months", "years_funded"), ("horizon_months", "horizon_years"),
     ("discount_rate", "discount_rate"),
 )
-IDLE_UTILISATION = 0.6
-"""Below this share of places used (on average while the programme is open) places stand idle."""
 
 
 @dataclass
@@ -47,7 +51,14 @@ class Levers:
     """The total a year (``total``); split across regions in proportion to their referrals."""
     region_budgets: dict[str, float | None] = field(default_factory=dict)
     """Per region, EUR a year (``per_region``)."""
+    region_coaches: dict[str, float | None] = field(default_factory=dict)
+    """Per region, a fixed headcount of coaches (``coaches``; team leaders: one per 9)."""
+    demand_mode: str = "referrals"
     referrals_per_year: dict[str, float | None] = field(default_factory=dict)
+    """Per region (``referrals``); a region left out keeps the scenario's demand."""
+    eligible_people: dict[str, float | None] = field(default_factory=dict)
+    """Per region (``eligible``), with ``uptake_per_year``: the share referred a year."""
+    uptake_per_year: dict[str, float | None] = field(default_factory=dict)
     caseload_cap: float | None = None
     fidelity: float | None = None
     integrated: bool | None = None
@@ -87,11 +98,27 @@ def planned_scenario(base: Scenario, levers: Levers) -> Scenario:
     data.pop("calibration", None)  # its values are already in the fields
     regions = data["regions"]
     names = [r["name"] for r in regions]
+    if levers.demand_mode not in DEMAND_MODES:
+        raise ScenarioError(f"demand_mode: one of {', '.join(DEMAND_MODES)} (got {levers.demand_mode!r})")
     for region in regions:
-        given = levers.referrals_per_year.get(region["name"])
-        if region["name"] in levers.referrals_per_year:
+        name = region["name"]
+        if levers.demand_mode == "eligible":
+            for key in ("referrals_per_month", "eligible_people", "uptake_per_year"):
+                region.pop(key, None)
+            people = _number(levers.eligible_people.get(name), "regions", 1, 10_000_000,
+                             f"eligible people for {name}, a whole number from 1 to 10,000,000")
+            if people != round(people):
+                raise ScenarioError(f"regions: eligible people for {name} must be a whole number")
+            region["eligible_people"] = int(people)
+            region["uptake_per_year"] = _number(
+                levers.uptake_per_year.get(name), "regions", 0.01, 100,
+                f"the uptake for {name}, % of the eligible referred a year, above 0 to 100") / 100
+        elif name in levers.referrals_per_year:
+            for key in ("eligible_people", "uptake_per_year"):
+                region.pop(key, None)
             region["referrals_per_month"] = _number(
-                given, "regions", 0, 120_000, f"referrals a year for {region['name']} from 0 to 120,000") / 12
+                levers.referrals_per_year[name], "regions", 0, 120_000,
+                f"referrals a year for {name} from 0 to 120,000") / 12
     if levers.horizon_years is not None:
         years = _number(levers.horizon_years, "horizon_years", 4, 10, "a horizon of 4 to 10 years")
         data["horizon_months"] = round(years * 12)
@@ -111,13 +138,26 @@ def planned_scenario(base: Scenario, levers: Levers) -> Scenario:
     if levers.budget_mode == "total":
         total = _number(levers.budget_eur_per_year, "budget_eur_per_year", 1, 10_000_000_000,
                         "a total in EUR a year above 0")
-        demand = [r.get("referrals_per_month", 0.0) for r in regions]
+        demand = [r.get("eligible_people", 0) * r.get("uptake_per_year", 0) / 12
+                  if "eligible_people" in r else r.get("referrals_per_month", 0.0)
+                  for r in regions]
         if sum(demand) <= 0:
             raise ScenarioError("budget_eur_per_year: no region has referrals to split it by")
         budgets = {n: total * d / sum(demand) for n, d in zip(names, demand, strict=True)}
     elif levers.budget_mode == "per_region":
         budgets = {n: _number(levers.region_budgets.get(n), "regions", 0, 10_000_000_000,
                               f"a budget in EUR a year for {n}") for n in names}
+    elif levers.budget_mode == "coaches":
+        econ = base.economics
+        for region in regions:
+            coaches = _number(levers.region_coaches.get(region["name"]), "regions", 1, 10_000,
+                              f"coaches for {region['name']}, a whole number from 1 to 10,000")
+            if coaches != round(coaches):
+                raise ScenarioError(f"regions: coaches for {region['name']} must be a whole number")
+            for key in ("budget_eur_per_year", "staffing"):
+                region.pop(key, None)
+            region["coaches"] = int(coaches)
+            region["team_leaders"] = team_leaders_for(int(coaches), econ)
     for region in regions:
         if region["name"] in budgets:
             for key in ("coaches", "team_leaders", "staffing"):
@@ -204,8 +244,10 @@ HEADLINE_ROWS = (
     ("clients_referred", "ips", "People referred", "people"),
     ("clients_started", "ips", "People served (placed with a coach)", "people"),
     ("clients_waiting_at_horizon", "ips", "Still waiting at the end", "people"),
-    ("additional_employed_competitive", "difference", "Additional people in competitive work", "people"),
-    ("additional_months_worked", "difference", "Additional months in competitive work", "months"),
+    ("additional_employed_competitive_by_horizon", "difference",
+     "Additional people in competitive work", "people"),
+    ("additional_months_worked_by_horizon", "difference",
+     "Additional months in competitive work", "months"),
     ("benefits_saved_eur_pv", "difference", "Benefits saved", "eur"),
     ("taxes_gained_eur_pv", "difference", "Taxes and contributions gained", "eur"),
     ("wage_subsidy_eur_pv", "difference", "Wage subsidy paid", "eur"),
@@ -225,7 +267,7 @@ HEADLINE_ROWS = (
 """The headline: summary metric, arm, words, unit. Money is discounted (present value)."""
 
 
-def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -> list[Line]:
+def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray) -> list[Line]:
     """The headline figures of a run, in :data:`HEADLINE_ROWS` order (each payer's net effect
     under society's), the 90th percentile of the wait, then the utilisation of the places bought
     (``utilisation_share``: clients in IPS over coaches x caseload cap, averaged over the months
@@ -238,7 +280,7 @@ def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -
         row = rows.loc[(metric, arm)]
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
     lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
-                      wait_quantile(scenario, clients, 0.9), unit="days"))
+                      wait_quantile(waits, 0.9), unit="days"))
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
     if ("utilisation_share", "ips") in rows.index:
@@ -248,15 +290,13 @@ def headline(scenario: Scenario, summary: pd.DataFrame, clients: pd.DataFrame) -
     return lines
 
 
-def wait_quantile(scenario: Scenario, clients: pd.DataFrame, quantile: float) -> float:
-    """The ``quantile`` of the IPS arm's waits for a coach, pooled over replications; who is
-    never placed counts as waiting until they leave or the horizon ends (as ``ipssim size``)."""
-    ips = clients[clients.arm == "ips"]
-    if ips.empty:
+def wait_quantile(waits: np.ndarray, quantile: float) -> float:
+    """The ``quantile`` of the IPS arm's waits for a coach pooled over replications (each
+    replication's ``waits``: who is never placed counts as waiting until they leave or the
+    horizon ends, as ``ipssim size``)."""
+    if not len(waits):
         return math.nan
-    end = ips.exit_day.fillna(scenario.horizon_months * MONTH_DAYS)
-    waits = ips.start_day.fillna(end) - ips.referral_day
-    return float(waits.quantile(quantile))
+    return float(np.quantile(waits, quantile))
 
 
 def warnings(lines: list[Line]) -> list[str]:

@@ -37,11 +37,13 @@ CALIBRATION_SEED = 2026
 """The seed of ``ipssim calibrate`` (the one the bundled calibration was fitted with)."""
 
 SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
-    "both": ("ever_employed_competitive_in_window_share",
-             "ever_employed_unsubsidised_in_window_share", "ever_employed_competitive_share",
-             "ever_employed_share", "months_employed_per_client", "hours_per_client",
-             "earnings_eur_per_client", "benefits_eur_per_client", "taxes_eur_per_client",
-             "programme_cost_eur", "net_fiscal_eur", "months_employed_competitive_per_client",
+    "both": ("ever_employed_competitive_in_outcome_window_share",
+             "ever_employed_unsubsidised_in_outcome_window_share",
+             "ever_employed_competitive_by_horizon_share", "ever_employed_by_horizon_share",
+             "months_employed_by_horizon_per_client", "hours_by_horizon_per_client",
+             "earnings_eur_by_horizon_per_client", "benefits_eur_by_horizon_per_client",
+             "taxes_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
+             "months_employed_competitive_by_horizon_per_client",
              "wage_subsidy_eur", "pensions_ended_at_horizon", "benefits_eur_pv", "taxes_eur_pv",
              "programme_cost_eur_pv", "wage_subsidy_eur_pv",
              *(f"net_{k}_eur_pv" for k in (*PAYERS, *PERSPECTIVES)),
@@ -49,7 +51,7 @@ SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
     "ips": ("clients_referred", "clients_started", "clients_waiting_at_horizon", "mean_wait_days",
             "waited_share", "dropout_share", "max_caseload", "places", "utilisation_share"),
     "usual": ("clients_referred",),
-    "difference": ("additional_employed_competitive", "additional_months_worked",
+    "difference": ("additional_employed_competitive_by_horizon", "additional_months_worked_by_horizon",
                    "benefits_saved_eur_pv", "taxes_gained_eur_pv",
                    "cost_per_additional_employed_eur", "cost_per_additional_month_worked_eur",
                    *(f"{m}_{v}" for v in PERSPECTIVES for m in ("break_even_month", "breaks_even",
@@ -58,6 +60,20 @@ SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
 }
 """The rows of ``summary.csv``: metrics of both arms and their difference (``both``), and those of
 one arm or of the difference only. ``tests/test_programmes.py`` checks this against a real run."""
+WINDOWS = {
+    "in_outcome_window": "the first {outcome_window} months after each client's referral, over "
+                         "the clients whose window ends by month {horizon} (a trial's follow-up)",
+    "by_horizon": "from each client's referral to the end of month {horizon}: clients referred "
+                  "late have had less time",
+    "at_horizon": "at the end of month {horizon}",
+    "discounted": "months 1 to {horizon}, discounted to month 1 (pv: present value)",
+    "whole_run": "months 1 to {horizon}, not discounted",
+}
+"""The windows over which a summary metric counts; every metric's name states its window
+(:func:`metric_window`) except money over the whole run (``_pv``: discounted) and the run's
+counts (``whole_run``). ``{outcome_window}`` and ``{horizon}`` are the scenario's months."""
+DISCOUNTED = ("break_even_month_", "breaks_even_", "roi_", "cost_per_", "icer_")
+"""Metrics built from discounted money, though their names do not end in ``_pv``."""
 QALY_METRICS = ("qalys_pv", "icer_eur_per_qaly")
 """Metrics present only with ``economics.qaly.enabled``."""
 
@@ -67,3 +83,17 @@ def summary_metrics(arm: str) -> tuple[str, ...]:
     both = SUMMARY_METRICS["both"]
     return (*SUMMARY_METRICS.get(arm, ()), *both) if arm != "difference" else \
         (*both, *SUMMARY_METRICS["difference"])
+
+
+def metric_window(metric: str) -> str:
+    """The key in :data:`WINDOWS` of the window over which ``metric`` counts."""
+    for window in ("in_outcome_window", "by_horizon", "at_horizon"):
+        if f"_{window}" in metric:
+            return window
+    return "discounted" if metric.endswith("_pv") or metric.startswith(DISCOUNTED) else "whole_run"
+
+
+def window_glossary(outcome_window_months: int, horizon_months: int) -> dict[str, str]:
+    """Each window of :data:`WINDOWS` in words, with the scenario's months."""
+    return {key: text.format(outcome_window=outcome_window_months, horizon=horizon_months)
+            for key, text in WINDOWS.items()}

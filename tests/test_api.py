@@ -31,11 +31,11 @@ def test_readme_example_runs(monkeypatch):
     assert isinstance(result.summary, pd.DataFrame) and isinstance(both.table, pd.DataFrame)
     assert set(result.summary.arm) == {"ips", "usual", "difference"}
     assert (result.summary.replications[result.summary.metric == "programme_cost_eur"] == 4).all()
-    effect = result.value("ever_employed_competitive_share")
+    effect = result.value("ever_employed_competitive_by_horizon_share")
     assert 0 < effect < 0.6  # IPS raises employment on the pilots (EMP-01 direction)
-    assert set(both.table.reference) == {"usual_services", "finland_pilot"}
+    assert set(both.table.reference) == {"none", "usual_services", "finland_pilot"}
     assert set(result.trajectories.arm) == {"ips", "usual"}
-    assert "ever_employed_competitive_share" in printed.getvalue()
+    assert "ever_employed_competitive_by_horizon_share" in printed.getvalue()
 
 
 def test_api_names_are_the_public_ones():

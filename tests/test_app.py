@@ -27,7 +27,7 @@ from conftest import ipssim as cli
 
 RUN_FILES = {"manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet",
              "spells.parquet", "summary.csv", "regions.parquet", "summary_regions.csv",
-             "net_effect.csv", "report.html"}
+             "net_effect.csv", "report.html", "plotly.min.js"}
 RUN_TIMEOUT = 120_000  # ms: a quick run of the pilots takes seconds on 2 cores
 
 
@@ -99,7 +99,7 @@ def shown_headline(page) -> dict[str, str]:
 
 
 def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
-    page.get_by_label("total a year, split by demand").check()
+    page.get_by_label("total budget a year, split by demand").check()
     page.fill("#budget_eur_per_year", "3000000")
     finish_run(page, 1)
     shown = shown_headline(page)
@@ -139,12 +139,12 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     assert page.locator("#history input").count() == before
     assert "Traceback" not in page.content()
     page.fill("#caseload_cap", "15")
-    page.get_by_label("per region (table below)").check()  # no budgets in the table yet
+    page.get_by_label("budget per region (table below)").check()  # no budgets in the table yet
     page.click("#run")
     expect(page.locator("#error-regions")).to_contain_text("give a budget in EUR a year for HUS")
     expect(page.locator("#error-caseload_cap")).to_have_text("")
     assert page.locator("#history input").count() == before
-    page.get_by_label("total a year, split by demand").check()
+    page.get_by_label("total budget a year, split by demand").check()
 
 
 def test_two_runs_side_by_side(page):
@@ -168,6 +168,51 @@ def test_cancel_stops_a_run(page):
     expect(page.locator("#status")).to_contain_text("Run 3 cancelled", timeout=60_000)
     assert "Run 2:" in page.locator("#headline-panel").inner_text()  # the last result stays
     page.get_by_label("quick").check()
+
+
+def test_coaches_directly_as_a_lever(page):
+    page.get_by_label("coaches per region (table below)").check()
+    cell = page.locator('#regions td[data-dash-column="coaches"]').first
+    cell.click()
+    page.keyboard.type("12")
+    page.keyboard.press("Enter")
+    # before anything runs, the panel beside the levers says what they serve against demand
+    capacity = page.locator("#capacity-table")
+    expect(capacity.locator("tr").nth(1).locator("td").nth(1)).to_have_text(
+        "180", timeout=30_000)  # places: 12 coaches x the cap of 15
+    coaches = [int(c) for c in page.locator('#regions td[data-dash-column="coaches"]').all_inner_texts()]
+    assert coaches[0] == 12
+    finish_run(page, 4)
+    assert shown_headline(page)["Coaches funded (most in post at once, all regions)"] == \
+        f"{sum(coaches):,}"
+    expect(page.locator("#headline-panel")).to_contain_text(f"{sum(coaches)} coaches")
+    page.get_by_label("total budget a year, split by demand").check()
+
+
+def test_an_uploaded_scenario_runs_and_a_bad_one_is_refused(page, tmp_path):
+    before = page.locator("#history input").count()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nmode: programme\nregions:\n  - {name: A, coaches: 2, "
+                   "eligible_people: 500}\n")
+    page.set_input_files("#upload input[type=file]", str(bad))
+    expect(page.locator("#error-upload")).to_have_text(
+        "bad.yaml: regions[A].uptake_per_year: give eligible_people and uptake_per_year "
+        "together (or referrals_per_month alone)")
+    assert "uploaded" not in page.locator("#scenario").inner_text()  # the pick stays
+    good = tmp_path / "one_team.yaml"
+    good.write_text("name: one_team\ndescription: One uploaded team\ncalibration: "
+                    "../calibration/calibrated.yaml\nmode: programme\nhorizon_months: 48\n"
+                    "regions:\n  - {name: Team, coaches: 3, eligible_people: 2000, "
+                    "uptake_per_year: 0.03}\n")
+    page.set_input_files("#upload input[type=file]", str(good))
+    expect(page.locator("#scenario-about")).to_contain_text("One uploaded team", timeout=30_000)
+    expect(page.locator("#error-upload")).to_have_text("")
+    expect(page.locator("#capacity-table")).to_contain_text("Team")
+    page.get_by_label("as in the scenario", exact=True).first.check()
+    assert page.locator("#history input").count() == before  # nothing ran of the bad file
+    finish_run(page, 5)
+    assert shown_headline(page)["People referred"]
+    expect(page.locator("#headline-panel")).to_contain_text("one_team.yaml")
 
 
 def test_another_tab_has_its_own_runs(server, browser):

@@ -101,6 +101,7 @@ def test_quick_end_to_end_and_reproducible(tmp_path):
     assert "targets fitted" in report and "gamma" in report
     assert "<h2>Validation</h2>" in report and "degrees of freedom" in report
     assert "within 2 SE" in report and "at bound" in report
+    assert 'src="plotly.min.js"' in report and (tmp_path / "a" / "plotly.min.js").is_file()
     provenance = a["provenance"]
     assert provenance["degrees_of_freedom"] == len(targets) - len(a["values"])
     assert 0.0 <= provenance["p_value"] <= 1.0

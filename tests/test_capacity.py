@@ -13,7 +13,7 @@ from ipssim.experiments.runner import run_replication
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money import rules as economics
 from ipssim.money.funding import coaches_for_budget, staffing_for_budgets, yearly_cost
-from ipssim.scenario.budgets import what_was_bought
+from ipssim.scenario.budgets import bought_by_year
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.vocabulary import MONTH_DAYS
@@ -146,15 +146,19 @@ def test_a_funded_scenario_equals_the_headcount_it_buys():
     assert a.metrics == b.metrics or str(a.metrics) == str(b.metrics)  # NaN-safe equality
     # re-validating the loaded scenario gives the same staffing
     assert parse_scenario(funded.model_dump()) == funded
-    bought = what_was_bought(funded)
-    assert len(bought) == 2 and bought[0].startswith(f"A, year 1: 300,000 EUR buys {region.coaches} ")
+    bought = bought_by_year(funded)
+    assert [(r["region"], r["year"], r["budget_eur"]) for r in bought] == \
+        [("A", 1, 300_000), ("A", 2, 600_000)]
+    first = bought[0]
+    assert (first["coaches"], first["team_leaders"]) == (region.coaches, region.team_leaders)
+    assert first["places"] == region.coaches * funded.coaching.caseload_cap
     # what is left over and what the next coach would take, from the same cost model
     econ = funded.economics
     cost = yearly_cost(region.coaches, region.coaches, region.fidelity, econ)
     more = yearly_cost(region.coaches + 1, region.coaches + 1, region.fidelity, econ)
     assert cost <= 300_000 < more
-    assert f"full cost {cost:,.0f} EUR, {300_000 - cost:,.0f} EUR unspent; " \
-        f"{region.coaches + 1} coaches would need {more:,.0f} EUR)" in bought[0]
+    assert (first["cost_eur"], first["unspent_eur"], first["next_coach_eur"]) == \
+        (cost, 300_000 - cost, more)
 
 
 def test_a_budget_too_small_for_one_coach_is_refused_in_one_line():

@@ -37,7 +37,7 @@ def pair():
             for independent in (False, True)}
 
 
-@pytest.mark.parametrize("metric", ["months_employed_per_client", "net_public_eur_pv"])
+@pytest.mark.parametrize("metric", ["months_employed_by_horizon_per_client", "net_public_eur_pv"])
 def test_common_random_numbers_narrow_the_interval_of_a_difference_at_least_twofold(pair, metric):
     # The interval of the mean difference is +/- 1.96 mc_se; with 80 paired replications the
     # ratio of standard deviations has a sampling SD of about 12% (log scale), and it measured
@@ -55,7 +55,7 @@ def test_a_change_to_ips_leaves_usual_services_untouched_under_common_random_num
     assert len(observed) > 10
     assert all(row["mean"] == 0 and row["hi95"] == 0 and row["lo95"] == 0 for row in observed)
     independent = _rows(pair[True].table, scenario="cap12", reference="cap20", arm="usual")
-    assert independent["ever_employed_share"]["hi95"] > 0
+    assert independent["ever_employed_by_horizon_share"]["hi95"] > 0
 
 
 def test_each_scenario_is_also_compared_with_usual_services(pair):
@@ -108,7 +108,7 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
         assert "mean_wait_days" in done.stdout and "usual_services" in done.stdout
         assert {p.name for p in out.iterdir()} == {
             "comparison.csv", "comparison_wide.csv", "summary-a.csv", "summary-b.csv",
-            "report.html", "manifest.json"}
+            "report.html", "plotly.min.js", "manifest.json"}
         outputs.append((out / "comparison.csv").read_bytes())
     assert outputs[0] == outputs[1]
     with open(tmp_path / "out1" / "comparison.csv") as handle:

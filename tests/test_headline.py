@@ -32,10 +32,10 @@ def test_absolute_counts_match_the_shares():
     for replication in result.replications:
         ips, difference = replication.metrics["ips"], replication.metrics["difference"]
         referred = ips["clients_referred"]
-        extra = difference["ever_employed_competitive_share"] * referred
-        assert abs(difference["additional_employed_competitive"] - extra) < 1e-9 * referred
-        months = difference["months_employed_competitive_per_client"] * referred
-        assert abs(difference["additional_months_worked"] - months) < 1e-9 * max(1.0, months)
+        extra = difference["ever_employed_competitive_by_horizon_share"] * referred
+        assert abs(difference["additional_employed_competitive_by_horizon"] - extra) < 1e-9 * referred
+        months = difference["months_employed_competitive_by_horizon_per_client"] * referred
+        assert abs(difference["additional_months_worked_by_horizon"] - months) < 1e-9 * max(1.0, months)
         assert ips["clients_waiting_at_horizon"] >= 0
         assert ips["clients_started"] + ips["clients_waiting_at_horizon"] <= referred
 

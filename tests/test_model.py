@@ -17,8 +17,8 @@ def _mean(results, arm, metric):
 def test_ips_beats_usual_services_in_the_trial():
     scenario, _ = load_scenario(SCENARIOS / "europe_rct.yaml")
     results = run_replications(scenario, 8, 10, 1)
-    ips = _mean(results, "ips", "ever_employed_competitive_in_window_share")
-    usual = _mean(results, "usual", "ever_employed_competitive_in_window_share")
+    ips = _mean(results, "ips", "ever_employed_competitive_in_outcome_window_share")
+    usual = _mean(results, "usual", "ever_employed_competitive_in_outcome_window_share")
     # 590 twins x 10 replications: the SE of each share is under 1 pp, the gap is ~15 pp.
     assert ips > usual + 0.05
     trial = results[0].clients["ips"]
@@ -80,7 +80,7 @@ def test_waiting_list_clients_have_usual_services_meanwhile():
         a, b = ips["first_job_day"][waited], usual["first_job_day"][waited]
         never += int(waited.sum())
         same += int(np.sum((a == b) | (np.isnan(a) & np.isnan(b))))
-        effects.append(result.metrics["difference"]["ever_employed_competitive_share"])
+        effects.append(result.metrics["difference"]["ever_employed_competitive_by_horizon_share"])
     # IPS never loses ground on average. A replication may: the arms' vacancies (matching draws)
     # differ, about +-0.012 a replication on 20; -0.02 is some 3.5 standard errors of this mean.
     assert np.mean(effects) >= -0.02
@@ -107,7 +107,7 @@ def test_work_trials_come_only_after_their_day_in_ips():
         trials += int(other.sum())
         for client, day in zip(spells["client_id"][other], spells["start_day"][other], strict=True):
             assert day - start[client] >= 120.0
-        shares["late"] += late_result.metrics["ips"]["ever_employed_competitive_share"]
-        shares["early"] += early_result.metrics["ips"]["ever_employed_competitive_share"]
+        shares["late"] += late_result.metrics["ips"]["ever_employed_competitive_by_horizon_share"]
+        shares["early"] += early_result.metrics["ips"]["ever_employed_competitive_by_horizon_share"]
     assert trials > 20
     assert shares["late"] > shares["early"]

@@ -30,7 +30,7 @@ def test_every_bundled_scenario_loads_and_runs(path):
     for result in results:
         referred = result.metrics["ips"]["clients_referred"]
         assert referred > 0 and result.metrics["usual"]["clients_referred"] == referred
-        assert 0 <= result.metrics["ips"]["ever_employed_competitive_share"] <= 1
+        assert 0 <= result.metrics["ips"]["ever_employed_competitive_by_horizon_share"] <= 1
         assert result.metrics["ips"]["max_caseload"] <= scenario.coaching.caseload_cap
 
 
@@ -46,7 +46,7 @@ def test_programme_headers_say_what_is_evidence_and_what_is_assumed(name):
 
 def _with_published(**item: object) -> dict:
     data = copy.deepcopy(SMALL)
-    data["published"] = [{"metric": "ever_employed_share", "arm": "ips", "value": 0.5,
+    data["published"] = [{"metric": "ever_employed_by_horizon_share", "arm": "ips", "value": 0.5,
                           "source": "EMP-09", **item}]
     return data
 
@@ -57,9 +57,10 @@ def test_published_metric_must_be_a_summary_metric():
     message = str(info.value)
     assert "\n" not in message
     assert "published[0].metric: 'employment_rate' is not a summary.csv metric" in message
-    assert "closest allowed: ever_employed_share" in message and len(message) < 600
-    with pytest.raises(ScenarioError, match="closest allowed: ever_employed_competitive_share"):
-        parse_scenario(_with_published(metric="ever_employed_competetive_share"))
+    assert "closest allowed: " in message and "ever_employed_by_horizon_share" in message
+    assert len(message) < 600
+    with pytest.raises(ScenarioError, match="closest allowed: ever_employed_competitive_by_horizon_share"):
+        parse_scenario(_with_published(metric="ever_employed_competetive_by_horizon_share"))
 
 
 def test_published_arm_must_have_the_metric():

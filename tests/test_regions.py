@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from conftest import SMALL, small_scenario
-from ipssim.accounts.ledger import TRAJECTORY_COLUMNS, client_ledger
+from ipssim.accounts.ledger import TRAJECTORY_COLUMNS, client_ledger, monthly_sums
 from ipssim.accounts.metrics import summarise
 from ipssim.accounts.rollup import account, region_history, region_scenario
 from ipssim.experiments.runner import net_effects, run_replication, run_replications
@@ -92,18 +92,30 @@ def _accounted_alone(scenario, histories, region):
     """The region's history accounted from scratch, with its own client ledger."""
     alone = region_scenario(scenario, region)
     own = {arm: region_history(h, region) for arm, h in histories.items()}
-    return account(alone, own, {arm: client_ledger(h, alone, arm) for arm, h in own.items()})
+    return account(alone, own, {arm: monthly_sums(client_ledger(h, alone, arm), arm)
+                               for arm, h in own.items()})
 
 
 def test_each_region_is_the_region_accounted_alone():
-    """Regions are summed from rows of the arm's client ledger; that must be exactly the
-    region's own clients, spells and team accounted on their own (in both arms)."""
+    """A replication's regions must be exactly each region's own clients, spells and team
+    accounted on their own (in both arms)."""
     scenario = _two_regions()
     result = run_replication(scenario, 3, 0)
     cohort = draw_cohort(scenario, 3, 0)
     histories = {arm: simulate_arm(scenario, cohort, arm, 3, 0) for arm in ARMS}
     for r, accounts in enumerate(result.regions):
         _assert_same_accounts(accounts, _accounted_alone(scenario, histories, r))
+
+
+def test_totals_accounted_region_by_region_are_those_of_one_ledger():
+    """The totals continue each region's monthly sums (one region's client ledger in memory at a
+    time); they must be the very floats of one ledger of every client."""
+    scenario = _two_regions()
+    result = run_replication(scenario, 3, 0)
+    cohort = draw_cohort(scenario, 3, 0)
+    histories = {arm: simulate_arm(scenario, cohort, arm, 3, 0) for arm in ARMS}
+    whole = account(scenario, histories)
+    _assert_same_accounts(result, whole)
 
 
 def test_each_region_follows_its_own_staffing():

@@ -10,6 +10,8 @@ import pytest
 from conftest import SMALL, ipssim, small_scenario, write_yaml
 from ipssim.experiments.runner import run_replications
 from ipssim.experiments.sizing import size, waits
+from ipssim.money.funding import yearly_cost
+from ipssim.money.parameters import Economics
 from ipssim.scenario.load import parse_scenario
 from ipssim.vocabulary import MONTH_DAYS
 
@@ -53,10 +55,15 @@ def test_the_analytic_answer_is_clear_cut():
 
 
 def test_size_finds_the_smallest_mmc_team_in_few_evaluations():
-    options, best = size(parse_scenario(mmc_data(2)), 0, MAX_WAIT, QUANTILE, 7, 20, 2)
-    assert best is not None and best.coaches == 5
-    assert [o.feasible for o in options] == [o.coaches >= 5 for o in options]
-    # from 2: 2, 4, 8 (enough), then 6 and 5: five evaluations, <= 2 log2(5) + 3
+    options, sure, point = size(parse_scenario(mmc_data(2)), 0, MAX_WAIT, QUANTILE, 7, 20, 2)
+    assert point is not None and point.coaches == 5  # the analytic answer, on the point estimate
+    assert [o.feasible_point for o in options] == [o.coaches >= 5 for o in options]
+    # the recommendation allows for the luck of 20 replications: the upper end of the 95%
+    # interval of 5 coaches' wait quantile is above the maximum, so it takes one more
+    assert sure is not None and sure.coaches == 6
+    assert sure.wait_hi95 <= MAX_WAIT < point.wait_hi95
+    assert [o.feasible for o in options] == [o.coaches >= 6 for o in options]
+    # from 2: 2, 4, 8 (enough), then 6 and 5: five evaluations for both answers
     assert len(options) <= 2 * math.log2(5) + 3
     assert all(o.max_caseload <= 1 for o in options)
     by_size = {o.coaches: o for o in options}
@@ -70,14 +77,23 @@ def test_size_command_writes_every_option_tried(tmp_path):
     done = ipssim("size", path, "--region", "queue", "--max-wait-days", str(MAX_WAIT),
                   "--replications", "20", "--seed", "7", "--out", out, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "recommended: 5 coaches and 1 team leader in queue" in done.stdout
+    assert "recommended: 6 coaches and 1 team leader in queue" in done.stdout
+    assert "on the point estimate alone: 5 coaches and 1 team leader" in done.stdout
+    assert "other regions" not in done.stdout  # one region: no note about others
     with open(out) as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["coaches"]) for r in rows] == sorted(int(r["coaches"]) for r in rows)
     assert {"coaches", "team_leaders", "wait_quantile_days", "wait_lo95", "wait_hi95",
-            "waited_share", "utilisation", "max_caseload", "programme_cost_eur_pv",
-            "additional_employed", "net_public_eur_pv", "feasible"} == rows[0].keys()
-    assert len(rows) == done.stdout.count("\n") - 3  # header lines, table, recommendation
+            "waited_share", "utilisation", "mean_caseload", "max_caseload", "cost_eur_per_year",
+            "additional_employed", "net_public_eur_pv", "feasible", "feasible_point"} == rows[0].keys()
+    assert len(rows) == done.stdout.count("\n") - 4  # header lines, table, the two answers
+    econ = Economics()
+    for row in rows:  # the region's cost a year: its staff, its training spread over 10 years
+        coaches = int(row["coaches"])
+        assert float(row["mean_caseload"]) == pytest.approx(float(row["utilisation"]) * 1)
+        expected = yearly_cost(coaches, 0, 100, econ) + \
+            coaches * econ.costs.training_eur_per_new_coach / 10
+        assert float(row["cost_eur_per_year"]) == pytest.approx(expected, rel=0.005)
 
 
 def test_size_says_so_when_the_most_a_region_can_fund_is_not_enough(tmp_path):
@@ -131,3 +147,22 @@ def test_trial_mode_has_no_waiting_list_to_size(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == ("ipssim: error: size: only programme mode has a waiting list "
                                    "to size (got mode 'trial')")
+
+
+def test_size_of_one_region_of_several_reports_that_region(tmp_path):
+    two = {**SMALL, "regions": [SMALL["regions"][0], {**SMALL["regions"][0], "name": "B",
+                                                        "coaches": 6, "referrals_per_month": 30.0}]}
+    path = write_yaml(tmp_path / "two.yaml", two)
+    out = tmp_path / "size.csv"
+    done = ipssim("size", path, "--region", "A", "--max-wait-days", "1000", "--replications", "2",
+                  "--seed", "3", "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "are the region's; the other regions are the same in every option." in done.stdout
+    with open(out) as handle:
+        rows = {int(r["coaches"]): r for r in csv.DictReader(handle)}
+    # region A alone: B's 6 coaches would cost about 400,000 EUR a year more
+    assert all(float(r["cost_eur_per_year"]) < 100_000 * (c + 1) for c, r in rows.items())
+    scenario = small_scenario(regions=two["regions"])
+    whole = run_replications(scenario, 3, 2, 1)
+    assert float(rows[2]["net_public_eur_pv"]) == pytest.approx(
+        sum(r.regions[0].metrics["difference"]["net_public_eur_pv"] for r in whole) / 2)

@@ -260,7 +260,8 @@ def test_scheduler_option_runs_on_an_existing_cluster(tmp_path):
     assert serial.returncode == 0, serial.stderr
     assert (tmp_path / "remote/results.parquet").read_bytes() == \
         (tmp_path / "serial/results.parquet").read_bytes()
-    assert (tmp_path / "remote/report.html").stat().st_size > 100_000  # plotly embedded
+    assert 'src="plotly.min.js"' in (tmp_path / "remote/report.html").read_text()
+    assert (tmp_path / "remote/plotly.min.js").stat().st_size > 1_000_000  # beside the report
 
 
 # -- global sensitivity on a function with known indices ---------------------------------------------
@@ -327,8 +328,8 @@ def test_acceptability_and_evpi_by_hand():
     # three draws: one more person employed each, incremental public cost -1, 1 and 3 EUR
     keys = [("difference", "net_public_eur_pv"), ("difference", "net_society_eur_pv"),
             ("difference", "programme_cost_eur_pv"),
-            ("ips", "ever_employed_competitive_share"), ("ips", "clients_referred"),
-            ("usual", "ever_employed_competitive_share"), ("usual", "clients_referred")]
+            ("ips", "ever_employed_competitive_by_horizon_share"), ("ips", "clients_referred"),
+            ("usual", "ever_employed_competitive_by_horizon_share"), ("usual", "clients_referred")]
     rows = [[1.0, 0, 5, 0.6, 10, 0.5, 10], [-1.0, 0, 5, 0.6, 10, 0.5, 10],
             [-3.0, 0, 5, 0.6, 10, 0.5, 10]]
     cube = Cube(keys, np.array(rows)[:, None, :])
@@ -368,7 +369,7 @@ def test_one_way_moves_outputs_in_the_documented_direction(tmp_path):
         low, base, high = at("mean_wait_days", "ips", parameter)
         assert low >= base >= high and low > high
     assert at("max_caseload", "ips", "coaching.caseload_cap")[0] <= 4
-    low, base, high = at("ever_employed_competitive_share", "ips", "jobs.ips_offer_rate_per_month")
+    low, base, high = at("ever_employed_competitive_by_horizon_share", "ips", "jobs.ips_offer_rate_per_month")
     assert low < base < high
 
 

@@ -155,51 +155,79 @@ def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
     return out
 
 
+STATE_COUNTS = ("referred", "waiting", "enrolled", "exited", "employed", "employed_competitive")
+"""Clients in each state at the month's end, counted by :func:`monthly_sums` besides the sums of
+the ledger's own columns."""
+
+
+def monthly_sums(ledger: dict[str, np.ndarray], arm: str, rows: slice | None = None,
+                 before: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Per month, the sum over the ledger's clients (its ``rows``, all by default) of each of its
+    columns and the number of clients in each of :data:`STATE_COUNTS`: all a trajectory needs of
+    the clients.
+
+    ``before``: the sums of the clients before these (in client order), to continue. A float
+    column is then summed as one sum over all the clients' rows would add them, row after row
+    from the first (numpy sums a table's rows in order), so clients accounted block by block
+    (:func:`ipssim.accounts.rollup.account_replication`) give the very same floats as all of
+    them at once, while only one block's ledger is in memory."""
+    if rows is not None:
+        ledger = {name: values[rows] for name, values in ledger.items()}
+    referred, exited = ledger["referred"], ledger["exited"]
+    started, requeued = ledger["started"], ledger["requeued"]
+    months = referred.shape[1]
+    sums = {name: _continued(values, before, name) for name, values in ledger.items()}
+    counts = {
+        "referred": referred.sum(axis=0),
+        "waiting": ((referred & ~started & ~exited) | requeued).sum(axis=0) if arm == "ips" else
+        np.zeros(months, dtype=int),
+        "enrolled": (started & ~exited & ~requeued).sum(axis=0),
+        "exited": exited.sum(axis=0),
+        "employed": (ledger["days"] > 0).sum(axis=0),
+        "employed_competitive": (ledger["competitive_days"] > 0).sum(axis=0),
+    }
+    if before is not None:
+        counts = {name: before[f"count_{name}"] + values for name, values in counts.items()}
+    return sums | {f"count_{name}": values for name, values in counts.items()}
+
+
+def _continued(values: np.ndarray, before: dict[str, np.ndarray] | None, name: str
+               ) -> np.ndarray:
+    """The column's sum over its rows, continued from ``before`` (see :func:`monthly_sums`);
+    counts (booleans, integers) are exact in any order."""
+    if before is None:
+        return values.sum(axis=0)
+    if values.dtype.kind != "f":
+        return before[name] + values.sum(axis=0)
+    return np.vstack((before[name][None], values)).sum(axis=0)
+
+
 def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
-                 ledger: dict[str, np.ndarray] | None = None,
-                 rows: np.ndarray | slice | None = None) -> dict[str, np.ndarray]:
+                 sums: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Monthly trajectory of one arm: states, employment, money by type and net money of each
     payer and perspective (one row per month; money undiscounted, with the discount factor).
 
-    ``ledger`` is the arm's :func:`client_ledger` if already at hand, and ``rows`` selects the
-    clients of ``history`` in it (a region's), so a region is accounted from the same ledger."""
+    ``sums``: the :func:`monthly_sums` of the arm's clients if already at hand (else they are
+    accounted here from the arm's :func:`client_ledger`)."""
     n_months = scenario.horizon_months
     econ = scenario.economics
-    if ledger is None:
-        ledger = client_ledger(history, scenario, arm)
-
-    def total(name: str) -> np.ndarray:
-        return (ledger[name] if rows is None else ledger[name][rows]).sum(axis=0)
-
-    flows = {k: total(k) for k in ledger if k.startswith(("tax_", "employee_", "employer_"))}
-    flows |= {k: total(k) for k in rules.BENEFIT_TYPES}
-    flows |= {"earnings": total("earnings"), "subsidised_earnings": total("subsidised_earnings")}
+    if sums is None:
+        sums = monthly_sums(client_ledger(history, scenario, arm), arm)
+    flows = {k: v for k, v in sums.items() if k.startswith(("tax_", "employee_", "employer_"))}
+    flows |= {k: sums[k] for k in rules.BENEFIT_TYPES}
+    flows |= {"earnings": sums["earnings"], "subsidised_earnings": sums["subsidised_earnings"]}
     flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
         if arm == "ips" else np.zeros(n_months)
     net = rules.payer_flows(flows, econ)
     benefits = sum(flows[k] for k in rules.BENEFIT_TYPES)
     taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
-    referred, exited = ledger["referred"], ledger["exited"]
-    started, requeued = ledger["started"], ledger["requeued"]
-    if rows is not None:
-        referred, exited, started, requeued = (referred[rows], exited[rows], started[rows],
-                                               requeued[rows])
-    days = ledger["days"] if rows is None else ledger["days"][rows]
-    competitive_days = ledger["competitive_days"] if rows is None else \
-        ledger["competitive_days"][rows]
     out = {
         "month": np.arange(1, n_months + 1),
         "clients": np.full(n_months, len(history.clients["client_id"])),
-        "referred": referred.sum(axis=0),
-        "waiting": ((referred & ~started & ~exited) | requeued).sum(axis=0) if arm == "ips" else
-        np.zeros(n_months, dtype=int),
-        "enrolled": (started & ~exited & ~requeued).sum(axis=0),
-        "exited": exited.sum(axis=0),
-        "employed": (days > 0).sum(axis=0),
-        "employed_competitive": (competitive_days > 0).sum(axis=0),
-        "ever_employed": total("ever_employed"),
-        "ever_employed_competitive": total("ever_employed_competitive"),
-        "hours": total("hours"),
+        **{name: sums[f"count_{name}"] for name in STATE_COUNTS},
+        "ever_employed": sums["ever_employed"],
+        "ever_employed_competitive": sums["ever_employed_competitive"],
+        "hours": sums["hours"],
         "earnings_eur": flows["earnings"],
         "benefits_eur": benefits,
         "taxes_eur": taxes,
@@ -207,12 +235,12 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
         "net_fiscal_eur": net["public"],
         "max_caseload": max_caseload(history.caseload_traces, n_months),
         "wage_subsidy_eur": rules.wage_subsidy(flows["subsidised_earnings"], econ),
-        "pensions_suspended": total("pension_suspended"),
-        "pensions_ended": total("pension_ended"),
+        "pensions_suspended": sums["pension_suspended"],
+        "pensions_ended": sums["pension_ended"],
         "discount_factor": rules.discount_factors(n_months, econ),
     }
     out |= {f"{k}_eur": flows[k] for k in rules.BENEFIT_TYPES}
     out |= {f"net_{k}_eur": v for k, v in net.items()}
     if econ.qaly.enabled:
-        out["qalys"] = total("qalys")
+        out["qalys"] = sums["qalys"]
     return out

@@ -23,6 +23,14 @@ NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
 discounted totals over the horizon."""
 
 
+def waits_for_coach(clients: dict[str, np.ndarray], horizon_days: float) -> np.ndarray:
+    """Each client's wait for a coach in an arm's client table: from referral to the start with
+    a coach, or, for who is never placed, to leaving or to the horizon (as ``ipssim size``)."""
+    end = np.where(np.isnan(clients["exit_day"]), horizon_days, clients["exit_day"])
+    start = np.where(np.isnan(clients["start_day"]), end, clients["start_day"])
+    return start - clients["referral_day"]
+
+
 def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray],
                 scenario: Scenario, arm: str) -> dict[str, float]:
     """One replication's metrics for one arm, from its client table and monthly trajectory."""
@@ -43,22 +51,23 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
         "net_fiscal_eur")}
     metrics = {
         "clients_referred": float(n),
-        "ever_employed_competitive_in_window_share": _share(
+        "ever_employed_competitive_in_outcome_window_share": _share(
             (competitive_delay[observed] < window).sum(), n_observed),
         # The trial outcome of EMP-01 (an open-market job without subsidy; see observation.py).
-        "ever_employed_unsubsidised_in_window_share": _share(
+        "ever_employed_unsubsidised_in_outcome_window_share": _share(
             (unsubsidised_delay[observed] < window).sum(), n_observed),
-        "ever_employed_competitive_share": _share(
+        "ever_employed_competitive_by_horizon_share": _share(
             (~np.isnan(clients["first_competitive_job_day"])).sum(), n),
-        "ever_employed_share": _share((~np.isnan(clients["first_job_day"])).sum(), n),
-        "months_employed_per_client": _share(trajectory["employed"].sum(), n),
-        "hours_per_client": _share(monthly["hours"], n),
-        "earnings_eur_per_client": _share(monthly["earnings_eur"], n),
-        "benefits_eur_per_client": _share(monthly["benefits_eur"], n),
-        "taxes_eur_per_client": _share(monthly["taxes_eur"], n),
+        "ever_employed_by_horizon_share": _share((~np.isnan(clients["first_job_day"])).sum(), n),
+        "months_employed_by_horizon_per_client": _share(trajectory["employed"].sum(), n),
+        "hours_by_horizon_per_client": _share(monthly["hours"], n),
+        "earnings_eur_by_horizon_per_client": _share(monthly["earnings_eur"], n),
+        "benefits_eur_by_horizon_per_client": _share(monthly["benefits_eur"], n),
+        "taxes_eur_by_horizon_per_client": _share(monthly["taxes_eur"], n),
         "programme_cost_eur": monthly["programme_cost_eur"],
         "net_fiscal_eur": monthly["net_fiscal_eur"],
-        "months_employed_competitive_per_client": _share(trajectory["employed_competitive"].sum(), n),
+        "months_employed_competitive_by_horizon_per_client": _share(
+            trajectory["employed_competitive"].sum(), n),
         "wage_subsidy_eur": float(np.sum(trajectory["wage_subsidy_eur"])),
         "pensions_ended_at_horizon": float(trajectory["pensions_ended"][-1]),
     }
@@ -121,12 +130,12 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
     cost = a["programme_cost_eur_pv"]
     # People who found competitive work since referral (the trials' outcome; a job held at
     # referral is no effect of either arm): the share's difference times the clients.
-    extra_employed = (a["ever_employed_competitive_share"] - b["ever_employed_competitive_share"]) \
-        * a["clients_referred"]
+    share = "ever_employed_competitive_by_horizon_share"
+    extra_employed = (a[share] - b[share]) * a["clients_referred"]
     extra_months = np.sum(ips["employed_competitive"]) - np.sum(usual["employed_competitive"])
     out = {
-        "additional_employed_competitive": float(extra_employed),
-        "additional_months_worked": float(extra_months),
+        "additional_employed_competitive_by_horizon": float(extra_employed),
+        "additional_months_worked_by_horizon": float(extra_months),
         "benefits_saved_eur_pv": b["benefits_eur_pv"] - a["benefits_eur_pv"],
         "taxes_gained_eur_pv": a["taxes_eur_pv"] - b["taxes_eur_pv"],
         "cost_per_additional_employed_eur": cost / extra_employed if extra_employed > 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ipssim.accounts.ledger import trajectories
+from ipssim.accounts.ledger import client_ledger, monthly_sums, trajectories
 from ipssim.accounts.metrics import arm_metrics, incremental_metrics, net_effect_by_month, replication_metrics
 from ipssim.model.simulation import ArmHistory
 from ipssim.scenario.schema import Scenario
@@ -29,15 +29,74 @@ class Accounts:
 
 
 def account(scenario: Scenario, histories: dict[str, ArmHistory],
-            ledgers: dict[str, dict[str, np.ndarray]],
-            rows: np.ndarray | slice | None = None) -> Accounts:
-    """Trajectories and metrics of both arms from their histories and client ledgers (the
-    ``rows`` of the ledgers that belong to the histories' clients; all of them by default)."""
-    traj = {arm: trajectories(histories[arm], scenario, arm, ledgers[arm], rows) for arm in ARMS}
+            sums: dict[str, dict[str, np.ndarray]] | None = None) -> Accounts:
+    """Trajectories and metrics of both arms from their histories (and each arm's
+    :func:`~ipssim.accounts.ledger.monthly_sums` if already at hand)."""
+    traj = {arm: trajectories(histories[arm], scenario, arm, None if sums is None else sums[arm])
+            for arm in ARMS}
     per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm) for arm in ARMS}
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return Accounts(traj, replication_metrics(per_arm, incremental),
                     net_effect_by_month(traj["ips"], traj["usual"]))
+
+
+BLOCK_CLIENTS = 4096
+"""Clients whose ledger is built at once: consecutive regions are accounted together up to this
+many (a larger region alone), so a small scenario builds one ledger and a national one never
+holds more than a block's (a ledger costs a few hundred bytes a client-month, and each ledger
+a fixed few milliseconds of numpy calls)."""
+
+
+def account_replication(scenario: Scenario, histories: dict[str, ArmHistory]
+                        ) -> tuple[Accounts, list[Accounts]]:
+    """The accounts of a replication and of each of its regions (in scenario order).
+
+    The client ledger is built a block of regions at a time (:data:`BLOCK_CLIENTS`); each region
+    sums its rows of its block's ledger, and the totals continue each block's sums where the
+    block before left them (:func:`~ipssim.accounts.ledger.monthly_sums`), so every float is the
+    same as from one ledger of every client."""
+    if len(scenario.regions) == 1:
+        totals = account(scenario, histories)
+        return totals, [totals]
+    region_of = histories["ips"].clients["region"]
+    if np.any(np.diff(region_of) < 0):
+        raise ValueError("clients must be numbered region by region (simulation.draw_cohort)")
+    counts = np.bincount(region_of, minlength=len(scenario.regions)).tolist()
+    running: dict[str, dict[str, np.ndarray] | None] = {arm: None for arm in ARMS}
+    regions = []
+    for block in _blocks(counts):
+        first, last = block[0], block[-1] + 1
+        mine = (region_of >= first) & (region_of < last)
+        region_sums: list[dict[str, dict[str, np.ndarray]]] = [{} for _ in block]
+        for arm in ARMS:
+            whole = first == 0 and last == len(counts)
+            ledger = client_ledger(histories[arm] if whole else
+                                   _subset(histories[arm], mine, slice(first, last)), scenario, arm)
+            start = 0
+            for i, r in enumerate(block):
+                region_sums[i][arm] = monthly_sums(ledger, arm, slice(start, start + counts[r]))
+                start += counts[r]
+            running[arm] = monthly_sums(ledger, arm, before=running[arm])
+            del ledger
+        for i, r in enumerate(block):
+            regions.append(account(region_scenario(scenario, r),
+                                   {arm: region_history(h, r) for arm, h in histories.items()},
+                                   region_sums[i]))
+    return account(scenario, histories, running), regions  # type: ignore[arg-type]
+
+
+def _blocks(counts: list[int]) -> list[list[int]]:
+    """Consecutive regions grouped up to :data:`BLOCK_CLIENTS` clients (a larger one alone)."""
+    blocks: list[list[int]] = []
+    size = 0
+    for r, n in enumerate(counts):
+        if blocks and size + n <= BLOCK_CLIENTS:
+            blocks[-1].append(r)
+            size += n
+        else:
+            blocks.append([r])
+            size = n
+    return blocks
 
 
 def region_scenario(scenario: Scenario, region: int) -> Scenario:
@@ -47,8 +106,13 @@ def region_scenario(scenario: Scenario, region: int) -> Scenario:
 
 def region_history(history: ArmHistory, region: int) -> ArmHistory:
     """An arm's history restricted to one region, its clients renumbered 0, 1, ..."""
+    return _subset(history, history.clients["region"] == region, slice(region, region + 1))
+
+
+def _subset(history: ArmHistory, mine: np.ndarray, teams: slice) -> ArmHistory:
+    """An arm's history restricted to the clients ``mine`` (renumbered 0, 1, ...) and the
+    ``teams`` (regions) given."""
     clients, spells = history.clients, history.spells
-    mine = clients["region"] == region
     renumbered = np.full(len(mine), -1, dtype=np.int64)
     renumbered[mine] = np.arange(int(mine.sum()))
     kept = mine[spells["client_id"]]
@@ -56,31 +120,8 @@ def region_history(history: ArmHistory, region: int) -> ArmHistory:
     own_spells["client_id"] = renumbered[spells["client_id"][kept]]
     own_clients = {name: column[mine] for name, column in clients.items()}
     own_clients["client_id"] = renumbered[mine]
-    teams = slice(region, region + 1)
     requeued = history.requeues[:, 0].astype(np.int64)
     requeues = history.requeues[mine[requeued]]
     requeues[:, 0] = renumbered[requeued[mine[requeued]]]
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
                       history.staffing_traces[teams], 0, requeues)
-
-
-def accounts_by_region(scenario: Scenario, histories: dict[str, ArmHistory],
-                       ledgers: dict[str, dict[str, np.ndarray]], totals: Accounts
-                       ) -> list[Accounts]:
-    """Each region's accounts (a single region's are the totals themselves)."""
-    if len(scenario.regions) == 1:
-        return [totals]
-    region = histories["ips"].clients["region"]
-    return [account(region_scenario(scenario, r),
-                    {arm: region_history(h, r) for arm, h in histories.items()}, ledgers,
-                    _rows(region == r))
-            for r in range(len(scenario.regions))]
-
-
-def _rows(mine: np.ndarray) -> np.ndarray | slice:
-    """The ledger rows of one region: a slice when they are one block (clients are numbered
-    region by region), which selects the same rows in the same order without copying them."""
-    index = np.flatnonzero(mine)
-    if len(index) and index[-1] - index[0] + 1 == len(index):
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return mine

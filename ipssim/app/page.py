@@ -8,7 +8,10 @@ files are the run's own (``headline``, ``figures``, ``write``, ``yaml``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import os
 import shutil
 import tempfile
 import zipfile
@@ -24,8 +27,12 @@ from ipssim.app.runs import RunStore
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 """The bundled scenarios (in a source checkout), or ``./scenarios`` where the server starts."""
 SIDE_BY_SIDE = 4
-FIELDS = ("budget_eur_per_year", "regions", "caseload_cap", "fidelity", "integrated",
-          "years_funded", "horizon_years", "discount_rate", "replications", "seed")
+MAX_UPLOAD = 1_000_000
+"""The largest scenario file the page takes, in bytes."""
+UPLOAD = "upload:"
+"""The prefix of an uploaded scenario's value in the scenario list."""
+FIELDS = ("budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
+          "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed")
 """The levers with an error line beside them (``ipssim.api.lever_of`` names them)."""
 CSS = {
     "page": {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1400px",
@@ -65,24 +72,39 @@ def layout() -> html.Div:
     first = "finland_pilot" if "finland_pilot" in names else (names[0] if names else None)
     form = html.Div(style=CSS["form"], children=[
         html.H2("Levers", style={"marginTop": 0}),
-        field("Scenario", "scenario", dcc.Dropdown(names, first, id="scenario", clearable=False)),
+        field("Scenario", "scenario", dcc.Dropdown(
+            [{"label": n, "value": n} for n in names], first, id="scenario", clearable=False)),
+        field("", "upload", dcc.Upload(
+            id="upload", accept=".yaml,.yml", max_size=MAX_UPLOAD,
+            children=html.A("or upload a scenario YAML", href="#", style={"fontSize": "13px"})),
+            "its relative paths (calibration, extends, regions table) start in the bundled "
+            "scenarios folder"),
         html.Div(id="scenario-about", style={"fontSize": "12px", "color": "#555"}),
-        field("Budget", "budget_mode", dcc.RadioItems(
-            [{"label": " staffing as in the scenario", "value": "scenario"},
-             {"label": " total a year, split by demand", "value": "total"},
-             {"label": " per region (table below)", "value": "per_region"}],
+        field("Staffing", "budget_mode", dcc.RadioItems(
+            [{"label": " as in the scenario", "value": "scenario"},
+             {"label": " total budget a year, split by demand", "value": "total"},
+             {"label": " budget per region (table below)", "value": "per_region"},
+             {"label": " coaches per region (table below)", "value": "coaches"}],
             "scenario", id="budget_mode")),
         field("Total budget, EUR a year", "budget_eur_per_year",
               number("budget_eur_per_year", placeholder="e.g. 3000000", step=1000),
               "split across regions in proportion to their referrals"),
-        field("Regions: demand and budget", "regions", dash_table.DataTable(
+        field("Demand", "demand_mode", dcc.RadioItems(
+            [{"label": " referrals a year", "value": "referrals"},
+             {"label": " eligible people x uptake (% a year)", "value": "eligible"}],
+            "referrals", id="demand_mode")),
+        field("Regions: demand and staff", "regions", dash_table.DataTable(
             id="regions", editable=True, columns=[
                 {"name": "Region", "id": "name", "editable": False},
                 {"name": "Referrals/yr", "id": "referrals", "type": "numeric"},
-                {"name": "Budget EUR/yr", "id": "budget", "type": "numeric"}],
-            style_cell={"fontSize": "12px", "padding": "2px 4px", "maxWidth": "150px",
+                {"name": "Eligible", "id": "eligible", "type": "numeric"},
+                {"name": "Uptake %/yr", "id": "uptake", "type": "numeric"},
+                {"name": "Budget EUR/yr", "id": "budget", "type": "numeric"},
+                {"name": "Coaches", "id": "coaches", "type": "numeric"}],
+            style_cell={"fontSize": "12px", "padding": "2px 4px", "maxWidth": "110px",
                         "overflow": "hidden", "textOverflow": "ellipsis"},
-            style_table={"maxHeight": "260px", "overflowY": "auto"})),
+            style_table={"maxHeight": "260px", "overflowY": "auto", "overflowX": "auto"})),
+        html.Div(id="capacity", style={"fontSize": "12px", "marginTop": "6px"}),
         field("Caseload cap (clients per coach)", "caseload_cap", number("caseload_cap", step=1)),
         field("Fidelity score (25-125)", "fidelity",
               number("fidelity", placeholder="as in the scenario")),
@@ -120,24 +142,28 @@ def layout() -> html.Div:
     ])
     return html.Div([
         dcc.Store(id="session", data=RunStore.new_session()),
+        dcc.Store(id="uploaded", data=None),
         dcc.Store(id="shown", data=0),
         dcc.Interval(id="tick", interval=600),
         html.Div(style=CSS["page"], children=[form, main]),
     ])
 
 
-def levers_from_form(scenario: api.Scenario, mode, total, rows, cap, fidelity, integrated, years,
-                     horizon, discount) -> api.Levers:
+def levers_from_form(scenario: api.Scenario, mode, total, demand, rows, cap, fidelity, integrated,
+                     years, horizon, discount) -> api.Levers:
     """The levers the form says; a region's referrals count only where changed."""
-    referrals, budgets = {}, {}
+    referrals, budgets, coaches, eligible, uptake = {}, {}, {}, {}, {}
     for region, row in zip(scenario.regions, rows or [], strict=False):
         given = row.get("referrals")
         if given is None or given == "" or not _close(given, region.referrals_per_month * 12):
             referrals[region.name] = None if given == "" else given
-        budgets[region.name] = None if row.get("budget") == "" else row.get("budget")
+        for out, key in ((budgets, "budget"), (coaches, "coaches"), (eligible, "eligible"),
+                         (uptake, "uptake")):
+            out[region.name] = None if row.get(key) == "" else row.get(key)
     return api.Levers(
         budget_mode=mode, budget_eur_per_year=total, region_budgets=budgets,
-        referrals_per_year=referrals, caseload_cap=cap, fidelity=fidelity,
+        region_coaches=coaches, demand_mode=demand or "referrals", referrals_per_year=referrals,
+        eligible_people=eligible, uptake_per_year=uptake, caseload_cap=cap, fidelity=fidelity,
         integrated=None if integrated == "keep" else integrated == "yes", years_funded=years,
         horizon_years=horizon, discount_rate_percent=discount)
 
@@ -166,10 +192,10 @@ def headline_panel(run) -> html.Div:
                 f"{t('clients_referred')} people are referred; ", html.B(t("clients_started")),
                 " were served and ", html.B(t("clients_waiting_at_horizon")),
                 " are still waiting at the end."]),
-        html.P(["IPS puts ", html.B(t("additional_employed_competitive")),
-                f" more people in competitive work{r('additional_employed_competitive')}, for ",
-                html.B(t("additional_months_worked")),
-                f" more months of competitive work{r('additional_months_worked')}."]),
+        html.P(["IPS puts ", html.B(t("additional_employed_competitive_by_horizon")),
+                f" more people in competitive work{r('additional_employed_competitive_by_horizon')}, for ",
+                html.B(t("additional_months_worked_by_horizon")),
+                f" more months of competitive work{r('additional_months_worked_by_horizon')}."]),
         html.P([f"Public purse (discounted): benefits saved {t('benefits_saved_eur_pv')} + taxes "
                 f"gained {t('taxes_gained_eur_pv')} - wage subsidy {t('wage_subsidy_eur_pv')} - "
                 f"programme cost {t('programme_cost_eur_pv')} = net ",
@@ -249,35 +275,75 @@ def build_app(workers: int = 2) -> dash.Dash:
     app = dash.Dash(__name__, title="ipssim workbench", update_title=None)
     app.layout = layout
 
+    @app.callback(Output("scenario", "options"), Output("scenario", "value"),
+                  Output("uploaded", "data"), Output("error-upload", "children"),
+                  Input("upload", "contents"), State("upload", "filename"),
+                  State("scenario", "options"), prevent_initial_call=True)
+    def upload(contents, filename, options):
+        """A scenario file from the planner's machine, checked by the scenario schema; a bad
+        one is named beside the upload and leaves the scenario as it was."""
+        if not contents:
+            return dash.no_update, dash.no_update, dash.no_update, ""
+        uploaded = {"filename": Path(str(filename or "upload.yaml")).name,
+                    "contents": contents.partition(",")[2]}
+        scenario = _load(UPLOAD, uploaded)
+        if isinstance(scenario, str):
+            return dash.no_update, dash.no_update, dash.no_update, scenario
+        label = f"uploaded: {uploaded['filename']} ({scenario.name})"
+        options = [o for o in options if not str(o["value"]).startswith(UPLOAD)]
+        return [*options, {"label": label, "value": UPLOAD}], UPLOAD, uploaded, ""
+
     @app.callback(Output("regions", "data"), Output("caseload_cap", "value"),
                   Output("horizon_years", "value"), Output("discount_rate", "value"),
                   Output("scenario-about", "children"), Output("years_funded", "placeholder"),
-                  Input("scenario", "value"))
-    def pick(name):
-        scenario = _load(name)
+                  Output("demand_mode", "value"),
+                  Input("scenario", "value"), State("uploaded", "data"))
+    def pick(name, uploaded):
+        scenario = _load(name, uploaded)
         if isinstance(scenario, str):
-            return [], None, None, None, scenario, ""
+            return [], None, None, None, scenario, "", "referrals"
         rows = [{"name": r.name, "referrals": round(r.referrals_per_month * 12, 2),
-                 "budget": (r.budget_eur_per_year or [None])[0]} for r in scenario.regions]
+                 "eligible": r.eligible_people,
+                 "uptake": None if r.uptake_per_year is None else round(r.uptake_per_year * 100, 4),
+                 "budget": (r.budget_eur_per_year or [None])[0], "coaches": r.coaches}
+                for r in scenario.regions]
         operating = max((scenario.closing_month(r) or scenario.horizon_months)
                         for r in scenario.regions)
+        demand = "eligible" if all(r.eligible_people for r in scenario.regions) else "referrals"
         return (rows, scenario.coaching.caseload_cap, scenario.horizon_months / 12,
                 round(scenario.economics.discount_rate_per_year * 100, 4),
                 f"{scenario.description} ({scenario.mode} mode, {len(scenario.regions)} regions)",
-                f"as in the scenario ({operating / 12:g})")
+                f"as in the scenario ({operating / 12:g})", demand)
 
-    form = [State(x, "value") for x in ("budget_mode", "budget_eur_per_year")] + [
+    form = [State(x, "value") for x in ("budget_mode", "budget_eur_per_year", "demand_mode")] + [
         State("regions", "data")] + [State(x, "value") for x in (
             "caseload_cap", "fidelity", "integrated", "years_funded", "horizon_years",
             "discount_rate", "replications", "seed")]
 
+    @app.callback(Output("capacity", "children"),
+                  [Input(x, "value") for x in ("budget_mode", "budget_eur_per_year", "demand_mode")]
+                  + [Input("regions", "data")] + [Input(x, "value") for x in (
+                      "caseload_cap", "fidelity", "integrated", "years_funded", "horizon_years")],
+                  State("scenario", "value"), State("uploaded", "data"))
+    def serves(mode, total, demand, rows, cap, fidelity, integrated, years, horizon, name, uploaded):
+        """What each region's staff can serve against its demand, as the levers stand."""
+        base = _load(name, uploaded)
+        if isinstance(base, str) or not rows:
+            return ""
+        try:
+            scenario = api.planned_scenario(base, levers_from_form(
+                base, mode, total, demand, rows, cap, fidelity, integrated, years, horizon, None))
+        except api.ScenarioError:
+            return ""  # Run names the problem beside its field
+        return capacity_panel(api.capacity(scenario))
+
     @app.callback([Output(f"error-{f}", "children") for f in FIELDS] + [Output("form-error", "children")],
                   Input("run", "n_clicks"), State("session", "data"), State("scenario", "value"),
-                  *form, prevent_initial_call=True)
-    def run(_, session, name, mode, total, rows, cap, fidelity, integrated, years, horizon, discount,
-            replications, seed):
+                  State("uploaded", "data"), *form, prevent_initial_call=True)
+    def run(_, session, name, uploaded, mode, total, demand, rows, cap, fidelity, integrated, years,
+            horizon, discount, replications, seed):
         errors = dict.fromkeys((*FIELDS, "form"), "")
-        base = _load(name)
+        base = _load(name, uploaded)
         if isinstance(base, str):
             errors["form"] = base
             return list(errors.values())
@@ -287,7 +353,7 @@ def build_app(workers: int = 2) -> dash.Dash:
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             errors["seed"] = "seed: give a whole number of 0 or more"
             return list(errors.values())
-        levers = levers_from_form(base, mode, total, rows, cap, fidelity, integrated, years,
+        levers = levers_from_form(base, mode, total, demand, rows, cap, fidelity, integrated, years,
                                   horizon, discount)
         try:
             scenario = api.planned_scenario(base, levers)
@@ -295,7 +361,8 @@ def build_app(workers: int = 2) -> dash.Dash:
             message = str(exc).removeprefix("scenario: ")
             errors[api.lever_of(message) or "form"] = message
             return list(errors.values())
-        store.start(session, scenario, int(replications), seed, describe(name, levers, base))
+        label = uploaded["filename"] if name == UPLOAD else name
+        store.start(session, scenario, int(replications), seed, describe(label, levers, base))
         return list(errors.values())
 
     @app.callback(Output("cancel", "title"), Input("cancel", "n_clicks"), State("session", "data"),
@@ -361,8 +428,14 @@ def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
         parts.append(f"total {levers.budget_eur_per_year:,.0f} EUR a year")
     elif levers.budget_mode == "per_region":
         parts.append("budget per region")
+    elif levers.budget_mode == "coaches":
+        given = [v for v in levers.region_coaches.values() if v is not None]
+        parts.append(f"{sum(given):,.0f} coaches")
     changed = {k: v for k, v in levers.referrals_per_year.items() if v is not None}
-    if changed:
+    if levers.demand_mode == "eligible":
+        parts.append(f"demand from {sum(v or 0 for v in levers.eligible_people.values()):,.0f} "
+                     "eligible people")
+    elif changed:
         parts.append(f"referrals changed in {len(changed)} regions")
     for label, value in (("caseload cap", levers.caseload_cap), ("fidelity", levers.fidelity),
                          ("years funded", levers.years_funded), ("horizon (years)", levers.horizon_years),
@@ -374,7 +447,21 @@ def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
     return ", ".join(parts)
 
 
-def _load(name) -> api.Scenario | str:
+def _load(name, uploaded: dict | None = None) -> api.Scenario | str:
+    """The scenario picked: a bundled one, or the uploaded file (its relative paths start in
+    the bundled folder); a one-line error otherwise."""
+    if name == UPLOAD:
+        if not uploaded:
+            return "upload: no file uploaded in this tab"
+        try:
+            text = base64.b64decode(uploaded["contents"], validate=True)
+        except (binascii.Error, ValueError):
+            return "upload: the file could not be read; upload a scenario YAML file"
+        folder = SCENARIOS if SCENARIOS.is_dir() else Path("scenarios")
+        try:
+            return api.load_scenario(folder / uploaded["filename"], text=text)
+        except api.ScenarioError as exc:
+            return str(exc).replace(f"{folder}{os.sep}", "")
     path = bundled().get(name or "")
     if path is None:
         return f"scenario: pick one of {', '.join(bundled())}"
@@ -382,6 +469,44 @@ def _load(name) -> api.Scenario | str:
         return api.load_scenario(path)
     except api.ScenarioError as exc:
         return str(exc)
+
+
+def capacity_panel(capacity: api.Capacity | None) -> html.Div:
+    """What each region's staff can serve against its demand (``ipssim validate``'s figures),
+    with the regions whose places stand idle or whose waiting list grows named in two lines."""
+    if capacity is None:
+        return html.Div("Trial mode: a cohort with a place for everyone, no waiting list.")
+    cell = {"textAlign": "right", "padding": "1px 4px", "whiteSpace": "nowrap"}
+    header = html.Tr([html.Th(h, style=cell, title=t) for h, t in (
+        ("Region", ""), ("Places", "coaches x caseload cap"),
+        ("Serve/yr", "clients a year the places can serve"), ("Demand/yr", "referrals a year"),
+        ("Load", "demand over what the places can serve"))])
+    rows = [html.Tr([html.Td(r.region, title=r.region, style={
+                         **cell, "textAlign": "left", "maxWidth": "95px", "overflow": "hidden",
+                         "textOverflow": "ellipsis"}),
+                     html.Td(f"{r.places:,}", style=cell, title=f"{r.coaches:,} coaches"),
+                     html.Td(f"{r.clients_per_year:,.0f}", style=cell),
+                     html.Td(f"{r.referrals_per_year:,.0f}", style=cell),
+                     html.Td(f"{r.load:.0%}", style={**cell, "color": "#b00020"} if r.warning
+                             else cell)])
+            for r in capacity.regions]
+    growing = [r.region for r in capacity.regions if r.load > 1]
+    idle = [r.region for r in capacity.regions if r.warning and r.load <= 1]
+    warned = [html.Div(f"{what} in {len(names)} region{'s' if len(names) > 1 else ''}: "
+                       f"{', '.join(names)}.", className="capacity-warning",
+                       style={"color": "#8a5300"})
+              for what, names in (("The waiting list grows (demand above what the places serve)",
+                                   growing),
+                                  ("Places stand idle (demand fills under "
+                                   f"{api.IDLE_UTILISATION:.0%} of them)", idle)) if names]
+    return html.Div([
+        html.B("What the staff can serve"), " (places = coaches x caseload cap)",
+        html.Div(html.Table(id="capacity-table", children=[header, *rows],
+                            style={"borderCollapse": "collapse", "margin": "2px 0"}),
+                 style={"overflowX": "auto", "maxHeight": "220px", "overflowY": "auto"}),
+        *warned,
+        html.Div(f"Serve/yr = places x 365.25 / {capacity.stay_days:,.0f} days: the "
+                 f"{capacity.source}.", style={"color": "#666"})])
 
 
 def _fill_session(component, session: str) -> None:

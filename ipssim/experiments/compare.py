@@ -9,6 +9,7 @@ seed instead: the same model with independent streams, to measure what the pairi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,10 +19,19 @@ from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
 from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
+from ipssim.scenario.budgets import bought_by_year
 from ipssim.scenario.schema import Scenario, ScenarioError
 
 COMPARISON_COLUMNS = ("metric", "arm", "scenario", "reference", *SUMMARY_COLUMNS[2:])
 USUAL_SERVICES = "usual_services"
+OWN = "none"
+"""The ``reference`` of a scenario's own figures, compared with nothing: what it bought and whom
+it served (:data:`BOUGHT`)."""
+BOUGHT = ("budget_eur_per_year", "coaches", "places", "clients_referred", "clients_started")
+"""A scenario's own figures (IPS arm): the budgets of its budget-funded regions a programme year
+(NaN if none is funded by a budget), the most coaches in post at once over all regions, their
+places, the people referred and the people served (placed with a coach); the last three are
+``summary.csv``'s."""
 
 
 @dataclass
@@ -32,6 +42,8 @@ class Comparison:
     results: list[list[ReplicationResult]]
     summaries: list[dict[str, list]]
     table: dict[str, list]
+    tables: str = "all"
+    """What each replication kept (``experiments.runner.TABLES``)."""
 
 
 def scenario_seed(seed: int, index: int, independent: bool) -> int:
@@ -43,7 +55,7 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
             independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None) -> Comparison:
+            scheduler: str | None = None, tables: str = "all") -> Comparison:
     """Run every scenario's replications and tabulate the differences."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
@@ -58,35 +70,44 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(
-            _results(scenarios, seed, replications, workers, independent, scheduler), start=1):
+            _results(scenarios, seed, replications, workers, independent, scheduler, tables),
+            start=1):
         results[index].append(result)
         if progress:
             progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
-    return Comparison(scenarios, results, summaries, comparison_table(names, results, summaries))
+    return Comparison(scenarios, results, summaries,
+                      comparison_table(scenarios, results, summaries), tables)
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-             independent: bool, scheduler: str | None = None) -> Iterator[tuple[int, ReplicationResult]]:
+             independent: bool, scheduler: str | None = None, tables: str = "all"
+             ) -> Iterator[tuple[int, ReplicationResult]]:
     """(scenario index, result) for every scenario and replication, in a fixed order."""
     tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
     results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
                           [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], workers=workers, scheduler=scheduler)
+                          [k for _, k in tasks], [tables] * len(tasks), workers=workers,
+                          scheduler=scheduler)
     yield from zip((i for i, _ in tasks), results, strict=True)
 
 
-def comparison_table(names: list[str], results: list[list[ReplicationResult]],
+def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationResult]],
                      summaries: list[dict[str, list]]) -> dict[str, list]:
     """Rows of ``comparison.csv``.
 
+    For every scenario, its own figures (``reference`` = :data:`OWN`, :func:`bought_rows`).
     For every scenario, against usual services: its IPS-minus-usual rows of the summary
     (``arm`` = ``difference``). For every later scenario, against the first (the reference):
     scenario minus reference within each replication, for the IPS arm, the usual-services arm and
     the IPS effect (``arm`` = ``ips``, ``usual``, ``difference``); summarised like the summary
     (mean, 2.5th/97.5th percentiles over replications, Monte Carlo standard error).
     """
+    names = [s.name for s in scenarios]
     table: dict[str, list] = {c: [] for c in COMPARISON_COLUMNS}
+    for scenario, summary in zip(scenarios, summaries, strict=True):
+        for row in bought_rows(scenario, summary):
+            _append(table, row, scenario.name, OWN)
     for name, summary in zip(names, summaries, strict=True):
         for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
             if row[1] == "difference":
@@ -101,6 +122,29 @@ def comparison_table(names: list[str], results: list[list[ReplicationResult]],
         for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
             _append(table, dict(zip(SUMMARY_COLUMNS, row, strict=True)), name, names[0])
     return table
+
+
+def bought_rows(scenario: Scenario, summary: dict[str, list]) -> list[dict]:
+    """The rows of :data:`BOUGHT` for one scenario, from its scenario and its summary: the
+    summary's rows, and the scenario's figures as rows of one value (no Monte Carlo error)."""
+    funded = bought_by_year(scenario)
+    years = max((r["year"] for r in funded), default=0)
+    replications = summary["replications"][0]
+    fixed = {"budget_eur_per_year": sum(r["budget_eur"] for r in funded) / years if years
+             else math.nan,
+             "coaches": float(sum(r.posts for r in scenario.regions))}
+    rows = {(m, a): i for i, (m, a) in enumerate(zip(summary["metric"], summary["arm"],
+                                                     strict=True))}
+    out = []
+    for metric in BOUGHT:
+        if metric in fixed:
+            value = fixed[metric]
+            out.append({"metric": metric, "arm": "ips", "mean": value, "lo95": value,
+                        "hi95": value, "mc_se": 0.0, "replications": replications})
+        else:
+            i = rows[(metric, "ips")]
+            out.append({c: summary[c][i] for c in SUMMARY_COLUMNS})
+    return out
 
 
 def _append(table: dict[str, list], row: dict, scenario: str, reference: str) -> None:

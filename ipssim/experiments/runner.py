@@ -16,12 +16,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipssim.accounts.ledger import client_ledger
-from ipssim.accounts.rollup import Accounts, account, accounts_by_region
-from ipssim.model.simulation import collector_paused, draw_cohort, simulate_arm
+from ipssim.accounts.metrics import waits_for_coach
+from ipssim.accounts.rollup import Accounts, account_replication
+from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.schema import Scenario
+from ipssim.validation import InputError
 from ipssim.vocabulary import ARMS
 
 
@@ -41,25 +42,62 @@ class ReplicationResult:
     regions: list[Accounts]
     """Per region, in scenario order: its own trajectories, metrics and net effect."""
     events: int
+    waits: np.ndarray
+    """The IPS arm's wait of each client for a coach (``accounts.metrics.waits_for_coach``), for
+    the pooled wait quantiles of a run's headline without its client tables."""
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
+TABLES = ("all", "summary")
+"""What a run keeps of each replication: every table, or (``summary``) the trajectories and
+summaries only, without the per-client and per-spell tables (:data:`LONG_TABLES`)."""
+
+
+def check_tables(tables: str) -> None:
+    """One of :data:`TABLES`, or a one-line InputError."""
+    if tables not in TABLES:
+        raise InputError(f"tables must be one of {', '.join(TABLES)} (got {tables!r})")
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int,
+                    tables: str = "all") -> ReplicationResult:
     """Draw the shared cohort once, simulate both arms on it, and account for each (with the
-    cyclic garbage collector paused: see ``simulation.collector_paused``)."""
+    cyclic garbage collector paused: see ``simulation.collector_paused``). With ``tables``
+    ``summary`` the result carries no client or spell tables (:data:`NOT_KEPT`), so they are
+    neither sent from the worker nor kept."""
     with collector_paused():
-        return _run_replication(scenario, seed, replication)
+        return _run_replication(scenario, seed, replication, tables)
 
 
-def _run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
+def _run_replication(scenario: Scenario, seed: int, replication: int,
+                     tables: str) -> ReplicationResult:
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
-    ledgers = {arm: client_ledger(h, scenario, arm) for arm, h in histories.items()}
-    totals = account(scenario, histories, ledgers)
+    totals, regions = account_replication(scenario, histories)
+    keep = tables == "all"
     return ReplicationResult(
-        replication, totals.trajectories, {arm: h.clients for arm, h in histories.items()},
-        {arm: h.spells for arm, h in histories.items()}, totals.metrics, totals.net_effect,
-        histories["ips"].staffing_traces, accounts_by_region(scenario, histories, ledgers, totals),
-        sum(h.events for h in histories.values()))
+        replication, totals.trajectories,
+        {arm: h.clients for arm, h in histories.items()} if keep else NOT_KEPT,
+        {arm: h.spells for arm, h in histories.items()} if keep else NOT_KEPT,
+        totals.metrics, totals.net_effect, histories["ips"].staffing_traces, regions,
+        sum(h.events for h in histories.values()),
+        waits_for_coach(histories["ips"].clients, horizon_days(scenario)))
+
+
+class NotKept(Mapping):
+    """The client or spell tables of a replication run with ``tables="summary"``: none."""
+
+    def __getitem__(self, arm: str) -> dict[str, np.ndarray]:
+        raise InputError("this run kept no per-client or per-spell tables (--tables summary); "
+                         "run it with --tables all to have them")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+NOT_KEPT = NotKept()
 
 
 def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
@@ -68,25 +106,28 @@ def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,
-                         workers: int, scheduler: str | None = None
+                         workers: int, scheduler: str | None = None, tables: str = "all"
                          ) -> Iterator[ReplicationResult]:
     """Replications 0..n-1 on ``workers`` processes (or the Dask cluster at ``scheduler``),
     yielded in replication order."""
     return ordered_map(run_replication, [scenario] * replications, [seed] * replications,
-                       range(replications), workers=workers, scheduler=scheduler)
+                       range(replications), [tables] * replications, workers=workers,
+                       scheduler=scheduler)
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, workers: int,
                      progress: Update | None = None, spool: Spool | None = None,
-                     scheduler: str | None = None) -> list[ReplicationResult]:
+                     scheduler: str | None = None, tables: str = "all"
+                     ) -> list[ReplicationResult]:
     """All replications, in replication order (on local processes or the Dask cluster at
     ``scheduler``); ``progress(done, total)`` after each.
 
     With a ``spool``, each replication's client and spell tables go to disk as soon as it is
-    done (:meth:`Spool.keep`), so the run holds only the small tables in memory."""
+    done (:meth:`Spool.keep`), so the run holds only the small tables in memory; with
+    ``tables`` ``summary`` there are none to keep (:func:`run_replication`)."""
     results = []
-    for result in iterate_replications(scenario, seed, replications, workers, scheduler):
-        results.append(spool.keep(result) if spool is not None else result)
+    for result in iterate_replications(scenario, seed, replications, workers, scheduler, tables):
+        results.append(spool.keep(result) if spool is not None and tables == "all" else result)
         if progress:
             progress(len(results), replications)
     return results

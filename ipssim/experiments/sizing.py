@@ -14,6 +14,7 @@ never a sweep over every headcount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -46,17 +47,24 @@ class Option:
     """Share of the region's referrals that waited at all."""
     utilisation: float
     """Client-days in IPS over coaches x caseload cap x the days the region operates."""
+    mean_caseload: float
+    """Clients per coach on average while the region operates (utilisation x caseload cap)."""
     max_caseload: float
     """The largest caseload of any coach of the region in any replication."""
-    programme_cost_eur_pv: float
-    """Discounted programme cost of the whole scenario."""
+    cost_eur_per_year: float
+    """The region's programme cost (staff, training, fidelity reviews; not discounted) per year
+    it operates."""
     additional_employed: float
-    """Additional people ever in competitive work in the whole scenario: the IPS effect on the
-    share ever so employed times the clients referred."""
+    """Additional people ever in competitive work among the region's referrals (IPS against
+    usual services)."""
     net_public_eur_pv: float
-    """Discounted net effect of IPS on the public purse in the whole scenario."""
+    """Discounted net effect of the region's IPS on the public purse over the horizon."""
     feasible: bool
-    """The wait quantile is at most the maximum and no caseload exceeds the cap."""
+    """The upper end of the 95% interval of the wait quantile is at most the maximum, and no
+    caseload exceeds the cap: the recommendation's rule."""
+    feasible_point: bool
+    """The point estimate of the wait quantile is at most the maximum, and no caseload exceeds
+    the cap (the answer without the allowance for Monte Carlo and referral luck)."""
 
 
 def region_index(scenario: Scenario, name: str) -> int:
@@ -124,61 +132,74 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
     largest = max(r.regions[region].metrics["ips"]["max_caseload"] for r in results)
 
     def mean(arm: str, metric: str) -> float:
-        return float(np.mean([r.metrics[arm][metric] for r in results]))
+        return float(np.mean([r.regions[region].metrics[arm][metric] for r in results]))
 
-    extra = np.mean([r.metrics["difference"]["ever_employed_competitive_share"]
-                     * r.metrics["ips"]["clients_referred"] for r in results])
+    operating = sized.closing_month(sized.regions[region]) or sized.horizon_months
+    used = utilisation(results, sized, region)
+    within_cap = largest <= scenario.coaching.caseload_cap
     return Option(
         coaches=coaches, team_leaders=sized.regions[region].team_leaders,
         wait_quantile_days=point, wait_lo95=float(lo), wait_hi95=float(hi),
         waited_share=float(np.mean(pooled > 0)) if len(pooled) else 0.0,
-        utilisation=utilisation(results, sized, region), max_caseload=float(largest),
-        programme_cost_eur_pv=mean("ips", "programme_cost_eur_pv"),
-        additional_employed=float(extra),
+        utilisation=used, mean_caseload=used * scenario.coaching.caseload_cap,
+        max_caseload=float(largest),
+        cost_eur_per_year=mean("ips", "programme_cost_eur") / (operating / 12),
+        additional_employed=mean("difference", "additional_employed_competitive_by_horizon"),
         net_public_eur_pv=mean("difference", "net_public_eur_pv"),
-        feasible=point <= max_wait_days and largest <= scenario.coaching.caseload_cap)
+        feasible=float(hi) <= max_wait_days and within_cap,
+        feasible_point=point <= max_wait_days and within_cap)
 
 
 def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
          replications: int, workers: int, max_coaches: int = MAX_COACHES,
-         progress: Update | None = None,
-         scheduler: str | None = None) -> tuple[list[Option], Option | None]:
-    """Every option tried (by headcount) and the smallest feasible one with at most
-    ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
+         progress: Update | None = None, scheduler: str | None = None
+         ) -> tuple[list[Option], Option | None, Option | None]:
+    """Every option tried (by headcount), the smallest whose wait is short enough at the upper
+    end of its 95% interval (the recommendation) and the smallest whose point estimate is, each
+    with at most ``max_coaches`` coaches (None if even ``max_coaches`` are not enough)."""
     if scenario.mode != "programme":
         raise ScenarioError("size: only programme mode has a waiting list to size "
                             f"(got mode {scenario.mode!r})")
     tried: dict[int, Option] = {}
 
-    def feasible(coaches: int) -> bool:
+    def measured(coaches: int) -> Option:
         if coaches not in tried:
             tried[coaches] = measure_option(scenario, region, coaches, max_wait_days, quantile,
                                             seed, replications, workers, scheduler)
             if progress:
                 progress(len(tried), None)
-        return tried[coaches].feasible
+        return tried[coaches]
 
     start = min(scenario.regions[region].coaches, max_coaches)
-    infeasible, enough = 0, None  # largest headcount known too small, smallest known enough
-    if feasible(start):
-        enough = start
+    sure = _smallest(lambda c: measured(c).feasible, start, max_coaches)
+    point = _smallest(lambda c: measured(c).feasible_point, sure or start, max_coaches)
+    return (sorted(tried.values(), key=lambda o: o.coaches),
+            None if sure is None else tried[sure], None if point is None else tried[point])
+
+
+def _smallest(enough: Callable[[int], bool], start: int, most: int) -> int | None:
+    """The smallest headcount from 1 to ``most`` for which ``enough`` holds (it holds for every
+    larger one): from ``start``, double (or bisect downward) until bracketed, then bisect."""
+    too_few, known = 0, None  # largest headcount known too small, smallest known enough
+    if enough(start):
+        known = start
     else:
-        infeasible = start
-        while enough is None and infeasible < max_coaches:
-            trial = min(2 * infeasible, max_coaches)
-            if feasible(trial):
-                enough = trial
+        too_few = start
+        while known is None and too_few < most:
+            trial = min(2 * too_few, most)
+            if enough(trial):
+                known = trial
             else:
-                infeasible = trial
-    if enough is None:
-        return sorted(tried.values(), key=lambda o: o.coaches), None
-    while enough - infeasible > 1:
-        middle = (infeasible + enough) // 2
-        if feasible(middle):
-            enough = middle
+                too_few = trial
+    if known is None:
+        return None
+    while known - too_few > 1:
+        middle = (too_few + known) // 2
+        if enough(middle):
+            known = middle
         else:
-            infeasible = middle
-    return sorted(tried.values(), key=lambda o: o.coaches), tried[enough]
+            too_few = middle
+    return known
 
 
 def option_rows(options: list[Option]) -> dict[str, list]:

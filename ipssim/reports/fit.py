@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import stats
 
-from ipssim import files
 from ipssim.calibration.result import (
     BOUND_MARGIN,
     CalibrationResult,
@@ -25,11 +24,12 @@ from ipssim.calibration.result import (
     fit_table,
 )
 from ipssim.calibration.spec import Spec
-from ipssim.reports.page import COLOURS, Cell, chart, page, records, section, table
+from ipssim.reports.page import COLOURS, Cell, chart, records, section, table, write_page
 
 
 def write_fit_report(path: Path, spec: Spec, result: CalibrationResult, provenance: dict,
-                     seed: int | None = None, validation: list[dict] | None = None) -> None:
+                     seed: int | None = None, validation: list[dict] | None = None,
+                     plotlyjs: str = "folder") -> None:
     """Write ``fit_report.html``, with a Validation section if ``validation`` rows are given
     (:func:`ipssim.calibration.external.run_validation`). ``seed`` is not used (the result
     carries what the charts need; the seed is in the ``provenance``); it stays for the callers
@@ -55,22 +55,22 @@ assumed n (targets.yaml). Provenance: {html.escape(str(provenance))}</p>"""
                           "within 2 SE": _yes(r["within_2se"]), "fitted": _yes(r["fitted"])}
                        for r in rows])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    files.write_text(path, page("ipssim calibration fit", "Calibration fit", [
+    write_page(path, "ipssim calibration fit", "Calibration fit", [
         intro,
         chart(fit_figure(rows, result.days_to_first_transition, spec), "fit"),
         section("Targets", table(targets)),
         section("Targets not fitted", unfitted_section(spec, rows)),
         section("Parameters", parameter_section(spec, result)),
         section("Validation", validation_section(validation)) if validation is not None else "",
-    ]))
+    ], plotlyjs=plotlyjs)
 
 
 def write_validation_report(path: Path, rows: list[dict], calibrated: str) -> None:
     """Write ``validation_report.html``: the Validation section alone (``--validate-only``)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     intro = f"<p>Calibrated values from {html.escape(calibrated)}.</p>"
-    files.write_text(path, page("ipssim external validation", "External validation", [
-        intro, section("Validation", validation_section(rows))], charts=False))
+    write_page(path, "ipssim external validation", "External validation", [
+        intro, section("Validation", validation_section(rows))], charts=False)
 
 
 def _yes(value: bool) -> Cell:

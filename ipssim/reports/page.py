@@ -1,9 +1,10 @@
 """The one page shell of every HTML report: the stylesheet, plotly.js, tables and charts.
 
-A report is one self-contained page: :func:`page` embeds plotly.js once in the head, so the page
-opens offline, and nothing on it depends on the time or on chance (no timestamps, no random ids),
-so the same results give the same bytes. Tables come from :func:`table`, charts from
-:func:`chart`.
+A report is one page that loads plotly.js from where ``plotlyjs`` says (:data:`PLOTLYJS`): by
+default from ``plotly.min.js``, written once beside the reports by :func:`write_page`, so a folder
+of reports carries one copy of the 4.6 MB library and still opens offline; or from plotly's CDN.
+Nothing on a page depends on the time or on chance (no timestamps, no random ids), so the same
+results give the same bytes. Tables come from :func:`table`, charts from :func:`chart`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+from ipssim import files
+
+PLOTLYJS = ("folder", "cdn")
+"""Where a report's plotly.js comes from: ``folder``, the file :data:`PLOTLYJS_FILE` beside the
+report (opens offline); ``cdn``, plotly's content delivery network (no file; needs the
+internet)."""
+PLOTLYJS_FILE = "plotly.min.js"
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1300px}"
          " table{border-collapse:collapse}"
@@ -37,11 +47,29 @@ class Cell:
     css: str = ""
 
 
-def page(title: str, heading: str, sections: Sequence[str], charts: bool = True) -> str:
+def write_page(path: Path, title: str, heading: str, sections: Sequence[str],
+               charts: bool = True, plotlyjs: str = "folder") -> None:
+    """Write the page (:func:`_page`) to ``path`` and, when it has ``charts`` and loads plotly.js from its
+    folder, :data:`PLOTLYJS_FILE` beside it (once: a folder's later reports reuse it)."""
+    if charts and plotlyjs == "folder":
+        library = Path(path).parent / PLOTLYJS_FILE
+        code = get_plotlyjs()
+        if not library.is_file() or library.read_text(encoding="utf-8") != code:
+            files.write_text(library, code)
+    files.write_text(path, _page(title, heading, sections, charts, plotlyjs))
+
+
+def _page(title: str, heading: str, sections: Sequence[str], charts: bool = True,
+          plotlyjs: str = "folder") -> str:
     """A whole HTML page: ``heading`` then the ``sections`` (HTML, empty ones left out), with
-    plotly.js embedded in the head when the page has ``charts``."""
+    a script tag in the head that loads plotly.js as ``plotlyjs`` says, when the page has
+    ``charts``."""
+    if plotlyjs not in PLOTLYJS:
+        raise ValueError(f"plotlyjs: {plotlyjs!r} is not one of {', '.join(PLOTLYJS)}")
+    source = PLOTLYJS_FILE if plotlyjs == "folder" else \
+        f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
     script = ('<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: \'local\'};'
-              f'</script>\n<script type="text/javascript">{get_plotlyjs()}</script>\n'
+              f'</script>\n<script type="text/javascript" src="{source}" charset="utf-8"></script>\n'
               if charts else "")
     body = "\n".join(s for s in sections if s)
     return f"""<!DOCTYPE html>

@@ -16,11 +16,12 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
-from ipssim import files
+from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
-from ipssim.reports.page import COLOURS, Cell, cell, chart, page, section, table
+from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
+from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import PAYERS
+from ipssim.vocabulary import PAYERS, metric_window, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
@@ -50,9 +51,10 @@ _cell = cell  # the name the tests know
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
-                 by_region: pa.Table) -> None:
+                 by_region: pa.Table, plotlyjs: str = "folder") -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
-    summary, from the run's tables (``net_effects``: per perspective, replications x months)."""
+    summary, from the run's tables (``net_effects``: per perspective, replications x months;
+    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`)."""
     economics = scenario.economics
     intro = f"""<p>{html.escape(scenario.description)}</p>
 <p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
@@ -64,9 +66,9 @@ Money in euros at {economics.price_year} prices, discounted at
     summary_note = ("<p><i>difference</i> is IPS minus usual services within each replication "
                     "(same clients, same luck). lo95/hi95: 2.5th/97.5th percentiles over "
                     "replications; mc_se: Monte Carlo standard error of the mean.</p>")
-    files.write_text(path, page(f"ipssim: {scenario.name}", scenario.name, [
+    write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
-        _funding(manifest),
+        funding_section(scenario),
         published_section(scenario, summary),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure({scenario.name: net_effects}), "net_effect")),
@@ -76,8 +78,23 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
-        section("Summary", summary_note, table(summary)),
-    ]))
+        section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
+    ], plotlyjs=plotlyjs)
+
+
+def window_list(scenario: Scenario) -> str:
+    """What each window a metric's ``window`` column names means, with this scenario's months."""
+    glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
+    items = "".join(f"<li><b>{key}</b>: {html.escape(text)}</li>" for key, text in glossary.items())
+    return f"<p>Each metric counts over the window its row names:</p><ul>{items}</ul>"
+
+
+def with_windows(summary: dict[str, list]) -> dict[str, list]:
+    """The summary's columns with each metric's window third."""
+    metric, arm, *rest = summary
+    return {metric: summary[metric], arm: summary[arm],
+            "window": [metric_window(m) for m in summary[metric]],
+            **{c: summary[c] for c in rest}}
 
 
 def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
@@ -195,7 +212,7 @@ def payer_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
 def write_comparison_report(path: Path, comparison: dict[str, list],
                             net_effects: dict[str, dict[str, np.ndarray]],
                             ips_trajectories: dict[str, dict[str, np.ndarray]],
-                            manifest: dict) -> None:
+                            manifest: dict, plotlyjs: str = "folder") -> None:
     """The comparison page: net effects and IPS-arm trajectories of every scenario, and the
     comparison table (``comparison.csv``).
 
@@ -209,17 +226,39 @@ def write_comparison_report(path: Path, comparison: dict[str, list],
     intro = (f"<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario; "
              f"{streams}; ipssim {manifest['ipssim_version']}. {LINES_AND_BANDS} The reference "
              f"scenario is {html.escape(names[0])}.</p>")
-    differences = """<p>Rows with reference <i>usual_services</i>: IPS minus usual services within
-each scenario. Other rows: the scenario minus the reference scenario within each replication (same
-clients, same luck), for the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
+    differences = """<p>Rows with reference <i>none</i>: each scenario's own figures (above). Rows
+with reference <i>usual_services</i>: IPS minus usual services within each scenario. Other rows:
+the scenario minus the reference scenario within each replication (same clients, same luck), for
+the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
 (<i>difference</i>).</p>"""
-    files.write_text(path, page("ipssim: comparison", f"Comparison: {', '.join(names)}", [
+    write_page(path, "ipssim: comparison", f"Comparison: {', '.join(names)}", [
         intro,
+        bought_section(comparison, names),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure(net_effects), "net_effect")),
         section("IPS arm of each scenario", chart(scenario_figure(ips_trajectories), "scenarios")),
         section("Differences", differences, table(comparison)),
-    ]))
+    ], plotlyjs=plotlyjs)
+
+
+def bought_section(comparison: dict[str, list], names: list[str]) -> str:
+    """What each scenario bought and whom it served: the comparison's own rows (reference
+    ``none``), one row per figure and one column per scenario (mean, and the 95% range where
+    there is one)."""
+    cells: dict[str, dict[str, Cell]] = {}
+    for metric, scenario, reference, mean, lo, hi in zip(
+            *(comparison[c] for c in ("metric", "scenario", "reference", "mean", "lo95", "hi95")),
+            strict=True):
+        if reference == OWN:
+            shown = cell(mean) if lo == mean == hi else f"{cell(mean)} [{cell(lo)}, {cell(hi)}]"
+            cells.setdefault(metric, {})[scenario] = Cell(shown)
+    columns = {"figure": list(cells)} | {n: [cells[m].get(n, Cell("")) for m in cells]
+                                          for n in names}
+    return section("What each scenario bought", """<p>Budgets a programme year (summed over the
+regions funded by a budget; empty if none is), the most coaches in post at once, their places
+(coaches x caseload cap), the people referred and the people served (placed with a coach), with
+the 95% range over replications. These are the rows with reference <i>none</i> of comparison.csv
+and comparison_wide.csv.</p>""", table(columns, labels=1))
 
 
 def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Figure:
@@ -240,9 +279,9 @@ def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Fi
 REGION_COLUMNS = (
     ("clients referred", "clients_referred", "ips"), ("mean wait, days", "mean_wait_days", "ips"),
     ("waited", "waited_share", "ips"), ("largest caseload", "max_caseload", "ips"),
-    ("ever competitive, IPS", "ever_employed_competitive_share", "ips"),
-    ("ever competitive, usual", "ever_employed_competitive_share", "usual"),
-    ("difference", "ever_employed_competitive_share", "difference"),
+    ("ever competitive, IPS", "ever_employed_competitive_by_horizon_share", "ips"),
+    ("ever competitive, usual", "ever_employed_competitive_by_horizon_share", "usual"),
+    ("difference", "ever_employed_competitive_by_horizon_share", "difference"),
     ("programme cost pv", "programme_cost_eur_pv", "ips"),
     ("net public effect pv", "net_public_eur_pv", "difference"),
     ("break-even month, public", "break_even_month_public", "difference"),
@@ -283,11 +322,18 @@ def region_section(regions: dict[str, dict[str, list]]) -> str:
                    table(columns, labels=1))
 
 
-def _funding(manifest: dict) -> str:
-    """What each funded region's budget bought, year by year."""
-    lines = manifest.get("funding") or []
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return section("What the budgets buy", f"<ul>{items}</ul>") if lines else ""
+def funding_section(scenario: Scenario) -> str:
+    """What each funded region's budgets buy: one row per region, the programme years in
+    columns (empty if no region is funded by a budget)."""
+    rows = bought_by_year(scenario)
+    if not rows:
+        return ""
+    columns = {name: column if name == "region" else [Cell(html.escape(c)) for c in column]
+              for name, column in funding_table(rows).items()}
+    return section("What the budgets buy", f"<p>Each year: {FUNDING_CELL} (places: coaches x "
+                   f"the caseload cap of {scenario.coaching.caseload_cap}). manifest.json has each "
+                   "year's full cost, what is left unspent and the budget one more coach would "
+                   "need.</p>", table(columns, labels=1))
 
 
 def _transparent(colour: str) -> str:

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from ipssim import files
-from ipssim.reports.page import COLOURS, chart, page, section, table
+from ipssim.reports.page import COLOURS, chart, section, table, write_page
 from ipssim.scenario.sampling import describe
 from ipssim.sweep.analysis import EFFECTS
 
@@ -39,7 +38,7 @@ INTRO = {
 
 
 def write_sweep_report(path: Path, design, tables: dict[str, dict[str, list]],
-                       manifest: dict) -> None:
+                       manifest: dict, plotlyjs: str = "folder") -> None:
     spec = design.spec
     sections = {"one_way": _one_way, "grid": _grid, "psa": _psa, "global": _global}[spec.kind](
         design, tables)
@@ -53,9 +52,9 @@ def write_sweep_report(path: Path, design, tables: dict[str, dict[str, list]],
 {spec.replications} replications each; seed {spec.seed}; {streams}. Sweep SHA-256
 <code>{design.sha256[:16]}</code>; ipssim {manifest['ipssim_version']}. A point's value of a
 metric is its mean over its replications.</p>"""
-    files.write_text(path, page(f"ipssim sweep: {_name(manifest)}",
-                                f"Sweep {_name(manifest)}: {spec.kind.replace('_', '-')}",
-                                [intro, _parameters(design), sections]))
+    write_page(path, f"ipssim sweep: {_name(manifest)}",
+               f"Sweep {_name(manifest)}: {spec.kind.replace('_', '-')}",
+               [intro, _parameters(design), sections], plotlyjs=plotlyjs)
 
 
 def _name(manifest: dict) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ipssim.money.funding import staff, staffing_for_budgets, yearly_cost
+from ipssim.money.funding import staffing_for_budgets, yearly_cost
 from ipssim.money.parameters import Economics
 from ipssim.scenario.schema import MAX_BUDGET, Scenario
 
@@ -69,10 +69,11 @@ def with_budget_staff(data: dict) -> dict:
     return {**data, "regions": regions}
 
 
-def what_was_bought(scenario: Scenario) -> list[str]:
-    """One line per funded region and programme year: the budget, the staff it buys, their
-    full cost that year, what is left unspent and the budget one more coach would need."""
-    econ, lines = scenario.economics, []
+def bought_by_year(scenario: Scenario) -> list[dict]:
+    """One row per funded region and programme year: the budget, the staff it buys, their places
+    (coaches x caseload cap), their full cost that year, what is left unspent and the budget one
+    more coach would need (``next_coach_eur``)."""
+    econ, rows = scenario.economics, []
     for region in scenario.regions:
         budgets = region.budget_eur_per_year
         if budgets is None:
@@ -84,9 +85,26 @@ def what_was_bought(scenario: Scenario) -> list[str]:
             budget = budgets[min(year, len(budgets) - 1)]
             cost = yearly_cost(coaches, max(coaches - previous, 0), region.fidelity, econ)
             more = yearly_cost(coaches + 1, max(coaches + 1 - previous, 0), region.fidelity, econ)
-            lines.append(f"{region.name}, year {year + 1}: {budget:,.0f} EUR buys "
-                         f"{staff(coaches, leaders)} (full cost {cost:,.0f} EUR, "
-                         f"{budget - cost:,.0f} EUR unspent; {coaches + 1} coaches would need "
-                         f"{more:,.0f} EUR)")
+            rows.append({"region": region.name, "year": year + 1, "budget_eur": budget,
+                         "coaches": coaches, "team_leaders": leaders,
+                         "places": coaches * scenario.coaching.caseload_cap, "cost_eur": cost,
+                         "unspent_eur": budget - cost, "next_coach_eur": more})
             previous = coaches
-    return lines
+    return rows
+
+
+FUNDING_CELL = "budget EUR / coaches / team leaders / places"
+"""What each year's cell of :func:`funding_table` shows, in order."""
+
+
+def funding_table(rows: list[dict]) -> dict[str, list[str]]:
+    """The rows of :func:`bought_by_year` as one row per region and one column per programme
+    year, each cell ``budget / coaches / team leaders / places`` (``-``: the region is closed
+    that year); the console and the run report show this table."""
+    regions = list(dict.fromkeys(r["region"] for r in rows))
+    years = max((r["year"] for r in rows), default=0)
+    table = {"region": regions} | {f"year {y}": ["-"] * len(regions) for y in range(1, years + 1)}
+    for r in rows:
+        table[f"year {r['year']}"][regions.index(r["region"])] = (
+            f"{r['budget_eur']:,.0f} / {r['coaches']} / {r['team_leaders']} / {r['places']}")
+    return table

@@ -7,25 +7,30 @@ notebook or the web page). Both give each region funded by a budget the headcoun
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import math
 import os
 from pathlib import Path
 
+import yaml
+
 from ipssim.scenario.budgets import with_budget_staff
 from ipssim.scenario.schema import Scenario, ScenarioError
-from ipssim.validation import read_file, validate, yaml_mapping
+from ipssim.validation import first_line, read_file, validate, yaml_mapping
 
 
-def load_scenario(path: str | Path) -> tuple[Scenario, str]:
-    """Read and validate a scenario file, applying its base scenario (``extends``) and its
-    calibration file if it names them.
+def load_scenario(path: str | Path, text: bytes | None = None) -> tuple[Scenario, str]:
+    """Read and validate a scenario file, applying its base scenario (``extends``), its regions
+    table and its calibration file if it names them. With ``text``, that is the file's content
+    (an upload) and ``path`` only says where its relative paths start.
 
-    Returns the scenario and the SHA-256 of the bytes of the scenario file, its base files and
-    the calibration file, so a change to any of them changes the hash.
+    Returns the scenario and the SHA-256 of the bytes of the scenario file, its base files, its
+    regions table and the calibration file, so a change to any of them changes the hash.
     """
     path = Path(path)
-    data, raw = _scenario_data(path, ())
+    data, raw = _file_data(path, text)
     if data.get("calibration") is None:
         return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
     if not isinstance(data["calibration"], str):
@@ -40,10 +45,12 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
     return parse_scenario(merged, source=str(path)), hashlib.sha256(raw + calibration_raw).hexdigest()
 
 
-def _scenario_data(path: Path, seen: tuple[Path, ...]) -> tuple[dict, bytes]:
-    """A scenario file's mapping merged over the base it ``extends`` (a path relative to it; the
-    variant's fields win, lists such as ``regions`` are replaced whole), and the bytes read."""
-    raw = read_file(path, "scenario", ScenarioError)
+def _scenario_data(path: Path, seen: tuple[Path, ...], text: bytes | None = None
+                   ) -> tuple[dict, bytes]:
+    """A scenario file's mapping (its content ``text`` if given) merged over the base it
+    ``extends`` (a path relative to it; the variant's fields win, lists such as ``regions`` are
+    replaced whole), and the bytes read."""
+    raw = read_file(path, "scenario", ScenarioError) if text is None else text
     data = yaml_mapping(raw, path, ScenarioError)
     base = data.pop("extends", None)
     if base is None:
@@ -54,9 +61,9 @@ def _scenario_data(path: Path, seen: tuple[Path, ...]) -> tuple[dict, bytes]:
     if base_path.resolve() in seen:
         raise ScenarioError(f"{path}: extends: {base} extends this file again (a cycle)")
     base_data, base_raw = _scenario_data(base_path, (*seen, path.resolve()))
-    if isinstance(base_data.get("calibration"), str):  # keep it relative to the variant
-        base_data["calibration"] = os.path.relpath(base_path.parent / base_data["calibration"],
-                                                   path.parent)
+    for key in ("calibration", "regions_table"):  # keep them relative to the variant
+        if isinstance(base_data.get(key), str):
+            base_data[key] = os.path.relpath(base_path.parent / base_data[key], path.parent)
     return _deep_merge(base_data, data), base_raw + raw
 
 
@@ -71,9 +78,18 @@ def scoped_values(values: dict[str, float], scope: str | None) -> dict[str, floa
     return out
 
 
+def _file_data(path: Path, text: bytes | None = None) -> tuple[dict, bytes]:
+    """A scenario file's mapping with its base, its regions table and its region defaults
+    applied, and the bytes of every file read."""
+    data, raw = _scenario_data(path, (), text)
+    data, table_raw = with_region_table(data, path.parent, str(path))
+    return with_region_defaults(data), raw + table_raw
+
+
 def read_scenario_data(path: str | Path) -> dict:
-    """The mapping of a scenario file with its base applied (without its calibration)."""
-    return _scenario_data(Path(path), ())[0]
+    """The mapping of a scenario file with its base, its regions table and its region defaults
+    applied (without its calibration)."""
+    return _file_data(Path(path))[0]
 
 
 def check_values(values: dict, where: str) -> None:
@@ -116,9 +132,101 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
-def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
-    """Validate a mapping; raise ScenarioError with one line naming every problem."""
+TABLE_COLUMNS = ("name", "referrals_per_month", "eligible_people", "uptake_per_year",
+                 "budget_eur_per_year", "coaches", "team_leaders", "cohort_size",
+                 "operating_months", "fidelity", "integrated", "employers")
+"""The columns a regions table may have: the region fields that hold one value (a budget cell is
+the budget of every year)."""
+
+
+def with_region_table(data: dict, folder: Path, source: str) -> tuple[dict, bytes]:
+    """Scenario data whose ``regions_table`` (a CSV file relative to ``folder``, one region a
+    row, a column per field) is written out as the first ``regions``, and the bytes read."""
+    table = data.get("regions_table") if isinstance(data, dict) else None
+    if table is None:
+        return data, b""
+    if not isinstance(table, str):
+        raise ScenarioError(f"{source}: regions_table: must be the path of a CSV file, relative "
+                            "to the scenario file")
+    path = folder / table
+    raw = read_file(path, "regions table", ScenarioError)
     try:
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(f"{path}: not a UTF-8 CSV file ({first_line(str(exc))})") from None
+    if not rows or "name" not in rows[0]:
+        raise ScenarioError(f"{path}: the first row must name the columns, one of them 'name'")
+    header = [cell.strip() for cell in rows[0]]
+    unknown = [c for c in header if c not in TABLE_COLUMNS]
+    if unknown or len(set(header)) < len(header):
+        what = f"unknown column {unknown[0]!r}" if unknown else "a column named twice"
+        raise ScenarioError(f"{path}: {what}; allowed: {', '.join(TABLE_COLUMNS)}")
+    regions = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ScenarioError(f"{path}: row {number}: {len(row)} cells for {len(header)} columns")
+        region = {key: _cell(cell.strip(), key) for key, cell in zip(header, row, strict=True)
+                  if cell.strip()}
+        if "budget_eur_per_year" in region:
+            region["budget_eur_per_year"] = [region["budget_eur_per_year"]]
+        regions.append(region)
+    listed = data.get("regions") or []
+    if not isinstance(listed, list):
+        return data, raw  # the schema reports it
+    rest = {k: v for k, v in data.items() if k != "regions_table"}
+    return {**rest, "regions": regions + listed}, raw
+
+
+def _cell(text: str, column: str) -> object:
+    """A CSV cell as YAML would read it (``12`` an integer, ``0.5`` a number, ``true`` a
+    boolean), except ``name``, which stays text."""
+    if column == "name":
+        return text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def with_region_defaults(data: dict) -> dict:
+    """Scenario data whose ``region_defaults`` (fields every region takes unless it gives its
+    own) are applied to each region."""
+    if not isinstance(data, dict) or "region_defaults" not in data:
+        return data
+    defaults = data["region_defaults"]
+    rest = {k: v for k, v in data.items() if k != "region_defaults"}
+    if not isinstance(defaults, dict) or "name" in defaults:
+        raise ScenarioError("region_defaults: must be a mapping of region fields other than name")
+    if not isinstance(rest.get("regions"), list):
+        return rest  # the schema reports it
+    return {**rest, "regions": [_with_defaults(defaults, r) for r in rest["regions"]]}
+
+
+_FORMS = ((("referrals_per_month",), ("eligible_people", "uptake_per_year")),
+          (("coaches", "team_leaders", "staffing"), ("budget_eur_per_year",)))
+"""The two forms of demand and of staff: a region that gives a field of one form does not take
+the default's fields of the other."""
+
+
+def _with_defaults(defaults: dict, region: object) -> object:
+    if not isinstance(region, dict):
+        return region
+    dropped = {field for first, second in _FORMS for own, other in ((first, second),
+                                                                    (second, first))
+               if any(k in region for k in own) for field in other}
+    return {**{k: v for k, v in defaults.items() if k not in dropped}, **region}
+
+
+def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
+    """Validate a mapping (applying ``region_defaults``); raise ScenarioError with one line
+    naming every problem."""
+    if isinstance(data, dict) and "regions_table" in data:
+        raise ScenarioError(f"{source}: regions_table: a table is read only with its scenario "
+                            "file (ipssim.load_scenario(path)); give the regions here")
+    try:
+        data = with_region_defaults(data)
         data = with_budget_staff(data)
     except ValueError as exc:
         raise ScenarioError(f"{source}: {exc}") from None

@@ -8,6 +8,7 @@ Reading files and budgets is :mod:`ipssim.scenario.load`'s job; this module only
 
 from __future__ import annotations
 
+import math
 from difflib import get_close_matches
 from itertools import pairwise
 from typing import Annotated, Literal
@@ -27,6 +28,7 @@ class ScenarioError(InputError):
 MAX_STAFF = 10_000
 """The most coaches or team leaders of a region (a whole country's IPS is a few hundred)."""
 Staff = whole(0, MAX_STAFF)
+MAX_REFERRALS_PER_MONTH = 10_000
 Month = number(ge=0, le=600)
 """A month of the simulation (the horizon is at most 600 months)."""
 RatePerMonth = number(ge=0, le=30)
@@ -63,7 +65,13 @@ class Region(Strict):
         default_factory=list, description="headcount changes, in month order")
     budget_eur_per_year: Annotated[list[Budget], Field(min_length=1, max_length=50)] | None = Field(
         None, description="programme budget of each year from month 0 (the last one repeats)")
-    referrals_per_month: number(ge=0, le=10_000) = 0.0
+    referrals_per_month: number(ge=0, le=MAX_REFERRALS_PER_MONTH) = 0.0
+    eligible_people: whole(1, 10_000_000) | None = Field(
+        None, description="people eligible for IPS in the region (with uptake_per_year, instead "
+        "of referrals_per_month)")
+    uptake_per_year: number(gt=0, le=1) | None = Field(
+        None, description="share of the eligible people referred a year; referrals_per_month is "
+        "then eligible_people x uptake_per_year / 12")
     referral_months: tuple[Month, Month] | None = Field(
         None, description="[first, last) month of intake; default: the whole horizon"
     )
@@ -74,6 +82,34 @@ class Region(Strict):
     fidelity: number(ge=25, le=125) = 100.0
     integrated: bool = True
     employers: whole(1, 100_000) = 60
+
+    @model_validator(mode="before")
+    @classmethod
+    def _demand(cls, data: object) -> object:
+        """Demand as ``referrals_per_month`` or as ``eligible_people`` x ``uptake_per_year``
+        (exactly one of the two forms); the second gives the first, which the model uses."""
+        if not isinstance(data, dict) or (data.get("eligible_people") is None
+                                          and data.get("uptake_per_year") is None):
+            return data
+        where = f"regions[{data.get('name')}]"
+        people, uptake = data.get("eligible_people"), data.get("uptake_per_year")
+        if people is None or uptake is None:
+            missing = "uptake_per_year" if uptake is None else "eligible_people"
+            raise ValueError(f"{where}.{missing}: give eligible_people and uptake_per_year "
+                             "together (or referrals_per_month alone)")
+        if type(people) is not int or isinstance(uptake, bool) or \
+                not isinstance(uptake, int | float):
+            return data  # the field validation reports it
+        rate = people * uptake / 12
+        if rate > MAX_REFERRALS_PER_MONTH:
+            raise ValueError(f"{where}: eligible_people x uptake_per_year / 12 gives {rate:,.0f} "
+                             f"referrals a month; at most {MAX_REFERRALS_PER_MONTH:,}")
+        given = data.get("referrals_per_month")
+        if given is not None and not (isinstance(given, int | float)
+                                      and math.isclose(given, rate, rel_tol=1e-9)):
+            raise ValueError(f"{where}: give referrals_per_month or eligible_people and "
+                             "uptake_per_year, not both")
+        return {**data, "referrals_per_month": rate}
 
     @model_validator(mode="after")
     def _staff(self) -> Region:
@@ -423,7 +459,8 @@ class Scenario(Strict):
                         f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"
                     )
             elif region.referrals_per_month <= 0:
-                raise ValueError(f"{where}.referrals_per_month: programme mode needs a rate > 0")
+                raise ValueError(f"{where}.referrals_per_month: programme mode needs a rate > 0 "
+                                 "(or eligible_people and uptake_per_year)")
             else:
                 first, last = self.intake_months(region)
                 if last > self.horizon_months:

@@ -132,7 +132,7 @@ def incremental(data: Cube) -> dict[str, np.ndarray]:
     out = {}
     for view, (metric, sign) in COSTS.items():
         out[f"incremental_cost_{view}_eur"] = sign * data.replications(metric, "difference")
-    employed = [data.replications("ever_employed_competitive_share", arm)
+    employed = [data.replications("ever_employed_competitive_by_horizon_share", arm)
                 * data.replications("clients_referred", arm) for arm in ("ips", "usual")]
     out["additional_employed"] = employed[0] - employed[1]
     if data.has("qalys_pv", "difference"):

@@ -17,8 +17,8 @@ from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.validation import Strict, read_yaml, validate
 from ipssim.vocabulary import DEFAULT_SEED
 
-DEFAULT_METRICS = (("ever_employed_competitive_share", "difference"),
-                   ("months_employed_per_client", "difference"),
+DEFAULT_METRICS = (("ever_employed_competitive_by_horizon_share", "difference"),
+                   ("months_employed_by_horizon_per_client", "difference"),
                    ("net_public_eur_pv", "difference"),
                    ("programme_cost_eur_pv", "ips"),
                    ("mean_wait_days", "ips"))
