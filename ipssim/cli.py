@@ -502,6 +502,9 @@ def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
           f"{result.best.objective:.2f}; chi-square {chi2['chi_square']:.2f} on {chi2['df']} df, "
           f"p = {chi2['p_value']:.3g}; at a bound: "
           f"{', '.join(f'{n} ({f})' for n, f in flags.items()) or 'none'}")
+    unexplained = [n for n, f in flags.items() if f not in spec.parameters[n].at_bound]
+    if unexplained:
+        print(f"at a bound with no reason stated in {args.parameters}: {', '.join(unexplained)}")
     if validation is not None:
         _print_validation(validation)
     print(f"wrote {args.out}/calibrated.yaml and fit_report.html")

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from ipssim.calibration.result import CalibrationResult, Evaluation
 from ipssim.calibration.run import Evaluator, calibrate
 from ipssim.calibration.spec import load_spec
+from ipssim.reports.fit import write_fit_report
 from ipssim.scenario.load import scoped_values
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,
@@ -168,3 +170,31 @@ def test_a_bad_warm_start_gives_one_line_and_writes_nothing(tmp_path, content, m
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), done.stderr
     assert not (tmp_path / "cal").exists()
+
+
+def test_the_report_gives_the_reason_for_a_bound_and_the_mechanism_for_a_miss(tmp_path):
+    spec = write_spec(tmp_path, {name: (0.5, 0.01) for name in MOMENTS},
+                      {"report_replications": 2})
+    parameters = yaml.safe_load((tmp_path / "parameters.yaml").read_text())
+    parameters["parameters"]["jobs.ips_offer_rate_per_month"]["at_bound"] = {
+        "low": "the profile shows the objective rising away from it"}
+    (tmp_path / "parameters.yaml").write_text(yaml.safe_dump(parameters))
+    targets = yaml.safe_load((tmp_path / "targets.yaml").read_text())
+    targets["targets"]["fin_dropout_share"]["blocked"] = "needs a second route into work"
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(targets))
+    spec = load_spec(tmp_path / "targets.yaml", tmp_path / "parameters.yaml")
+    values = {"jobs.ips_offer_rate_per_month": 0.1, "coaching.dropout_rate_per_month": 0.15,
+              "jobs.usual_offer_rate_per_month": 0.05}
+    mean = {name: 0.5 for name in MOMENTS} | {"fin_dropout_share": 0.9, "fin_any_transition_share": 0.1}
+    best = Evaluation(values, 2, mean, dict.fromkeys(MOMENTS, 0.001), 1.0)
+    result = CalibrationResult(best, best, [best], [best], 10.0, spec.settings,
+                               np.array([100.0, 120.0]))
+    path = tmp_path / "fit_report.html"
+    write_fit_report(path, spec, result, {"seed": 1})
+    page = path.read_text()
+    assert ("jobs.ips_offer_rate_per_month</b> at its low bound: the profile shows the objective "
+            "rising away from it") in page
+    assert "coaching.dropout_rate_per_month</b> at its high bound: <b>no reason stated" in page
+    assert "fin_dropout_share</b> (SYNTHETIC): published 0.5, simulated 0.9. needs a second" in page
+    assert "fin_any_transition_share</b> (SYNTHETIC): published 0.5, simulated 0.1. <b>no " \
+        "mechanism recorded" in page

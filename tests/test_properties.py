@@ -31,8 +31,8 @@ def scenarios(draw) -> Scenario:
             region["cohort_size"] = draw(st.integers(1, coaches * cap))
         else:
             region["referrals_per_month"] = draw(st.floats(0.5, 10.0))
-            if draw(st.booleans()):
-                region["operating_months"] = draw(st.floats(1.0, 18.0))
+        if draw(st.booleans()):  # else: the horizon, or a trial's outcome window
+            region["operating_months"] = draw(st.floats(1.0, 18.0))
         regions.append(region)
     patience = draw(st.one_of(st.none(), st.floats(1.0, 90.0)))
     return parse_scenario({

@@ -81,7 +81,7 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
         # Places: the most coaches each region has, times the caseload cap.
         places = sum(r.posts for r in scenario.regions) * scenario.coaching.caseload_cap
         open_months = max(min(scenario.horizon_months,
-                              math.ceil(r.operating_months or scenario.horizon_months))
+                              math.ceil(scenario.closing_month(r) or scenario.horizon_months))
                           for r in scenario.regions)
         metrics |= {
             "clients_started": float(started.sum()),

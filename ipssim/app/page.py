@@ -307,7 +307,8 @@ def build_app(workers: int = 2) -> dash.Dash:
                  "uptake": None if r.uptake_per_year is None else round(r.uptake_per_year * 100, 4),
                  "budget": (r.budget_eur_per_year or [None])[0], "coaches": r.coaches}
                 for r in scenario.regions]
-        operating = max((r.operating_months or scenario.horizon_months) for r in scenario.regions)
+        operating = max((scenario.closing_month(r) or scenario.horizon_months)
+                        for r in scenario.regions)
         demand = "eligible" if all(r.eligible_people for r in scenario.regions) else "referrals"
         return (rows, scenario.coaching.caseload_cap, scenario.horizon_months / 12,
                 round(scenario.economics.discount_rate_per_year * 100, 4),

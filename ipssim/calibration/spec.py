@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
@@ -32,6 +33,8 @@ class Target(Strict):
     tolerance: float = Field(gt=0)
     fact: str
     definition: str
+    blocked: str = Field("", description="if the fit cannot meet it: the mechanism the data "
+                         "would need and the experiment that shows it (shown when not fitted)")
 
 
 class FinlandObservation(Strict):
@@ -60,6 +63,9 @@ class Parameter(Strict):
     high: float
     log: bool = False
     why: str = ""
+    at_bound: dict[Literal["low", "high"], str] = Field(
+        default_factory=dict, description="why the fit may leave it at that bound and why the "
+        "bound stays (the experiment that shows it); the report flags a bound without one")
 
 
 class Settings(Strict):

@@ -134,8 +134,7 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
     def mean(arm: str, metric: str) -> float:
         return float(np.mean([r.regions[region].metrics[arm][metric] for r in results]))
 
-    operating = min(sized.horizon_months,
-                    sized.regions[region].operating_months or sized.horizon_months)
+    operating = sized.closing_month(sized.regions[region]) or sized.horizon_months
     used = utilisation(results, sized, region)
     within_cap = largest <= scenario.coaching.caseload_cap
     return Option(

@@ -24,7 +24,7 @@ def expected_clients(scenario: Scenario) -> float:
         return float(sum(region.cohort_size for region in scenario.regions))
     total = 0.0
     for region in scenario.regions:
-        first, last = region.referral_months or (0.0, scenario.horizon_months)
+        first, last = scenario.intake_months(region)
         total += region.referrals_per_month * (min(last, scenario.horizon_months) - first)
     return total
 

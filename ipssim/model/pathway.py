@@ -14,6 +14,12 @@ arms converge once coaching ends. With a coach the rate does not depend on time 
 or out of work: coaching lasts months (COA-01), the first job comes within about four months
 (TTJ-01/02), and no figure asks for a slope there (ASSUMPTION).
 
+Work trials come among ordinary offers (``jobs.other_share``, from ``jobs.work_trials_from_day``)
+and, for a client who has had no paid job, on a route of their own that the client's
+employability does not scale (``jobs.trial_route_rate_per_month``): FIN-01 against FIN-03 says a
+tenth of the Finnish clients had trials and no paid job (BAR-09: coaches saw trials as what
+might help those still without work).
+
 Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
 offer rate, which the coach re-evaluates at every review (the caseload may have changed).
 """
@@ -28,7 +34,7 @@ from ipssim.model.clients import Client
 from ipssim.model.coaches import Team
 from ipssim.model.employers import EmployerMarket
 from ipssim.model.jobs import draw_job_type, draw_spell, earnings_cap
-from ipssim.model.streams import CLOCK, SEARCH
+from ipssim.model.streams import CLOCK, JOB, SEARCH
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import MONTH_DAYS, YEAR_DAYS
 
@@ -46,6 +52,7 @@ class Pathway:
         self.earnings_limit = scenario.economics.benefits.pension_earnings_limit_eur
         self.ips_rate = scenario.jobs.ips_offer_rate_per_month / MONTH_DAYS
         self.usual_rate = scenario.jobs.usual_offer_rate_per_month / MONTH_DAYS
+        self.route_rate = scenario.jobs.trial_route_rate_per_month / MONTH_DAYS
         c = scenario.coaching
         self.dropout_rate = c.dropout_rate_per_month / MONTH_DAYS
         self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
@@ -164,21 +171,37 @@ class Pathway:
                     continue
                 yield env.timeout(min(support_end, close) - now)
                 return "completed" if support_end < close else "programme_closed"
+            # The trial route (jobs.trial_route_rate_per_month) opens at work_trials_from_day
+            # for a client with no paid job so far; a search stops there to add it.
+            opens = self._route_opens(client)
+            route = self.route_rate if now >= opens else 0.0
             dropout_at = now + self._clock(client, self.dropout_rate)
             ended_at = self._end_clock(client, self.end_searching_rate)
             deadline = min(dropout_at, ended_at, close)
+            stop = opens if now < opens < deadline else deadline
             offered = False
             if now < engaged_at:
-                yield env.timeout(min(engaged_at, deadline) - now)
-                if engaged_at < deadline:
-                    offered = yield from self._search(client, rate, team, deadline)
+                yield env.timeout(min(engaged_at, stop) - now)
+                if engaged_at < stop:
+                    offered = yield from self._search(client, rate + route, team, stop)
             else:
-                offered = yield from self._search(client, rate, team, deadline)
+                offered = yield from self._search(client, rate + route, team, stop)
             if not offered:
+                if stop < deadline:
+                    continue
                 if deadline == close:
                     return "programme_closed"
                 return "dropout" if deadline == dropout_at else "ended"
-            self._try_hire(client, market, client.coach.index, in_ips=True)
+            trial = route > 0 and client.luck.uniform(JOB) * (rate + route) < route
+            self._try_hire(client, market, client.coach.index, in_ips=True,
+                           job_type="other" if trial else None)
+
+    def _route_opens(self, client: Client) -> float:
+        """Day the trial route opens for this client (infinity: never, or not any more)."""
+        if (self.route_rate == 0.0 or not client.baseline.work_trials_allowed
+                or not math.isnan(client.first_competitive_job_day)):
+            return INF
+        return client.start_day + self.jobs.work_trials_from_day
 
     def _search(self, client: Client, rate: float, team: Team, deadline: float):
         """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first.
@@ -276,10 +299,12 @@ class Pathway:
             self.spells.append(client.job)
 
     def _try_hire(self, client: Client, market: EmployerMarket, coach: int | None,
-                  in_ips: bool) -> None:
+                  in_ips: bool, job_type: str | None = None) -> None:
+        """A job from an offer: of ``job_type``, or of the type drawn from the offer mix."""
         now = self.env.now
-        trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
-        job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)
+        if job_type is None:
+            trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
+            job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)
         if job_type is None:
             return
         employer = market.match(client.luck, coach)

@@ -85,7 +85,7 @@ def horizon_days(scenario: Scenario) -> float:
 
 
 def close_day(scenario: Scenario, region_index: int) -> float:
-    months = scenario.regions[region_index].operating_months
+    months = scenario.closing_month(scenario.regions[region_index])
     return math.inf if months is None else months * MONTH_DAYS
 
 
@@ -99,7 +99,7 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
         if scenario.mode == "trial":
             days = np.zeros(region.cohort_size)
         else:
-            first, last = region.referral_months or (0.0, scenario.horizon_months)
+            first, last = scenario.intake_months(region)
             start, stop = first * MONTH_DAYS, min(last * MONTH_DAYS, horizon)
             rng = stream(seed, REFERRALS, replication, r)
             span = max(stop - start, 0.0)

@@ -59,6 +59,7 @@ assumed n (targets.yaml). Provenance: {html.escape(str(provenance))}</p>"""
         intro,
         chart(fit_figure(rows, result.days_to_first_transition, spec), "fit"),
         section("Targets", table(targets)),
+        section("Targets not fitted", unfitted_section(spec, rows)),
         section("Parameters", parameter_section(spec, result)),
         section("Validation", validation_section(validation)) if validation is not None else "",
     ], plotlyjs=plotlyjs)
@@ -142,9 +143,25 @@ def fit_figure(rows: list[dict], days: np.ndarray, spec: Spec) -> go.Figure:
     return figure
 
 
+def unfitted_section(spec: Spec, rows: list[dict]) -> str:
+    """Each target the fit misses, with what the model would need to meet it (its ``blocked``
+    note in the targets file) or a plain statement that none is recorded."""
+    missed = [r for r in rows if not r["fitted"]]
+    if not missed:
+        return "<p>Every target is fitted.</p>"
+    items = []
+    for r in missed:
+        note = spec.targets[r["target"]].blocked
+        why = html.escape(note) if note else "<b>no mechanism recorded in targets.yaml</b>"
+        items.append(f"<li><b>{html.escape(r['target'])}</b> ({html.escape(r['fact'])}): "
+                     f"published {r['published']:.4g}, simulated {r['simulated']:.4g}. {why}</li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
 def parameter_section(spec: Spec, result: CalibrationResult) -> str:
     """Each fitted parameter: its bounds, best value, range over the calibrated sample, and a flag
-    if it lies at or within 1% of its range of a bound."""
+    if it lies at or within 1% of its range of a bound, with the reason the parameters file
+    states for that bound (a flag without one says so)."""
     flags = bound_flags(spec, result)
     columns: dict[str, list] = {c: [] for c in ("parameter", "low", "high", "best", "at bound",
                                                 "sample min", "sample max", "why")}
@@ -155,7 +172,12 @@ def parameter_section(spec: Spec, result: CalibrationResult) -> str:
                                            min(sample), max(sample), p.why), strict=True):
             columns[column].append(value)
     flagged = ", ".join(f"{n} ({f})" for n, f in flags.items()) or "none"
+    reasons = "".join(
+        f"<li><b>{html.escape(n)}</b> at its {f} bound: "
+        + (html.escape(spec.parameters[n].at_bound[f]) if f in spec.parameters[n].at_bound
+           else "<b>no reason stated in parameters.yaml</b>") + "</li>"
+        for n, f in flags.items())
     return (f"<p>The sample holds {len(result.sample)} sets within the 95% chi-square band of the"
             f" best objective. Parameters at or within {BOUND_MARGIN:.0%} of their search range of"
             f" a bound (on the search scale): <b>{html.escape(flagged)}</b>.</p>"
-            f"{table(columns, labels=1)}")
+            + (f"<ul>{reasons}</ul>" if reasons else "") + table(columns, labels=1))

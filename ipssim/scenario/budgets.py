@@ -40,7 +40,11 @@ def with_budget_staff(data: dict) -> dict:
             continue
         try:
             fidelity = float(region.get("fidelity", 100.0))
-            months = min(horizon, float(region.get("operating_months") or horizon))
+            # the closing month as Scenario.closing_month finds it, from the raw data
+            months = region.get("operating_months") or data.get("operating_months") or (
+                data.get("outcome_window_months", min(horizon, 24))
+                if data.get("mode") == "trial" else horizon)
+            months = min(horizon, float(months))
             years = math.ceil(months / 12)
             if not (math.isfinite(fidelity) and 1 <= years <= 50
                     and all(math.isfinite(b) and b <= MAX_BUDGET for b in budgets)):
@@ -74,7 +78,7 @@ def bought_by_year(scenario: Scenario) -> list[dict]:
         budgets = region.budget_eur_per_year
         if budgets is None:
             continue
-        months = min(scenario.horizon_months, region.operating_months or scenario.horizon_months)
+        months = scenario.closing_month(region) or scenario.horizon_months
         previous = 0
         for year, (coaches, leaders) in enumerate(
                 staffing_for_budgets(budgets, math.ceil(months / 12), region.fidelity, econ)):

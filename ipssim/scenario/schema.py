@@ -287,6 +287,15 @@ class Jobs(Strict):
     it; BAR-09: coaches saw work trials as what might have helped those still without work).
     ASSUMPTION on the mechanism; the value is calibrated (TTJ-01 > TTJ-02: the first transition
     of any type comes later on average than the first paid job, so trials come late)."""
+    trial_route_rate_per_month: number(ge=0, le=30) = 0.0
+    """Work trials the coach arranges for an IPS client who has had no paid job, from
+    ``work_trials_from_day`` on, at this rate per month times the coach's caseload multiplier
+    and effectiveness but NOT the client's employability (a route for those furthest from work),
+    besides the trials among ordinary offers (``other_share``). Why: FIN-01 (59%) against FIN-03
+    (49%) says a tenth of the clients had a trial and no paid job, which trials drawn from the
+    same employability-scaled offers as paid jobs cannot give (calibration/experiments/
+    blocked_targets.md); BAR-09: coaches named work trials as what might have helped those still
+    without work. ASSUMPTION on the mechanism; the rate is calibrated (0: no route)."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
     full_time_hours: number(gt=0, le=80) = 37.5  # ASSUMPTION: Finnish standard full-time week
@@ -381,6 +390,12 @@ class Scenario(Strict):
     outcome_window_months: whole(1, 600) = 24
     """Window of the ever-employed-in-window outcome: 24 months, as the trials' follow-up
     (EMP-01), or the horizon when that is shorter (a longer window is refused)."""
+    referral_months: tuple[Month, Month] | None = Field(
+        None, description="[first, last) month of intake of every region without its own; "
+        "default: the whole horizon")
+    operating_months: number(gt=0, le=600) | None = Field(
+        None, description="every region without its own closes after this month; default: the "
+        "horizon in programme mode, the outcome window in trial mode")
     regions: Annotated[list[Region], Field(min_length=1, max_length=1000)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -404,9 +419,35 @@ class Scenario(Strict):
                 return {**data, "outcome_window_months": horizon}
         return data
 
+    def intake_months(self, region: Region) -> tuple[float, float]:
+        """[first, last) month of a region's referrals: its own ``referral_months``, else the
+        scenario's, else the whole horizon (programme mode)."""
+        return region.referral_months or self.referral_months or (0.0, self.horizon_months)
+
+    def closing_month(self, region: Region) -> float | None:
+        """The month after which a region's programme closes, or None if it runs to the horizon.
+
+        The rule, so that a longer horizon needs no other edit: the region's own
+        ``operating_months``, else the scenario's; without either, a programme runs to the
+        horizon and a trial's IPS service runs for its outcome window (the trial's follow-up: the
+        cohort is served while it is observed, and a team sized for the cohort is not paid for
+        the years after, which a 120-month horizon would otherwise do)."""
+        months = region.operating_months or self.operating_months
+        if months is None and self.mode == "trial":
+            months = self.outcome_window_months
+        return None if months is None or months >= self.horizon_months else float(months)
+
     @model_validator(mode="after")
     def _mode_rules(self) -> Scenario:
         cap = self.coaching.caseload_cap
+        if self.referral_months is not None:
+            first, last = self.referral_months
+            if not first < last:
+                raise ValueError(f"referral_months: give [first, last) with first < last "
+                                 f"(got {list(self.referral_months)})")
+            if last > self.horizon_months:
+                raise ValueError(f"referral_months: intake must end by the horizon "
+                                 f"({self.horizon_months} months; got {last:g})")
         for i, region in enumerate(self.regions):
             where = f"regions[{i}]"
             if self.mode == "trial":
@@ -421,7 +462,7 @@ class Scenario(Strict):
                 raise ValueError(f"{where}.referrals_per_month: programme mode needs a rate > 0 "
                                  "(or eligible_people and uptake_per_year)")
             else:
-                first, last = region.referral_months or (0.0, self.horizon_months)
+                first, last = self.intake_months(region)
                 if last > self.horizon_months:
                     raise ValueError(f"{where}.referral_months: intake must end by the horizon "
                                      f"({self.horizon_months} months; got {last:g})")
