@@ -374,8 +374,9 @@ def build_app(workers: int = 2) -> dash.Dash:
     @app.callback(Output("status", "children"), Output("progress", "value"),
                   Output("progress", "max"), Output("headline", "children"),
                   Output("charts", "children"), Output("history", "options"), Output("shown", "data"),
-                  Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"))
-    def tick(_, session, shown):
+                  Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"),
+                  State("history", "value"))
+    def tick(_, session, shown, ticked):
         runs = store.runs(session)
         if not runs:
             return (dash.no_update,) * 7
@@ -384,8 +385,10 @@ def build_app(workers: int = 2) -> dash.Dash:
                   "finished": f"{last.name} finished: {last.replications} replications.",
                   "cancelled": f"{last.name} {last.message}; nothing shown for it.",
                   "failed": f"{last.name} failed: {last.message}"}[last.state]
+        ticked = set(ticked or [])
+        full = len(ticked) >= SIDE_BY_SIDE  # no fifth tick: the others wait until one is cleared
         options = [{"label": f" {r.name}: {r.description}", "value": r.number,
-                    "disabled": r.result is None} for r in runs]
+                    "disabled": r.result is None or (full and r.number not in ticked)} for r in runs]
         done = last.replications if last.state == "finished" else last.done
         if last.state != "finished" or shown == last.number:
             return status, str(done), str(last.replications), dash.no_update, dash.no_update, \
@@ -394,12 +397,13 @@ def build_app(workers: int = 2) -> dash.Dash:
         _fill_session(panel, session)
         return status, str(done), str(last.replications), panel, charts(last), options, last.number
 
-    @app.callback(Output("side-by-side", "children"), Output("history", "value"),
-                  Input("history", "value"), State("session", "data"), prevent_initial_call=True)
+    @app.callback(Output("side-by-side", "children"), Input("history", "value"),
+                  State("session", "data"), prevent_initial_call=True)
     def compare(ticked, session):
-        ticked = list(ticked or [])[-SIDE_BY_SIDE:]
-        runs = [store.get(session, n) for n in sorted(ticked)]
-        return side_by_side([r for r in runs if r is not None and r.result is not None]), ticked
+        """The ticked runs side by side. The ticks are only read, never written back: a reply to
+        an earlier tick would otherwise undo a tick made while it was on its way."""
+        runs = [store.get(session, n) for n in sorted(ticked or [])[:SIDE_BY_SIDE]]
+        return side_by_side([r for r in runs if r is not None and r.result is not None])
 
     @app.server.route("/download/<session>/<int:number>.<kind>")
     def download(session: str, number: int, kind: str):
