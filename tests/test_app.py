@@ -215,6 +215,26 @@ def test_an_uploaded_scenario_runs_and_a_bad_one_is_refused(page, tmp_path):
     expect(page.locator("#headline-panel")).to_contain_text("one_team.yaml")
 
 
+def test_at_most_four_runs_side_by_side(page):
+    """Runs 1, 2, 4 and 5 finished (3 was cancelled); a sixth is refused a tick while four are
+    ticked, and can be ticked once one is cleared."""
+    finish_run(page, 6)
+    boxes = page.locator("#history input")
+    for number in (1, 2, 4, 5):
+        boxes.nth(number - 1).check()  # no change to a box already ticked
+    table = page.locator("#side-by-side-table")
+    expect(table.locator("tr").first).to_contain_text("Run 5", timeout=30_000)
+    assert table.locator("tr").first.locator("th").all_inner_texts()[1:] == [
+        "Run 1", "Run 2", "Run 4", "Run 5"]
+    expect(boxes.nth(5)).to_be_disabled(timeout=10_000)
+    boxes.nth(0).uncheck()
+    expect(boxes.nth(5)).to_be_enabled(timeout=10_000)
+    boxes.nth(5).check()
+    expect(table.locator("tr").first).to_contain_text("Run 6", timeout=30_000)
+    assert table.locator("tr").first.locator("th").all_inner_texts()[1:] == [
+        "Run 2", "Run 4", "Run 5", "Run 6"]
+
+
 def test_another_tab_has_its_own_runs(server, browser):
     context = browser.new_context()
     other = context.new_page()

@@ -375,8 +375,8 @@ def build_app(workers: int = 2) -> dash.Dash:
                   Output("progress", "max"), Output("headline", "children"),
                   Output("charts", "children"), Output("history", "options"), Output("shown", "data"),
                   Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"),
-                  State("history", "value"))
-    def tick(_, session, shown, ticked):
+                  State("history", "value"), State("history", "options"))
+    def tick(_, session, shown, ticked, listed):
         runs = store.runs(session)
         if not runs:
             return (dash.no_update,) * 7
@@ -389,6 +389,8 @@ def build_app(workers: int = 2) -> dash.Dash:
         full = len(ticked) >= SIDE_BY_SIDE  # no fifth tick: the others wait until one is cleared
         options = [{"label": f" {r.name}: {r.description}", "value": r.number,
                     "disabled": r.result is None or (full and r.number not in ticked)} for r in runs]
+        if options == listed:
+            options = dash.no_update  # the list is not redrawn under the planner's pointer
         done = last.replications if last.state == "finished" else last.done
         if last.state != "finished" or shown == last.number:
             return status, str(done), str(last.replications), dash.no_update, dash.no_update, \
