@@ -159,8 +159,10 @@ def test_staff_cost_of_a_team():
 
 
 def test_fidelity_reviews_every_six_months_until_good_then_yearly():
-    assert economics.fidelity_review_months(95, 36, ECON) == [6, 12, 18, 24, 30, 36]
-    assert economics.fidelity_review_months(100, 36, ECON) == [12, 24, 36]
+    # open 36 months (months 0-35): no review once the team has closed
+    assert economics.fidelity_review_months(95, 36, ECON) == [6, 12, 18, 24, 30]
+    assert economics.fidelity_review_months(100, 36, ECON) == [12, 24]
+    assert economics.fidelity_review_months(100, 36.5, ECON) == [12, 24, 36]
     assert economics.fidelity_review_months(95, 5, ECON) == []
 
 

@@ -86,9 +86,8 @@ def test_a_bundled_scenario_raised_to_120_months_keeps_every_invariant(path):
         assert last == (30 if base.name == "finland_pilot" else 120)
     if all(close is not None for close in closes):
         close = int(max(closes))
-        # no coach is paid and nobody is in IPS after the close (the month of the close may hold
-        # the fidelity review that falls due then)
-        assert not np.any(ips["programme_cost_eur"][close + 1:])
+        # nothing is paid (no coach, no fidelity review) and nobody is in IPS after the close
+        assert not np.any(ips["programme_cost_eur"][close:])
         assert not np.any(ips["enrolled"][close:])
         assert np.all(np.nan_to_num(clients["exit_day"], nan=0.0) <= close * MONTH_DAYS + 1e-6)
     else:

@@ -120,7 +120,7 @@ def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
         cost += rules.staff_cost_per_month(coach_months, leader_months, econ)
         hired = np.concatenate([[0.0], hires[np.searchsorted(days, edges[1:], side="left") - 1]])
         cost += np.diff(hired) * econ.costs.training_eur_per_new_coach
-        open_months = np.diff(bounded).sum() / MONTH_DAYS
+        open_months = (bounded[-1] - bounded[0]) / MONTH_DAYS
         for month in rules.fidelity_review_months(region.fidelity, open_months, econ):
             if month < n_months:
                 cost[month] += econ.costs.fidelity_review_eur

@@ -207,11 +207,12 @@ def reviews_per_year(fidelity: float, econ: Economics) -> float:
 
 def fidelity_review_months(fidelity: float, months_open: float, econ: Economics) -> list[int]:
     """Months (0-based) in which a team's fidelity review falls (FID-03): every 6 months while
-    the score is under "good", yearly once it is good; the first after one interval."""
+    the score is under "good", yearly once it is good; the first after one interval, the last
+    in a month the team still operates (none once it has closed)."""
     c = econ.costs
     interval = c.good_fidelity_review_interval_months if fidelity >= c.good_fidelity else \
         c.review_interval_months
-    return [int(k * interval) for k in range(1, int(months_open / interval) + 1)]
+    return [int(k * interval) for k in range(1, math.ceil(months_open / interval))]
 
 
 def discount_factors(months: int, econ: Economics) -> np.ndarray:
