@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -37,13 +38,14 @@ from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
 def events_processed(env: simpy.Environment) -> int:
-    """How many events ``env`` has processed (for the benchmark); call it once, after the run.
+    """How many model events ``env`` has processed (for the benchmark); call it once, after the
+    run.
 
     SimPy numbers every event it schedules and each step pops one event off the queue, so the
-    events processed are those numbered minus those still queued. Unlike overriding ``step``, this
-    adds nothing to the cost of an event.
+    events processed are those numbered minus those still queued, less the run's own stop event.
+    Unlike overriding ``step``, this adds nothing to the cost of an event.
     """
-    return next(env._eid) - env.pending()
+    return next(env._eid) - env.pending() - 1
 
 
 class CohortMember(NamedTuple):
@@ -146,35 +148,51 @@ def simulate_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
 
 def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
              replication: int) -> ArmHistory:
-    env = Environment()
+    """The arm region by region, each on its own clock.
+
+    Regions share no state (each has its own clients, coaches, employers and random streams), so
+    a region's events happen exactly as they would beside the others', and a run's working set is
+    one region's, not the nation's: the cost per client stays that of a region as regions are
+    added. The spells (and requeues) are put back in the order of their day, as one clock
+    would have recorded them (a stable sort: on a tie, regions in order)."""
     horizon = horizon_days(scenario)
-    pathway = Pathway(env, scenario)
-    markets, teams = [], []
+    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck)
+               for m in cohort.members]
+    spells: list = []
+    requeues: list[list[float]] = []
+    caseload_traces, staffing_traces = [], []
+    events = 0
     first_coach = 0
     for r, region in enumerate(scenario.regions):
+        env = Environment()
+        pathway = Pathway(env, scenario)
         market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
                                 (replication, r, ARMS.index(arm)))
-        markets.append(market)
+        team = None
         if arm == "ips":
-            teams.append(Team(env, region, scenario.coaching, market, first_coach,
-                              close_day(scenario, r), horizon,
-                              stream(seed, COACHES, replication, r)))
+            team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
+                        horizon, stream(seed, COACHES, replication, r))
         first_coach += region.posts
-    clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck) for m in cohort.members]
-    for r in range(len(scenario.regions)):
-        env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm,
-                               markets[r], teams[r] if teams else None))
-    env.run(until=horizon)
-    history = ArmHistory(
+        env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm, market,
+                               team))
+        env.run(until=horizon)
+        spells += pathway.spells
+        requeues += pathway.requeues
+        if team is not None:
+            caseload_traces.append(np.array(team.caseload_trace, dtype=float).reshape(-1, 2))
+            staffing_traces.append(np.array(team.staffing_trace, dtype=float).reshape(-1, 4))
+        events += events_processed(env)
+        env.discard()
+    spells.sort(key=attrgetter("start_day"))
+    requeues.sort(key=itemgetter(1))
+    return ArmHistory(
         clients=_client_table(clients, cohort.baseline_table),
-        spells=_spell_table(pathway.spells, horizon),
-        caseload_traces=[np.array(t.caseload_trace, dtype=float).reshape(-1, 2) for t in teams],
-        staffing_traces=[np.array(t.staffing_trace, dtype=float).reshape(-1, 4) for t in teams],
-        events=events_processed(env),
-        requeues=np.array(pathway.requeues, dtype=float).reshape(-1, 3),
+        spells=_spell_table(spells, horizon),
+        caseload_traces=caseload_traces,
+        staffing_traces=staffing_traces,
+        events=events,
+        requeues=np.array(requeues, dtype=float).reshape(-1, 3),
     )
-    env.discard()
-    return history
 
 
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,
