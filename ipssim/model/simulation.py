@@ -158,6 +158,9 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     horizon = horizon_days(scenario)
     clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck)
                for m in cohort.members]
+    by_region: list[list[Client]] = [[] for _ in scenario.regions]
+    for client in clients:
+        by_region[client.region].append(client)
     spells: list = []
     requeues: list[list[float]] = []
     caseload_traces, staffing_traces = [], []
@@ -173,8 +176,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
             team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
                         horizon, stream(seed, COACHES, replication, r))
         first_coach += region.posts
-        env.process(_referrals(env, [c for c in clients if c.region == r], pathway, arm, market,
-                               team))
+        env.process(_referrals(env, by_region[r], pathway, arm, market, team))
         env.run(until=horizon)
         spells += pathway.spells
         requeues += pathway.requeues
