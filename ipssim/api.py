@@ -46,15 +46,16 @@ from ipssim.outputs import (
 )
 from ipssim.planner import (
     REPLICATIONS,
+    LeverError,
     Levers,
     Line,
     headline,
-    lever_of,
     planned_scenario,
     scenario_yaml,
     warnings,
 )
 from ipssim.progress import Update
+from ipssim.scenario.edits import editable
 from ipssim.scenario.load import load_scenario as load_scenario_file
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.paths import apply_values
@@ -77,14 +78,7 @@ def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | 
     """The scenario with parameters changed by dotted path (``coaching.caseload_cap``,
     ``regions[Helsinki city].coaches``, ``regions[*].fidelity``), validated again; ``name``
     renames it (scenarios compared side by side need distinct names)."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    for region in data["regions"]:  # derived fields are derived again from what they came from
-        if region.get("budget_eur_per_year") is not None:
-            for key in ("coaches", "team_leaders", "staffing"):
-                region.pop(key, None)
-        if region.get("eligible_people") is not None:
-            region.pop("referrals_per_month", None)
-    data = apply_values(data, dict(changes))
+    data = apply_values(editable(scenario), dict(changes))
     if name is not None:
         data["name"] = name
     return parse_scenario(data, source=data["name"])
@@ -280,8 +274,8 @@ def overlay(runs: Mapping[str, RunResult]):
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
 
 
-__all__ = ["DEFAULT_SEED", "IDLE_UTILISATION", "REPLICATIONS", "Capacity", "ComparisonResult", "Levers",
-           "Line", "RunResult", "Scenario",
+__all__ = ["DEFAULT_SEED", "IDLE_UTILISATION", "REPLICATIONS", "Capacity", "ComparisonResult", "LeverError",
+           "Levers", "Line", "RunResult", "Scenario",
            "ScenarioError", "SizingResult", "capacity", "compare",
-           "lever_of", "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
+           "load_scenario", "overlay", "planned_scenario", "run", "scenario_yaml", "size",
            "with_changes"]

@@ -18,7 +18,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from ipssim import api
+from ipssim import api, vocabulary
 from ipssim._version import __version__
 from ipssim.calibration.calibrated import load_start, write_calibrated
 from ipssim.calibration.external import load_validation, run_validation
@@ -42,6 +42,7 @@ from ipssim.money.funding import staff
 from ipssim.parallel import available_cores, default_workers, worker_pool
 from ipssim.progress import progress
 from ipssim.reports.fit import write_fit_report, write_validation_report
+from ipssim.reports.numbers import number_text, with_range
 from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
 from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.load import load_scenario
@@ -60,14 +61,6 @@ HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
             "ever_employed_competitive_by_horizon_share", "months_employed_by_horizon_per_client",
             "benefits_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
             "mean_wait_days", "max_caseload")
-
-
-COMPARE_HEADLINE = (
-    ("ever_employed_competitive_by_horizon_share", "ips"),
-    ("months_employed_by_horizon_per_client", "ips"),
-    ("mean_wait_days", "ips"), ("max_caseload", "ips"), ("programme_cost_eur_pv", "ips"),
-    ("net_public_eur_pv", "difference"), ("net_society_eur_pv", "difference"),
-    ("break_even_month_public", "difference"), ("cost_per_additional_employed_eur", "difference"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -555,30 +548,20 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
-    label = max(len(m) for m, _ in COMPARE_HEADLINE)
+    headline = [(metric, arm) for metric, arm, _, _ in vocabulary.HEADLINE]
+    label = max(len(m) for m, _ in headline)
     print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, COMPARE_HEADLINE),
-              (names[0], COMPARE_HEADLINE))
+    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, headline), (names[0], headline))
     for reference, metrics in blocks:
         for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
             i = rows.get((metric, shown, reference))
             if i is None:
                 continue
-            cells = [_with_range(wide[n][i], wide[n + "_lo95"][i], wide[n + "_hi95"][i])
+            cells = [with_range(wide[n][i], wide[n + "_lo95"][i], wide[n + "_hi95"][i])
                      for n in names]
             print(f"{metric:{label}} {shown:10} {reference:16} "
                   + " ".join(f"{c:>{width}}" for c in cells))
-
-
-def _with_range(mean: float, lo: float, hi: float) -> str:
-    """``mean [lo, hi]`` in fixed point; the mean alone when the range is the mean; ``-`` for
-    no value."""
-    if math.isnan(mean):
-        return "-"
-    if lo == mean == hi:
-        return _fixed(mean)
-    return f"{_fixed(mean)} [{_fixed(lo)}, {_fixed(hi)}]"
 
 
 def _print_planner_headline(result: api.RunResult) -> None:
@@ -598,10 +581,10 @@ def _print_headline(summary: dict[str, list]) -> None:
     width = max(map(len, HEADLINE))
     print(f"{'metric':{width}} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
     for metric in HEADLINE:
-        cells = [f"{_fixed(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
+        cells = [f"{number_text(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
                  for a in ("ips", "usual")]
         diff = rows.get((metric, "difference"))
-        tail = f"{_fixed(diff[0])} [{_fixed(diff[1])}, {_fixed(diff[2])}]" if diff else ""
+        tail = f"{number_text(diff[0])} [{number_text(diff[1])}, {number_text(diff[2])}]" if diff else ""
         print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
 
 
@@ -631,12 +614,3 @@ def _print_windows(scenario: Scenario) -> None:
     glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)
     for key, text in glossary.items():
         print(f"  {key}: {text}")
-
-
-def _fixed(value: float) -> str:
-    """Fixed-point with thousands separators, never scientific: 1,234,567 / 12.3 / 0.554."""
-    if not math.isfinite(value):
-        return "none" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3f}"

@@ -1,14 +1,16 @@
-"""The one Monte Carlo summary of a statistic over replications.
+"""The one Monte Carlo summary of a statistic over replications, and its 95% band.
 
 Every table with ``mean``, ``lo95``, ``hi95``, ``mc_se`` and ``replications`` columns (the run
-summary, the comparison, the sweep tables, the calibration fit) comes from :func:`describe`.
+summary, the comparison, the sweep tables, the calibration fit) comes from :func:`describe`, and
+every 95% range over replications (those tables, the net effect by month, the charts' bands, a
+team size's wait) from :func:`band95`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,8 +39,24 @@ def describe(values: np.ndarray | list[float]) -> Summary:
     n = len(x)
     if not n:
         return Summary(math.nan, math.nan, math.nan, math.nan, 0)
+    lo, hi = band95(x)
     with warnings.catch_warnings():  # infinite values (a break-even month never reached)
         warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.percentile(x, [2.5, 97.5])
         se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
         return Summary(float(x.mean()), float(lo), float(hi), se, n)
+
+
+def band95(values: Any, axis: int | None = None, censored: bool = False) -> tuple[Any, Any]:
+    """The 2.5th and 97.5th percentiles of ``values`` over replications (along ``axis``: one
+    pair of arrays), the range of outcomes a programme of this size could see.
+
+    Between two replications' values the percentile is interpolated, except for a ``censored``
+    statistic (a break-even month, infinite where the horizon ends first), whose band is two of
+    the replications' own values: interpolating towards infinity gives NaN or a month no
+    replication had.
+    """
+    with warnings.catch_warnings():  # infinite values (a break-even month never reached)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.percentile(values, [2.5, 97.5], axis=axis,
+                               method="inverted_cdf" if censored else "linear")
+    return lo, hi

@@ -1,5 +1,5 @@
 """The shared words of the model: units of time, arms, payers, perspectives, job types, the
-categories of a client's baseline, and the metrics of ``summary.csv``.
+categories of a client's baseline, the metrics of ``summary.csv`` and the headline.
 
 A leaf: every layer may import it, it imports nothing of ipssim.
 """
@@ -60,6 +60,34 @@ SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
 }
 """The rows of ``summary.csv``: metrics of both arms and their difference (``both``), and those of
 one arm or of the difference only. ``tests/test_programmes.py`` checks this against a real run."""
+HEADLINE: tuple[tuple[str, str, str, str], ...] = (
+    ("clients_referred", "ips", "People referred", "people"),
+    ("clients_started", "ips", "People served (placed with a coach)", "people"),
+    ("clients_waiting_at_horizon", "ips", "Still waiting at the end", "people"),
+    ("additional_employed_competitive_by_horizon", "difference",
+     "Additional people in competitive work", "people"),
+    ("additional_months_worked_by_horizon", "difference",
+     "Additional months in competitive work", "months"),
+    ("benefits_saved_eur_pv", "difference", "Benefits saved", "eur"),
+    ("taxes_gained_eur_pv", "difference", "Taxes and contributions gained", "eur"),
+    ("wage_subsidy_eur_pv", "difference", "Wage subsidy paid", "eur"),
+    ("programme_cost_eur_pv", "difference", "Programme cost", "eur"),
+    ("net_public_eur_pv", "difference", "Net effect for the public purse", "eur"),
+    ("net_society_eur_pv", "difference", "Net effect for society", "eur"),
+    *((f"net_{payer}_eur_pv", "difference", f"Net effect for {words}", "eur") for payer, words in (
+        ("state", "the state"), ("kela", "Kela"), ("pension_providers", "pension providers"),
+        ("wellbeing_county", "the wellbeing services county"), ("municipality", "the municipality"),
+        ("employer", "employers"), ("client", "the clients"))),
+    ("break_even_month_public", "difference", "Break-even, public purse", "month"),
+    ("break_even_month_society", "difference", "Break-even, society", "month"),
+    ("roi_public", "difference", "Net return per euro of programme cost, public purse", "ratio"),
+    ("roi_society", "difference", "Net return per euro of programme cost, society", "ratio"),
+    ("mean_wait_days", "ips", "Mean wait for a coach", "days"),
+)
+"""The headline of a run, in order: summary metric, arm, words, unit (money discounted). The
+planner's headline (the web page and ``ipssim run``), the console's comparison and the reports'
+region table show these rows; ``tests/test_headline.py`` checks them against
+:data:`SUMMARY_METRICS`."""
 WINDOWS = {
     "in_outcome_window": "the first {outcome_window} months after each client's referral, over "
                          "the clients whose window ends by month {horizon} (a trial's follow-up)",

@@ -62,10 +62,11 @@ def test_levers_make_a_scenario_and_name_themselves_in_errors():
                        (api.Levers(discount_rate_percent=-1), "discount_rate"),
                        (api.Levers(budget_mode="total", budget_eur_per_year=1000), "budget_eur_per_year"),
                        (api.Levers(referrals_per_year={"Siun sote": None}), "regions")):
-        with pytest.raises(ipssim.ScenarioError) as error:
+        with pytest.raises(api.LeverError) as error:
             api.planned_scenario(base, bad)
         message = str(error.value)
-        assert "\n" not in message and api.lever_of(message.removeprefix("scenario: ")) == lever
+        assert "\n" not in message and error.value.lever == lever
+        assert message.removeprefix("scenario: regions[0].").startswith(lever)
 
 
 def test_headline_numbers_are_fixed_point_and_say_when_none():

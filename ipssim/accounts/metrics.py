@@ -14,7 +14,7 @@ import numpy as np
 
 from ipssim.money import rules
 from ipssim.scenario.schema import Scenario
-from ipssim.stats import SUMMARY_STATISTICS, Summary, describe
+from ipssim.stats import SUMMARY_STATISTICS, Summary, band95, describe
 from ipssim.vocabulary import ARM_ROWS, MONTH_DAYS, PAYERS, PERSPECTIVES
 
 SUMMARY_COLUMNS = ("metric", "arm", *SUMMARY_STATISTICS)
@@ -180,10 +180,10 @@ def summarise(replications: list[dict[str, dict[str, float]]],
 def break_even_summary(months: np.ndarray, monthly: np.ndarray) -> Summary:
     """The summary row of a break-even month over replications: ``mean`` is the break-even month
     of the mean cumulative net effect (``monthly``: replications x months), ``lo95``/``hi95`` are
-    percentiles without interpolation, infinity means no break-even within the horizon, and there
-    is no Monte Carlo standard error (NaN)."""
+    a censored band (:func:`ipssim.stats.band95`: infinity means no break-even within the
+    horizon), and there is no Monte Carlo standard error (NaN)."""
     months = months[~np.isnan(months)]
-    lo, hi = np.percentile(months, [2.5, 97.5], method="inverted_cdf")
+    lo, hi = band95(months, censored=True)
     mean = rules.break_even_month(np.cumsum(monthly, axis=1).mean(axis=0))
     return Summary(mean, float(lo), float(hi), math.nan, len(months))
 
@@ -194,7 +194,7 @@ def net_effect_table(net_effects: dict[str, np.ndarray]) -> dict[str, list]:
     table: dict[str, list] = {c: [] for c in ("perspective", "month", "mean", "lo95", "hi95")}
     for view, monthly in net_effects.items():
         cumulative = np.cumsum(monthly, axis=1)
-        lo, hi = np.percentile(cumulative, [2.5, 97.5], axis=0)
+        lo, hi = band95(cumulative, axis=0)
         months = cumulative.shape[1]
         table["perspective"] += [view] * months
         table["month"] += list(range(1, months + 1))

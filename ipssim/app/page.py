@@ -33,7 +33,7 @@ UPLOAD = "upload:"
 """The prefix of an uploaded scenario's value in the scenario list."""
 FIELDS = ("budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
           "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed")
-"""The levers with an error line beside them (``ipssim.api.lever_of`` names them)."""
+"""The levers with an error line beside them (``ipssim.api.LeverError.lever`` names them)."""
 CSS = {
     "page": {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1400px",
              "color": "#222", "display": "flex", "gap": "24px", "padding": "12px"},
@@ -357,9 +357,8 @@ def build_app(workers: int = 2) -> dash.Dash:
                                   horizon, discount)
         try:
             scenario = api.planned_scenario(base, levers)
-        except api.ScenarioError as exc:
-            message = str(exc).removeprefix("scenario: ")
-            errors[api.lever_of(message) or "form"] = message
+        except api.LeverError as exc:
+            errors[exc.lever or "form"] = str(exc).removeprefix("scenario: ")
             return list(errors.values())
         label = uploaded["filename"] if name == UPLOAD else name
         store.start(session, scenario, int(replications), seed, describe(label, levers, base))

@@ -10,7 +10,6 @@ validates the current one. A figure outside its band is reported as a miss.
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +22,7 @@ from ipssim.money import rules
 from ipssim.parallel import ordered_map
 from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
 from ipssim.scenario.schema import Scenario, ScenarioError
-from ipssim.stats import describe
+from ipssim.stats import band95, describe
 from ipssim.validation import Strict, read_yaml, validate
 from ipssim.vocabulary import MONTH_DAYS
 
@@ -180,10 +179,7 @@ def run_validation(path: str | Path, calibrated: Path | None = None, quick: bool
                 monthly = np.stack([net[obs.perspective] for _, net in runs])
                 mean = rules.break_even_month(np.cumsum(monthly.mean(axis=0)))
                 each = [rules.break_even_month(np.cumsum(m)) for m in monthly]
-                with warnings.catch_warnings():  # a replication that never breaks even: inf
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    lo, hi = (np.percentile(each, [2.5, 97.5], method="inverted_cdf")
-                              if len(each) > 1 else (mean, mean))
+                lo, hi = band95(each, censored=True) if len(each) > 1 else (mean, mean)
                 simulated[name] = (mean, float(lo), float(hi))
             else:
                 d = describe([values[name] for values, _ in runs])

@@ -23,8 +23,10 @@ from ipssim.experiments.runner import ReplicationResult, run_replications
 from ipssim.model.simulation import close_day
 from ipssim.money.funding import team_leaders_for
 from ipssim.progress import Update
+from ipssim.scenario.edits import editable, edited
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.stats import band95
 from ipssim.vocabulary import MONTH_DAYS
 
 # Default upper bound of the search: a region can rarely fund more (override: max_coaches).
@@ -77,9 +79,10 @@ def region_index(scenario: Scenario, name: str) -> int:
 
 def candidate(scenario: Scenario, region: int, coaches: int) -> Scenario:
     """The scenario with a fixed headcount of ``coaches`` (and its team leaders) in ``region``."""
-    data = scenario.model_dump()
-    data["regions"][region] |= {"coaches": coaches, "budget_eur_per_year": None, "staffing": [],
-                                "team_leaders": team_leaders_for(coaches, scenario.economics)}
+    data = editable(scenario)
+    data["regions"][region] = edited(data["regions"][region], {
+        "coaches": coaches, "team_leaders": team_leaders_for(coaches, scenario.economics),
+        "staffing": []})
     return parse_scenario(data)
 
 
@@ -128,7 +131,7 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
     pooled = np.concatenate(per_replication)
     point = float(np.quantile(pooled, quantile)) if len(pooled) else 0.0
     spread = [np.quantile(w, quantile) for w in per_replication if len(w)]
-    lo, hi = np.percentile(spread, [2.5, 97.5]) if spread else (0.0, 0.0)
+    lo, hi = band95(spread) if spread else (0.0, 0.0)
     largest = max(r.regions[region].metrics["ips"]["max_caseload"] for r in results)
 
     def mean(arm: str, metric: str) -> float:

@@ -10,7 +10,6 @@ results give the same bytes. Tables come from :func:`table`, charts from :func:`
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from ipssim import files
+from ipssim.reports.numbers import number_text
 
 PLOTLYJS = ("folder", "cdn")
 """Where a report's plotly.js comes from: ``folder``, the file :data:`PLOTLYJS_FILE` beside the
@@ -119,12 +119,10 @@ def records(rows: Sequence[dict]) -> dict[str, list]:
 
 
 def cell(value: object) -> str:
-    """A value as table text: four significant digits below 1000, whole numbers with thousands
-    separators above, nothing for a missing value (NaN), text escaped."""
+    """A value as table text: a number as :func:`ipssim.reports.numbers.number_text` writes it,
+    text escaped."""
     if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return number_text(value)
     return html.escape(str(value))
 
 

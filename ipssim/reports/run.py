@@ -18,10 +18,12 @@ from plotly.subplots import make_subplots
 
 from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
+from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
 from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import PAYERS, metric_window, window_glossary
+from ipssim.stats import band95
+from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
@@ -110,7 +112,7 @@ def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
     for item in scenario.published:
         mean, lo, hi = rows.get((item.metric, item.arm), (math.nan,) * 3)
         for column, value in zip(columns, (item.metric, item.arm, item.value, mean,
-                                           Cell(f"{cell(lo)} to {cell(hi)}"), item.source,
+                                           Cell(range_text(lo, hi)), item.source,
                                            item.note), strict=True):
             columns[column].append(value)
     return section("Published outcomes", """<p>Published figures for the programme this scenario
@@ -137,7 +139,7 @@ def trajectory_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
                 label, line, band = ARM_STYLE[name]
                 if len(columns) > 1:
                     label = f"{label}: {column}"
-                lo, hi = np.percentile(values, [2.5, 97.5], axis=0)
+                lo, hi = band95(values, axis=0)
                 figure.add_trace(go.Scatter(
                     x=np.concatenate([months, months[::-1]]), y=np.concatenate([hi, lo[::-1]]),
                     fill="toself", fillcolor=band, line={"width": 0}, hoverinfo="skip",
@@ -166,7 +168,7 @@ def net_effect_figure(effects: dict[str, dict[str, np.ndarray]]) -> go.Figure:
             curves = np.cumsum(per_view[view], axis=1)
             months = np.arange(1, curves.shape[1] + 1)
             mean = curves.mean(axis=0)
-            lo, hi = np.percentile(curves, [2.5, 97.5], axis=0)
+            lo, hi = band95(curves, axis=0)
             colour = COLOURS[i % len(COLOURS)]
             figure.add_trace(go.Scatter(
                 x=np.concatenate([months, months[::-1]]), y=np.concatenate([hi, lo[::-1]]),
@@ -250,8 +252,7 @@ def bought_section(comparison: dict[str, list], names: list[str]) -> str:
             *(comparison[c] for c in ("metric", "scenario", "reference", "mean", "lo95", "hi95")),
             strict=True):
         if reference == OWN:
-            shown = cell(mean) if lo == mean == hi else f"{cell(mean)} [{cell(lo)}, {cell(hi)}]"
-            cells.setdefault(metric, {})[scenario] = Cell(shown)
+            cells.setdefault(metric, {})[scenario] = Cell(with_range(mean, lo, hi))
     columns = {"figure": list(cells)} | {n: [cells[m].get(n, Cell("")) for m in cells]
                                           for n in names}
     return section("What each scenario bought", """<p>Budgets a programme year (summed over the
@@ -276,18 +277,6 @@ def scenario_figure(ips_trajectories: dict[str, dict[str, np.ndarray]]) -> go.Fi
     return figure
 
 
-REGION_COLUMNS = (
-    ("clients referred", "clients_referred", "ips"), ("mean wait, days", "mean_wait_days", "ips"),
-    ("waited", "waited_share", "ips"), ("largest caseload", "max_caseload", "ips"),
-    ("ever competitive, IPS", "ever_employed_competitive_by_horizon_share", "ips"),
-    ("ever competitive, usual", "ever_employed_competitive_by_horizon_share", "usual"),
-    ("difference", "ever_employed_competitive_by_horizon_share", "difference"),
-    ("programme cost pv", "programme_cost_eur_pv", "ips"),
-    ("net public effect pv", "net_public_eur_pv", "difference"),
-    ("break-even month, public", "break_even_month_public", "difference"),
-)
-
-
 def region_figure(scenario: Scenario, by_region: pa.Table) -> go.Figure:
     """Each region's IPS arm by month (mean over replications): waiting, in IPS, employed."""
     frame = by_region.to_pydict()
@@ -310,15 +299,19 @@ def region_figure(scenario: Scenario, by_region: pa.Table) -> go.Figure:
 
 
 def region_section(regions: dict[str, dict[str, list]]) -> str:
-    """A table of each region's key figures (means over replications; ``summary_regions.csv``
-    has them all, with intervals)."""
-    means = [dict(zip(zip(summary["metric"], summary["arm"], strict=True), summary["mean"],
-                      strict=True)) for summary in regions.values()]
-    columns = {"region": list(regions)} | {
-        label: [m.get((metric, arm), math.nan) for m in means]
-        for label, metric, arm in REGION_COLUMNS}
-    return section("Regions", "<p>Means over replications; each region's full summary with "
-                   "intervals is in summary_regions.csv and its trajectories in regions.parquet.</p>",
+    """The headline of each region (:data:`ipssim.vocabulary.HEADLINE`): one row per figure, one
+    column per region, the mean over replications (``summary_regions.csv`` has every metric,
+    with intervals)."""
+    means = {name: dict(zip(zip(summary["metric"], summary["arm"], strict=True), summary["mean"],
+                            strict=True)) for name, summary in regions.items()}
+    rows = [(label, metric, arm, unit) for metric, arm, label, unit in HEADLINE
+            if any((metric, arm) in m for m in means.values())]
+    columns = {"figure": [label for label, *_ in rows]} | {
+        name: [Cell(number_text(m.get((metric, arm), math.nan), unit)) for _, metric, arm, unit in rows]
+        for name, m in means.items()}
+    return section("Regions", "<p>The headline of each region: means over replications (money "
+                   "discounted). Each region's full summary with intervals is in "
+                   "summary_regions.csv and its trajectories in regions.parquet.</p>",
                    table(columns, labels=1))
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ipssim.scenario.budgets import with_budget_staff
+from ipssim.scenario.edits import edited
 from ipssim.scenario.schema import Scenario, ScenarioError
 from ipssim.validation import first_line, read_file, validate, yaml_mapping
 
@@ -192,7 +193,8 @@ def _cell(text: str, column: str) -> object:
 
 def with_region_defaults(data: dict) -> dict:
     """Scenario data whose ``region_defaults`` (fields every region takes unless it gives its
-    own) are applied to each region."""
+    own) are applied to each region; a region that gives one form of staff or demand does not
+    take the defaults' other form (:func:`ipssim.scenario.edits.edited`)."""
     if not isinstance(data, dict) or "region_defaults" not in data:
         return data
     defaults = data["region_defaults"]
@@ -201,22 +203,8 @@ def with_region_defaults(data: dict) -> dict:
         raise ScenarioError("region_defaults: must be a mapping of region fields other than name")
     if not isinstance(rest.get("regions"), list):
         return rest  # the schema reports it
-    return {**rest, "regions": [_with_defaults(defaults, r) for r in rest["regions"]]}
-
-
-_FORMS = ((("referrals_per_month",), ("eligible_people", "uptake_per_year")),
-          (("coaches", "team_leaders", "staffing"), ("budget_eur_per_year",)))
-"""The two forms of demand and of staff: a region that gives a field of one form does not take
-the default's fields of the other."""
-
-
-def _with_defaults(defaults: dict, region: object) -> object:
-    if not isinstance(region, dict):
-        return region
-    dropped = {field for first, second in _FORMS for own, other in ((first, second),
-                                                                    (second, first))
-               if any(k in region for k in own) for field in other}
-    return {**{k: v for k, v in defaults.items() if k not in dropped}, **region}
+    return {**rest, "regions": [edited(defaults, r) if isinstance(r, dict) else r
+                                for r in rest["regions"]]}
 
 
 def parse_scenario(data: dict, source: str = "scenario") -> Scenario:

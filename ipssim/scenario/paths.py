@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from ipssim.scenario.edits import BUDGET, edited
 from ipssim.scenario.schema import Scenario, ScenarioError
 
 
@@ -148,14 +149,12 @@ def _indices(items: list, index: str, path: str, name: str) -> list[int]:
 
 
 def _set_leaf(node: dict, name: str, value: float) -> None:
-    if name == "budget_eur_per_year":  # a budget replaces the headcount, and the other way round
-        for key in ("coaches", "team_leaders", "staffing"):
-            node.pop(key, None)
-        node[name] = [value]
-        return
-    if name in ("coaches", "team_leaders"):
-        node.pop("budget_eur_per_year", None)
-    node[name] = value
+    """Set one field; a budget is one number, the budget of every year. The field replaces its
+    other form (:func:`ipssim.scenario.edits.edited`: a headcount its budget, referrals the
+    eligible people, and the other way round)."""
+    changed = edited(node, {name: [value] if name in BUDGET else value})
+    node.clear()
+    node.update(changed)
 
 
 def read_value(scenario: Scenario, path: str) -> float:
