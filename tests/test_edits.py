@@ -10,7 +10,7 @@ import yaml
 
 from ipssim import api
 from ipssim.experiments.sizing import candidate
-from ipssim.scenario.edits import as_given, edited, editable, replaced
+from ipssim.scenario.edits import as_given, editable, edited, replaced
 from ipssim.scenario.load import parse_scenario
 
 BASE = {"name": "two_forms", "mode": "programme", "horizon_months": 24, "regions": [

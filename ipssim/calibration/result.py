@@ -69,7 +69,7 @@ def within_2se(target: Target, mean: float) -> bool:
 
 def fitted(target: Target, mean: float) -> bool:
     """A target is fitted when the simulated mean lies within its tolerance or within 2
-    published SEs (issue 16)."""
+    published SEs."""
     return within_tolerance(target, mean) or within_2se(target, mean)
 
 

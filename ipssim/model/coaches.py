@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 import simpy
 
+from ipssim.model.clients import Client
 from ipssim.model.employers import EmployerMarket, WeekOfContacts
 from ipssim.scenario.schema import Coaching, Region
 from ipssim.vocabulary import MONTH_DAYS
@@ -36,7 +37,7 @@ class Coach:
         self.coach_id = coach_id
         self.index = index
         self.caseload = 0
-        self.clients: set = set()
+        self.clients: set[Client] = set()
         self.state = state
         self.staffed = state == FILLED  # a coach is in the post (and paid)
         self.effectiveness = 1.0
@@ -59,7 +60,7 @@ class Team:
         self.team_leaders = region.team_leaders
         self.close_day = close_day
         self.rng = rng
-        self.waiting: deque[tuple[simpy.Event, object]] = deque()
+        self.waiting: deque[tuple[simpy.Event, Client]] = deque()
         # (day, largest caseload of any coach) after every change: the caseload trace.
         self.caseload_trace: list[tuple[float, int]] = []
         self._max_caseload = 0
@@ -115,7 +116,7 @@ class Team:
 
     # -- clients ------------------------------------------------------------------------------
 
-    def request(self, client: object, first: bool = False) -> simpy.Event:
+    def request(self, client: Client, first: bool = False) -> simpy.Event:
         """Ask for a coach; the event's value is the coach, or None if the programme closed.
         ``first`` puts the client at the front of the waiting list (a client whose post was cut)."""
         event = self.env.event()
@@ -134,7 +135,7 @@ class Team:
         """Remove an abandoned request from the waiting list."""
         self.waiting = deque(w for w in self.waiting if w[0] is not event)
 
-    def release(self, coach: Coach, client: object) -> None:
+    def release(self, coach: Coach, client: Client) -> None:
         """A client leaves the caseload; the longest-waiting client takes the place."""
         self._leave(coach, client)
         if coach.state == CLOSING and not coach.caseload:
@@ -303,11 +304,11 @@ class Team:
             event, client = self.waiting.popleft()
             self._assign(event, coach, client)
 
-    def _assign(self, event: simpy.Event, coach: Coach, client: object) -> None:
+    def _assign(self, event: simpy.Event, coach: Coach, client: Client) -> None:
         self._join(coach, client)
         event.succeed(coach)
 
-    def _join(self, coach: Coach, client: object) -> None:
+    def _join(self, coach: Coach, client: Client) -> None:
         coach.caseload += 1
         coach.clients.add(client)
         client.coach = coach
@@ -317,7 +318,7 @@ class Team:
         self._max_caseload = max(self._max_caseload, coach.caseload)
         self._trace()
 
-    def _leave(self, coach: Coach, client: object) -> None:
+    def _leave(self, coach: Coach, client: Client) -> None:
         coach.caseload -= 1
         coach.clients.discard(client)
         client.coach = None

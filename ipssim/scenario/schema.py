@@ -196,15 +196,15 @@ class Employability(Strict):
     work_history_multiplier: dict[str, Multiplier] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
-    heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
+    heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, fitted by the calibration
     duration_dependence: number(ge=0, le=1) = 1.0
     """How far the work-history levels above act over time for a client looking for work without
     a coach (usual services, the waiting list, after IPS): the job-finding rate is multiplied by
     (level(time out of work now) / level(at referral)) ** this, so it falls as time out of work
     passes the 1- and 3-year marks and rises again after a job. 0: the levels are fixed at
-    referral (the model before issue 16). ASSUMPTION, not fitted: EMP-08 gives the direction;
+    referral (the model without this parameter). ASSUMPTION, not fitted: EMP-08 gives the direction;
     OUT-C5 (5 years, 65% vs 33%) and OUT-C3 (18 months, 55% vs 28%) show the arms staying
-    apart for years, which a constant no-coach rate cannot give (issue 16); 1 reads the
+    apart for years, which a constant no-coach rate cannot give; 1 reads the
     cross-sectional levels as causal, the strongest case; swept over 0-1."""
     years_out_of_work_at_referral: dict[str, number(ge=0, le=100)] = Field(
         default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
@@ -236,7 +236,7 @@ class Coaching(Strict):
     """ASSUMPTION: engagement and vocational profile before active search; rapid search puts the
     first employer contact within 30 days (TTJ-05)."""
     dropout_rate_per_month: RatePerMonth = 0.03
-    """ASSUMPTION: hazard of dropping out while not working; calibrated to 16% (COA-05) in issue 3."""
+    """ASSUMPTION: hazard of dropping out while not working; fitted to 16% (COA-05) by the calibration."""
     end_rate_searching_per_month: RatePerMonth = 0.06
     """ASSUMPTION: hazard that coaching ends without a job (searching state)."""
     end_rate_working_per_month: RatePerMonth = 0.15
@@ -276,7 +276,7 @@ class Jobs(Strict):
     """Job finding, job attributes and tenure."""
 
     ips_offer_rate_per_month: number(gt=0, le=30) = 0.30
-    """ASSUMPTION: job-offer rate at employability 1 with a coach; calibrated in issue 3."""
+    """ASSUMPTION: job-offer rate at employability 1 with a coach; fitted by the calibration."""
     usual_offer_rate_per_month: number(gt=0, le=30) = 0.06
     """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
     subsidised_share: Share = 0.188  # JOB-02

@@ -27,7 +27,7 @@ the region's headcount; a headcount replaces its budget.
 Random numbers. A point's run seed is the sweep seed for every point (``streams: common``, the
 default): every point then sees the same clients with the same luck (common random numbers), so
 what differs between points is the parameters alone. That is what a tornado, a heat map and
-variance-based indices need, and what the issue asks of PSA draws. ``streams: independent`` gives
+variance-based indices need, and PSA draws take it too. ``streams: independent`` gives
 point ``i`` the seed ``SeedSequence([seed, i])`` instead. Either way a point's results depend
 only on the scenario, its values, its seed and the number of replications, never on which
 worker ran it or when, so a sweep gives the same bits on any number of workers.
