@@ -11,7 +11,10 @@ import yaml
 import ipssim
 from conftest import ROOT, small_scenario
 from ipssim import api
-from ipssim.planner import number_text
+from ipssim.planner import DERIVED_LINES
+from ipssim.reports.numbers import UNITS, number_text, range_text, with_range
+from ipssim.reports.page import cell
+from ipssim.vocabulary import HEADLINE, PAYERS, PERSPECTIVES, summary_metrics
 
 
 def test_money_adds_up_to_the_net_public_effect():
@@ -75,3 +78,33 @@ def test_headline_numbers_are_fixed_point_and_say_when_none():
     assert number_text(31.0, "month") == "month 31"
     assert number_text(97.5, "people") == "97.5" and number_text(0.0, "people") == "0"
     assert number_text(1e9, "people") == "1,000,000,000"
+    assert [number_text(v) for v in (12.345, 0.5541, 0.5, -0.0123, 99.96, 123.4)] == \
+        ["12.3", "0.554", "0.5", "-0.0123", "100", "123"]
+    assert number_text(1.25e-7) == "0.000000125" and number_text(2.5e20) == f"{2.5e20:,.0f}"
+
+
+def test_one_formatter_and_one_sign_for_no_value():
+    """The headline, the reports' tables and the console write a number the same way, and a
+    missing value (NaN) as ``-`` in every unit."""
+    assert {number_text(math.nan, unit) for unit in UNITS} == {"-"}
+    assert cell(math.nan) == with_range(math.nan, 1.0, 2.0) == "-"
+    for value in (0.5541, 12.345, 1234567.8, -3.0, math.inf):
+        assert cell(value) == number_text(value) == with_range(value, value, value)
+    assert with_range(5.0, 4.25, 6.0) == "5 [4.25, 6]" and range_text(4.25, 6.0) == "4.25 to 6"
+    assert range_text(3.0, 3.0) == range_text(math.nan, 1.0) == ""
+    line = api.Line("x", "x", 0.25, 0.125, 0.5, "share")
+    assert (line.text, line.range_text) == ("25%", "12% to 50%")
+
+
+def test_the_headline_list_is_made_of_summary_metrics():
+    """Every row of the one headline list is a summary metric of its arm; every net effect (each
+    payer and perspective) is in it; a run's headline is its rows, in order, between the
+    derived lines, and nothing else."""
+    for metric, arm, label, unit in HEADLINE:
+        assert metric in summary_metrics(arm), (metric, arm)
+        assert label and unit in UNITS
+    keys = [metric for metric, *_ in HEADLINE]
+    assert len(set(keys)) == len(keys) and not set(keys) & set(DERIVED_LINES)
+    assert {f"net_{who}_eur_pv" for who in (*PAYERS, *PERSPECTIVES)} <= set(keys)
+    result = ipssim.run(small_scenario(), replications=2, seed=11)
+    assert [line.key for line in result.headline()] == ["coaches", *keys, "wait_p90", "utilisation"]

@@ -13,7 +13,7 @@ from conftest import SMALL, ipssim, write_yaml
 from ipssim.experiments.compare import BOUGHT
 from ipssim.scenario.budgets import bought_by_year, funding_table
 from ipssim.scenario.load import parse_scenario
-from ipssim.vocabulary import SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
+from ipssim.vocabulary import HEADLINE, SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
 
 BUNDLE_START = get_plotlyjs()[:300]
 """The start of plotly.js: a page that embeds the library contains it."""
@@ -94,6 +94,17 @@ def test_report_and_console_say_what_each_window_is(small_run):
     assert "windows of the metrics:" in stdout
     assert "in_outcome_window: the first 6 months after each client's referral" in stdout
     assert "ever_employed_competitive_by_horizon_share" in stdout
+
+
+def test_the_report_shows_the_headline_of_each_region(small_run):
+    out, _ = small_run
+    report = (out / "report.html").read_text()
+    section = report[report.index("<h2>Regions</h2>"):]
+    section = section[:section.index("</table>")]
+    labels = [label for metric, arm, label, _ in HEADLINE]
+    assert all(f"<td>{label}</td>" in section for label in labels)
+    assert [section.index(f"<td>{label}</td>") for label in labels] == sorted(
+        section.index(f"<td>{label}</td>") for label in labels)
 
 
 def test_a_run_folder_holds_plotlyjs_once_and_its_report_loads_it(small_run):
@@ -221,5 +232,11 @@ def test_compare_shows_what_each_scenario_bought_on_screen_and_in_its_files(comp
     assert screen[0][3:] == ["-", f"{budget:,.0f}"]
     assert [float(c) for c in screen[1][3:]] == [2, sum(r.posts for r in funded.regions)]
     assert lines[header + 1 + len(BOUGHT)].split()[2] == "usual_services"  # then the headline
+    shown = [tuple(line.split()[:3]) for line in lines[header + 1 + len(BOUGHT):]
+             if len(line.split()) >= 3]
+    assert [m for m, _, reference in shown if reference == "usual_services"] == \
+        [m for m, arm, *_ in HEADLINE if arm == "difference"]
+    assert [(m, a) for m, a, reference in shown if reference == "headcount"] == \
+        [(m, a) for m, a, *_ in HEADLINE if not m.startswith("break_even_month_")]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<h2>What each scenario bought</h2>" in report
