@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipssim._version import __version__
+from ipssim._version import __version__, code_id
 from ipssim.progress import Update
 from ipssim.sweep import backends, store
 from ipssim.sweep.analysis import Table, analyse
@@ -74,6 +74,7 @@ def run_sweep(spec: Sweep, evaluator: Evaluator, out: Path, *, workers: int = 1,
             "scenario_sha256": evaluator.digest, "evaluator": evaluator.name,
             "spec_sha256": design.sha256, "seed": spec.seed, "replications": spec.replications,
             "streams": spec.streams, "points": len(design.points), "ipssim_version": __version__,
+            "ipssim_code_id": code_id,
             "spec": spec.model_dump(mode="json"),
         }
         run = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
