@@ -21,17 +21,8 @@ Positive = Annotated[float, Field(strict=True, gt=0.0)]
 NonNegative = Annotated[float, Field(strict=True, ge=0.0)]
 Count = Annotated[int, Field(strict=True, ge=0)]
 """A whole number >= 0 (``2.0``, ``true`` and ``"2"`` are refused)."""
-
-
-
-def number(ge: float | None = None, le: float | None = None, gt: float | None = None) -> object:
-    """A finite number within bounds (booleans and strings refused)."""
-    return Annotated[float, Field(strict=True, ge=ge, le=le, gt=gt)]
-
-
-def whole(ge: int = 0, le: int | None = None) -> object:
-    """A whole number within bounds (``2.0``, booleans and strings refused)."""
-    return Annotated[int, Field(strict=True, ge=ge, le=le)]
+# Bounds are added where a field is declared, in a form type checkers read:
+# ``Annotated[Real, Field(ge=0, le=600)]``, ``Annotated[Count, Field(ge=1, le=600)]``.
 
 
 MAX_YAML_VALUES = 1_000_000
