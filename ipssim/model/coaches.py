@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 import simpy
 
+from ipssim.model.clients import Client
 from ipssim.model.employers import EmployerMarket, WeekOfContacts
 from ipssim.scenario.schema import Coaching, Region
 from ipssim.vocabulary import MONTH_DAYS
@@ -54,12 +55,14 @@ class Team:
         self.cap = coaching.caseload_cap
         self.market = market
         posts = region.posts
-        self.coaches = [Coach(first_coach_id + i, i, FILLED if i < region.coaches else CLOSED)
+        staffed = region.coaches
+        assert staffed is not None  # a validated region has a headcount (a budget gives one)
+        self.coaches = [Coach(first_coach_id + i, i, FILLED if i < staffed else CLOSED)
                         for i in range(posts)]
         self.team_leaders = region.team_leaders
         self.close_day = close_day
         self.rng = rng
-        self.waiting: deque[tuple[simpy.Event, object]] = deque()
+        self.waiting: deque[tuple[simpy.Event, Client]] = deque()
         # (day, largest caseload of any coach) after every change: the caseload trace.
         self.caseload_trace: list[tuple[float, int]] = []
         self._max_caseload = 0
@@ -75,7 +78,7 @@ class Team:
             self._may_take(coach)
         # (day, coaches in post, team leaders, coaches hired so far) after every change.
         self.staffing_trace: list[tuple[float, int, int, int]] = []
-        self.hires = region.coaches
+        self.hires = staffed
         self._record_staffing()
         quality = 1.0 + coaching.fidelity_slope * (region.fidelity - 100.0) / 25.0
         self.quality = max(quality, 0.0) * (1.0 if region.integrated else
@@ -115,7 +118,7 @@ class Team:
 
     # -- clients ------------------------------------------------------------------------------
 
-    def request(self, client: object, first: bool = False) -> simpy.Event:
+    def request(self, client: Client, first: bool = False) -> simpy.Event:
         """Ask for a coach; the event's value is the coach, or None if the programme closed.
         ``first`` puts the client at the front of the waiting list (a client whose post was cut)."""
         event = self.env.event()
@@ -134,7 +137,7 @@ class Team:
         """Remove an abandoned request from the waiting list."""
         self.waiting = deque(w for w in self.waiting if w[0] is not event)
 
-    def release(self, coach: Coach, client: object) -> None:
+    def release(self, coach: Coach, client: Client) -> None:
         """A client leaves the caseload; the longest-waiting client takes the place."""
         self._leave(coach, client)
         if coach.state == CLOSING and not coach.caseload:
@@ -237,6 +240,7 @@ class Team:
             if other is not None:
                 self._join(other, client)
             else:
+                assert client.process is not None  # set when the client's IPS process starts
                 client.process.interrupt("post cut")
 
     def _schedule_leaving(self, coach: Coach) -> None:
@@ -303,11 +307,11 @@ class Team:
             event, client = self.waiting.popleft()
             self._assign(event, coach, client)
 
-    def _assign(self, event: simpy.Event, coach: Coach, client: object) -> None:
+    def _assign(self, event: simpy.Event, coach: Coach, client: Client) -> None:
         self._join(coach, client)
         event.succeed(coach)
 
-    def _join(self, coach: Coach, client: object) -> None:
+    def _join(self, coach: Coach, client: Client) -> None:
         coach.caseload += 1
         coach.clients.add(client)
         client.coach = coach
@@ -317,7 +321,7 @@ class Team:
         self._max_caseload = max(self._max_caseload, coach.caseload)
         self._trace()
 
-    def _leave(self, coach: Coach, client: object) -> None:
+    def _leave(self, coach: Coach, client: Client) -> None:
         coach.caseload -= 1
         coach.clients.discard(client)
         client.coach = None
