@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 Real = Annotated[float, Field(strict=True)]
 """A number (an integer is taken as a float; a boolean or a string is refused)."""
@@ -144,7 +145,7 @@ def one_line(message: str, problems: int = 1) -> str:
     return message[:MAX_MESSAGE - len(more)] + more
 
 
-def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = ()) -> str:
+def describe(error: ErrorDetails, root: type[BaseModel] | None, tags: tuple[str, ...] = ()) -> str:
     """One pydantic error as ``field.path: what is wrong (got ...)``."""
     parts = [p for p in error["loc"] if p not in tags]
     loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
