@@ -10,7 +10,7 @@ import copy
 import math
 import re
 import types
-from typing import Annotated, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -50,7 +50,7 @@ def _unwrap(tp: object) -> object:
     return tp
 
 
-def _is_model(tp: object) -> bool:
+def _is_model(tp: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
@@ -96,8 +96,8 @@ def field_kind(path: str) -> str:
 def _type_name(tp: object) -> str:
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(map(repr, get_args(tp)))
-    if get_origin(tp) in (tuple, list, dict):
-        return f"a {get_origin(tp).__name__} of values"
+    if (origin := get_origin(tp)) in (tuple, list, dict):
+        return f"a {origin.__name__} of values"
     return getattr(tp, "__name__", None) or str(tp)
 
 
@@ -174,7 +174,7 @@ def _read(node: object, segments: list[tuple[str, str | None]]) -> list:
     if not segments:
         return [node]
     (name, index), rest = segments[0], segments[1:]
-    child = node.get(name) if isinstance(node, dict) else getattr(node, name)
+    child: Any = node.get(name) if isinstance(node, dict) else getattr(node, name)
     if index is None:
         return _read(child, rest)
     items = list(child)

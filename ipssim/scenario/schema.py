@@ -457,7 +457,7 @@ class Scenario(Strict):
             if self.mode == "trial":
                 if region.cohort_size < 1:
                     raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
-                if region.coaches * cap < region.cohort_size:
+                if (region.coaches or 0) * cap < region.cohort_size:
                     raise ValueError(
                         f"{where}.coaches: trial mode has no waiting list, so coaches x caseload_cap"
                         f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"
