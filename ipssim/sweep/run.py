@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,10 +78,10 @@ def run_sweep(spec: Sweep, evaluator: Evaluator, out: Path, *, workers: int = 1,
             "ipssim_code_id": code_id,
             "spec": spec.model_dump(mode="json"),
         }
-        run = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-               "already_done": len(done), "computed": 0,
-               "workers": "serial" if serial else (scheduler or workers),
-               "wall_seconds": None, "interrupted": True}
+        run: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
+                               "already_done": len(done), "computed": 0,
+                               "workers": "serial" if serial else (scheduler or workers),
+                               "wall_seconds": None, "interrupted": True}
         manifest["runs"].append(run)
         store.write_manifest(out, manifest, complete=False)
         store.write_design(out, design)
