@@ -10,6 +10,7 @@ import copy
 import math
 import re
 import types
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -108,7 +109,7 @@ def coerce(kind: str, value: float) -> float | int:
     return float(value)
 
 
-def apply_values(data: dict, values: dict[str, float]) -> dict:
+def apply_values(data: dict, values: Mapping[str, object]) -> dict:
     """Scenario data with each path set to its value (a deep copy; the data is not changed)."""
     data = copy.deepcopy(data)
     for path, value in values.items():
@@ -116,7 +117,7 @@ def apply_values(data: dict, values: dict[str, float]) -> dict:
     return data
 
 
-def _set(node: dict, segments: list[tuple[str, str | None]], value: float, path: str) -> None:
+def _set(node: dict, segments: list[tuple[str, str | None]], value: object, path: str) -> None:
     (name, index), rest = segments[0], segments[1:]
     if index is None:
         if not rest:
@@ -147,7 +148,7 @@ def _indices(items: list, index: str, path: str, name: str) -> list[int]:
     return [names.index(index)]
 
 
-def _set_leaf(node: dict, name: str, value: float) -> None:
+def _set_leaf(node: dict, name: str, value: object) -> None:
     if name == "budget_eur_per_year":  # a budget replaces the headcount, and the other way round
         for key in ("coaches", "team_leaders", "staffing"):
             node.pop(key, None)
