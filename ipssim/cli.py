@@ -17,6 +17,7 @@ import socket
 import sys
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 from ipssim import api, vocabulary
 from ipssim._version import __version__
@@ -66,7 +67,7 @@ HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block) and exit code 2."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 

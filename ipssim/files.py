@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ipssim._version import __version__
+from ipssim._version import __version__, code_id
 
 PARQUET_COMPRESSION = "zstd"
 """Codec of every Parquet file the outputs write (zstd at pyarrow's default level: smaller files
@@ -251,5 +251,5 @@ class Manifest:
 
     def document(self) -> dict:
         return {**self.fields, "ipssim_version": __version__,
-                "created": self.started.isoformat(timespec="seconds"),
+                "ipssim_code_id": code_id, "created": self.started.isoformat(timespec="seconds"),
                 "wall_seconds": self.wall_seconds}

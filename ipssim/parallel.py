@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from multiprocessing.pool import Pool
 from typing import Any
 
-from ipssim._version import __version__
+from ipssim._version import __version__, code_id
 from ipssim.validation import InputError
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -82,7 +82,8 @@ class ClusterError(InputError):
 @contextmanager
 def cluster(scheduler: str) -> Iterator[Any]:
     """A Dask client of the existing cluster whose scheduler is at ``scheduler``; its workers
-    must run this version of ipssim (checked, since results must not depend on where they ran)."""
+    must run this ipssim, the same version and code (checked, since results must not depend on
+    where they ran)."""
     try:
         from distributed import Client
     except ImportError:
@@ -94,17 +95,19 @@ def cluster(scheduler: str) -> Iterator[Any]:
                            f"({str(exc).splitlines()[0][:200]})") from None
     try:
         versions = set(client.run(_version).values())
-        if versions != {__version__}:
+        if versions != {_version()}:
             raise ClusterError(f"--scheduler: the workers at {scheduler} run ipssim "
                                f"{', '.join(sorted(map(str, versions))) or '(no workers)'}; "
-                               f"this is {__version__}")
+                               f"this is {_version()}")
         yield client
     finally:
         client.close()
 
 
 def _version() -> str:
-    return __version__
+    """This process's ipssim: its version and its code (an uncommitted edit changes only the
+    code)."""
+    return f"{__version__} (code {code_id})"
 
 
 def ordered_map(fn: Callable, *iterables: Iterable, workers: int = 1, pool: Pool | None = None,

@@ -44,8 +44,12 @@ def progress(description: str, total: int | None = None, done: int = 0, unit: st
                    Rate(), TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as bar:
             task = bar.add_task(description, total=total, completed=done)
-            yield lambda now_done, now_total=None: bar.update(
-                task, completed=now_done, total=now_total if now_total is not None else total)
+
+            def update(now_done: int, now_total: int | None = None) -> None:
+                bar.update(task, completed=now_done,
+                           total=now_total if now_total is not None else total)
+
+            yield update
         return
     start, first, last = time.perf_counter(), done, [time.perf_counter()]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,17 @@ def ipssim(*args: object, cwd: Path | None = None) -> subprocess.CompletedProces
     """Run the real command line in a child process."""
     return subprocess.run([sys.executable, "-m", "ipssim", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=300)
+
+
+def package_copy(folder: Path, change: str = "") -> Path:
+    """A copy of the ipssim package in ``folder`` (not a git checkout, not installed), with
+    ``change`` appended to its model; the folder to put on PYTHONPATH."""
+    shutil.copytree(ROOT / "ipssim", folder / "ipssim",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    if change:
+        with open(folder / "ipssim" / "model" / "pathway.py", "a") as source:
+            source.write(change)
+    return folder
 
 
 def write_yaml(path: Path, data: dict) -> Path:

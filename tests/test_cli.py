@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
+from ipssim._version import code_id
 
 
 @pytest.mark.parametrize("name", ["finland_pilot", "europe_rct", "finland_pilot_cap15",
@@ -96,7 +97,7 @@ def test_run_writes_the_output_contract(tmp_path):
          "plotly.min.js"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",
-            "wall_seconds"} <= set(manifest)
+            "wall_seconds"} <= set(manifest) and manifest["ipssim_code_id"] == code_id
     assert manifest["seed"] == 5 and manifest["replications"] == 3
     traj = pq.read_table(out / "trajectories.parquet").to_pydict()
     assert len(traj["month"]) == 3 * 2 * 12

@@ -1,7 +1,8 @@
 """Golden back-test: a small scenario's run and a sweep give the files stored in tests/golden/.
 
 Pinned: the run's summary tables, trajectories, spells and clients, and the sweep's
-``results.parquet``. A refactor must leave them byte-identical. Regenerate them only with
+``results.parquet`` (its ``ipssim_version`` column, which follows git, set to the one stored:
+``regenerate.pin_version``). A refactor must leave them byte-identical. Regenerate them only with
 ``python tests/golden/regenerate.py``, and only when a change is meant to move the numbers.
 """
 
@@ -38,6 +39,8 @@ def produced(tmp_path_factory):
     out = tmp_path_factory.mktemp("golden")
     regenerate.ipssim(*regenerate.RUN, "--out", out / "run")
     regenerate.ipssim(*regenerate.SWEEP, "--out", out / "sweep")
+    for name in regenerate.SWEEP_FILES:
+        regenerate.pin_version(out / "sweep" / name)
     return out
 
 

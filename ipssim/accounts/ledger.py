@@ -6,6 +6,8 @@ accounts from the month of referral; a job counts in every month it overlaps.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ipssim.model.simulation import ArmHistory, close_day
@@ -219,8 +221,10 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
     flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
         if arm == "ips" else np.zeros(n_months)
     net = rules.payer_flows(flows, econ)
-    benefits = sum(flows[k] for k in rules.BENEFIT_TYPES)
-    taxes = sum(v for k, v in flows.items() if k.startswith(("tax_", "employee_", "employer_")))
+    # arrays: sum() adds its start, 0, to them
+    benefits = cast(np.ndarray, sum(flows[k] for k in rules.BENEFIT_TYPES))
+    taxes = cast(np.ndarray, sum(v for k, v in flows.items()
+                                 if k.startswith(("tax_", "employee_", "employer_"))))
     out = {
         "month": np.arange(1, n_months + 1),
         "clients": np.full(n_months, len(history.clients["client_id"])),

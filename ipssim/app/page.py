@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Input, Output, State, dash_table, dcc, html
@@ -93,7 +94,8 @@ def layout() -> html.Div:
             [{"label": " referrals a year", "value": "referrals"},
              {"label": " eligible people x uptake (% a year)", "value": "eligible"}],
             "referrals", id="demand_mode")),
-        field("Regions: demand and staff", "regions", dash_table.DataTable(
+        # (dash_table's components are made when it is imported: mypy does not see them)
+        field("Regions: demand and staff", "regions", dash_table.DataTable(  # type: ignore[attr-defined]
             id="regions", editable=True, columns=[
                 {"name": "Region", "id": "name", "editable": False},
                 {"name": "Referrals/yr", "id": "referrals", "type": "numeric"},
@@ -152,7 +154,11 @@ def layout() -> html.Div:
 def levers_from_form(scenario: api.Scenario, mode, total, demand, rows, cap, fidelity, integrated,
                      years, horizon, discount) -> api.Levers:
     """The levers the form says; a region's referrals count only where changed."""
-    referrals, budgets, coaches, eligible, uptake = {}, {}, {}, {}, {}
+    referrals: dict[str, float | None] = {}
+    budgets: dict[str, float | None] = {}
+    coaches: dict[str, float | None] = {}
+    eligible: dict[str, float | None] = {}
+    uptake: dict[str, float | None] = {}
     for region, row in zip(scenario.regions, rows or [], strict=False):
         given = row.get("referrals")
         if given is None or given == "" or not _close(given, region.referrals_per_month * 12):
@@ -272,7 +278,8 @@ def side_by_side(runs) -> html.Div:
 def build_app(workers: int = 2) -> dash.Dash:
     """The Dash application, its callbacks and its two download routes."""
     store = RunStore(workers)
-    app = dash.Dash(__name__, title="ipssim workbench", update_title=None)
+    # update_title=None: no "Updating..." title (Dash documents None; its hint says str)
+    app = dash.Dash(__name__, title="ipssim workbench", update_title=None)  # type: ignore[arg-type]
     app.layout = layout
 
     @app.callback(Output("scenario", "options"), Output("scenario", "value"),
@@ -427,7 +434,8 @@ def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
     """A short description of what a run changed from the scenario, for the history."""
     same = {"caseload_cap": base.coaching.caseload_cap, "horizon_years": base.horizon_months / 12,
             "discount_rate_percent": round(base.economics.discount_rate_per_year * 100, 4)}
-    levers = api.Levers(**{k: (None if same.get(k) == v else v) for k, v in vars(levers).items()})
+    changed: dict[str, Any] = {k: (None if same.get(k) == v else v) for k, v in vars(levers).items()}
+    levers = api.Levers(**changed)
     parts = [name]
     if levers.budget_mode == "total" and levers.budget_eur_per_year is not None:
         parts.append(f"total {levers.budget_eur_per_year:,.0f} EUR a year")
@@ -516,9 +524,9 @@ def capacity_panel(capacity: api.Capacity | None) -> html.Div:
 
 def _fill_session(component, session: str) -> None:
     """Put the session id into the download links (they are per session)."""
-    for child in _walk(component):
-        if isinstance(child, html.A) and "{session}" in str(child.href):
-            child.href = child.href.replace("{session}", session)
+    for child in _walk(component):  # (Dash sets a component's properties at run time)
+        if isinstance(child, html.A) and "{session}" in str(child.href):  # type: ignore[attr-defined]
+            child.href = child.href.replace("{session}", session)  # type: ignore[attr-defined]
 
 
 def _walk(component):

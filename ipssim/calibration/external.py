@@ -10,6 +10,7 @@ validates the current one. A figure outside its band is reported as a miss.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -34,8 +35,9 @@ class Observation(Strict):
                   "break_even_month"]
     arm: Literal["ips", "usual", "difference", "ratio"] = "ips"
     window_months: float = Field(24.0, gt=0)
+    # mypy reads the lambda's item as a str, against pydantic's union of factories
     job_types: list[Literal["competitive", "subsidised", "other"]] = Field(
-        default_factory=lambda: ["competitive"])
+        default_factory=lambda: ["competitive"])  # type: ignore[arg-type]
     min_share: float = Field(0.5, gt=0, le=1)
     data_close_month: float = Field(36.0, gt=0)
     perspective: Literal["public", "society"] = "public"
@@ -129,7 +131,7 @@ def programme_ever_paid(clients: Table, spells: Table, data_close_day: float) ->
     return len(np.unique(who[during])) / n if n else math.nan
 
 
-def observe(obs: Observation, clients: dict[str, Table], spells: dict[str, Table]) -> float:
+def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str, Table]) -> float:
     """One figure's statistic from one replication's tables of both arms."""
     window = obs.window_months * MONTH_DAYS
     types = tuple(obs.job_types)

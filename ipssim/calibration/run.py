@@ -66,8 +66,8 @@ def simulate_statistics(spec: Spec, values: dict[str, float], seed: int, replica
     first = days_to_first_transition(ips.clients, ips.spells, close) if days else np.empty(0)
     cohort = draw_cohort(trial, seed, replication)
     arms = [simulate_arm(trial, cohort, arm, seed, replication) for arm in ("ips", "usual")]
-    arms = [(history.clients, history.spells) for history in arms]
-    out |= trial_statistics(*arms, obs.trial.window_months * MONTH_DAYS)
+    ips_tables, usual_tables = [(history.clients, history.spells) for history in arms]
+    out |= trial_statistics(ips_tables, usual_tables, obs.trial.window_months * MONTH_DAYS)
     return out, first
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -115,7 +115,7 @@ class Spec:
         trial = parse_scenario(self.scenario_data["trial"], "trial")
         for name, p in self.parameters.items():
             scope, _, path = name.rpartition(":")
-            node = trial if scope == TRIAL_SCOPE else fin
+            node: Any = trial if scope == TRIAL_SCOPE else fin
             for part in path.split("."):
                 node = getattr(node, part)
             values[name] = min(max(float(node), p.low), p.high)

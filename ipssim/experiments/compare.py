@@ -106,8 +106,8 @@ def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationRe
     names = [s.name for s in scenarios]
     table: dict[str, list] = {c: [] for c in COMPARISON_COLUMNS}
     for scenario, summary in zip(scenarios, summaries, strict=True):
-        for row in bought_rows(scenario, summary):
-            _append(table, row, scenario.name, OWN)
+        for bought in bought_rows(scenario, summary):
+            _append(table, bought, scenario.name, OWN)
     for name, summary in zip(names, summaries, strict=True):
         for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
             if row[1] == "difference":

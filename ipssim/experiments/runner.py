@@ -32,8 +32,8 @@ class ReplicationResult:
 
     replication: int
     trajectories: dict[str, dict[str, np.ndarray]]
-    clients: dict[str, dict[str, np.ndarray]]
-    spells: dict[str, dict[str, np.ndarray]]
+    clients: Mapping[str, dict[str, np.ndarray]]  # NOT_KEPT with tables="summary"
+    spells: Mapping[str, dict[str, np.ndarray]]
     metrics: dict[str, dict[str, float]]
     net_effect: dict[str, np.ndarray]
     """Discounted net money of IPS against usual services by month, per perspective."""
@@ -83,7 +83,7 @@ def _run_replication(scenario: Scenario, seed: int, replication: int,
         waits_for_coach(histories["ips"].clients, horizon_days(scenario)))
 
 
-class NotKept(Mapping):
+class NotKept(Mapping[str, dict[str, np.ndarray]]):
     """The client or spell tables of a replication run with ``tables="summary"``: none."""
 
     def __getitem__(self, arm: str) -> dict[str, np.ndarray]:

@@ -109,6 +109,7 @@ def waits(results: list[ReplicationResult], scenario: Scenario, region: int) -> 
 def utilisation(results: list[ReplicationResult], scenario: Scenario, region: int) -> float:
     """Client-days in IPS over the places the region offers while it operates."""
     r = scenario.regions[region]
+    assert r.coaches is not None  # a validated region has a headcount (a budget gives one)
     horizon = scenario.horizon_months * MONTH_DAYS
     close = min(horizon, close_day(scenario, region))
     places = r.coaches * scenario.coaching.caseload_cap * close
@@ -173,7 +174,9 @@ def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float,
                 progress(len(tried), None)
         return tried[coaches]
 
-    start = min(scenario.regions[region].coaches, max_coaches)
+    staffed = scenario.regions[region].coaches
+    assert staffed is not None  # a validated region has a headcount (a budget gives one)
+    start = min(staffed, max_coaches)
     sure = _smallest(lambda c: measured(c).feasible, start, max_coaches)
     point = _smallest(lambda c: measured(c).feasible_point, sure or start, max_coaches)
     return (sorted(tried.values(), key=lambda o: o.coaches),

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from itertools import accumulate
 from statistics import NormalDist
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from simpy.events import Process
 
 from ipssim.model.streams import Luck
 from ipssim.scenario.schema import ClientMix, Employability
@@ -148,10 +149,12 @@ class Client:
         self.exit_day = math.nan
         self.exit_reason = ""
         self.coach_id = -1
-        self.coach = None  # the coach post while in IPS (it may change when posts are cut)
-        self.process = None  # the client's SimPy process, to interrupt if its post is cut
+        # the coach post while in IPS (it may change when posts are cut): a coaches.Coach, typed
+        # Any as that module imports this one
+        self.coach: Any = None
+        self.process: Process | None = None  # the client's SimPy process, to interrupt if its post is cut
         self.first_job_day = math.nan
         self.first_competitive_job_day = math.nan
         self.first_unsubsidised_job_day = math.nan
-        self.job = None
+        self.job: Any = None  # the current job: a jobs.Spell (typed Any: jobs imports this module)
         self.idle_from = math.nan  # day time out of work counts from (set by the pathway)

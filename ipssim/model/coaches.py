@@ -55,7 +55,9 @@ class Team:
         self.cap = coaching.caseload_cap
         self.market = market
         posts = region.posts
-        self.coaches = [Coach(first_coach_id + i, i, FILLED if i < region.coaches else CLOSED)
+        staffed = region.coaches
+        assert staffed is not None  # a validated region has a headcount (a budget gives one)
+        self.coaches = [Coach(first_coach_id + i, i, FILLED if i < staffed else CLOSED)
                         for i in range(posts)]
         self.team_leaders = region.team_leaders
         self.close_day = close_day
@@ -76,7 +78,7 @@ class Team:
             self._may_take(coach)
         # (day, coaches in post, team leaders, coaches hired so far) after every change.
         self.staffing_trace: list[tuple[float, int, int, int]] = []
-        self.hires = region.coaches
+        self.hires = staffed
         self._record_staffing()
         quality = 1.0 + coaching.fidelity_slope * (region.fidelity - 100.0) / 25.0
         self.quality = max(quality, 0.0) * (1.0 if region.integrated else
@@ -238,6 +240,7 @@ class Team:
             if other is not None:
                 self._join(other, client)
             else:
+                assert client.process is not None  # set when the client's IPS process starts
                 client.process.interrupt("post cut")
 
     def _schedule_leaving(self, coach: Coach) -> None:

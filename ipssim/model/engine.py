@@ -46,7 +46,7 @@ class Environment(simpy.Environment):
         self._later: dict[int, list] = {}
         self._buckets: list[int] = []  # heap of the keys of ``_later``
 
-    def schedule(self, event: Event, priority: EventPriority = NORMAL,  # type: ignore[override]
+    def schedule(self, event: Event, priority: EventPriority = NORMAL,
                  delay: float = 0) -> None:
         """Schedule ``event`` with ``priority`` after ``delay`` (as ``simpy.Environment``)."""
         self._push((self._now + delay, priority, next(self._eid), event))
@@ -74,7 +74,7 @@ class Environment(simpy.Environment):
         heapify(queue)
         return True
 
-    def timeout(self, delay: float, value: Any = None) -> Timeout:
+    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
         """A ``Timeout`` scheduled ``delay`` days from now.
 
         Same event as ``simpy.Timeout(env, delay, value)``; built here in one call instead of
@@ -105,11 +105,12 @@ class Environment(simpy.Environment):
 
     def step(self) -> None:
         """Process the next event (as ``simpy.Environment.step``, without its StopSimulation
-        handling, which ``run`` here does not use)."""
+        handling, which ``run`` here does not use). A processed event's callbacks are None, as in
+        SimPy (whose hints say a list)."""
         if not self._queue and not self._next_bucket():
             raise EmptySchedule
         self._now, _, _, event = heappop(self._queue)
-        callbacks, event.callbacks = event.callbacks, None
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # SimPy hints a list
         for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
@@ -134,7 +135,7 @@ class Environment(simpy.Environment):
             self._now, _, _, event = heappop(queue)
             if event is stop:
                 return
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # SimPy hints a list
             for callback in callbacks:
                 callback(event)
             if not event._ok and not hasattr(event, "_defused"):
@@ -149,7 +150,7 @@ class Environment(simpy.Environment):
         are freed at once.
         """
         for *_, event in self._queue:
-            event.callbacks = None
+            event.callbacks = None  # type: ignore[assignment]  # SimPy hints a list
         for later in self._later.values():
             for *_, event in later:
                 event.callbacks = None

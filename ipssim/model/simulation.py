@@ -37,7 +37,7 @@ from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
-def events_processed(env: simpy.Environment) -> int:
+def events_processed(env: Environment) -> int:
     """How many model events ``env`` has processed (for the benchmark); call it once, after the
     run.
 
@@ -205,6 +205,7 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
             yield env.timeout(client.referral_day - env.now)
             client.referral_day = env.now  # the clock's own value, so waits are exactly >= 0
         if arm == "ips":
+            assert team is not None  # the IPS arm has a team
             env.process(pathway.ips(client, team, market))
         else:
             env.process(pathway.usual(client, market))

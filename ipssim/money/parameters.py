@@ -8,11 +8,11 @@ needs nothing else.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ipssim.validation import NonNegative, Positive, Share, Strict, number, whole
+from ipssim.validation import Count, NonNegative, Positive, Real, Share, Strict
 
 Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
                 "client"]
@@ -32,9 +32,9 @@ class Benefits(Strict):
     pension_earnings_limit_eur: NonNegative = 976.59
     """OUT-B2 (2024): earnings up to this never affect Kela's pension; ASSUMPTION: it is also the
     earnings-related limit, since 40% of these clients' short previous earnings is lower."""
-    suspension_min_months: whole(1, 600) = 3
+    suspension_min_months: Annotated[Count, Field(ge=1, le=600)] = 3
     """OUT-B2: earnings above the limit suspend the pension for at least 3 months."""
-    suspension_max_months: whole(1, 600) = 24
+    suspension_max_months: Annotated[Count, Field(ge=1, le=600)] = 24
     """OUT-B2: a pension suspended for 2 years ends. ASSUMPTION: the client then counts as
     unemployed and draws the labour-market subsidy in months with low earnings."""
     labour_market_subsidy_eur: NonNegative = 800.0  # OUT-B3: 37.21 EUR/day x 21.5 days
@@ -43,7 +43,7 @@ class Benefits(Strict):
     """ASSUMPTION: no protected earnings before the taper (OUT-B3 asks to verify the 2024 rule)."""
     sickness_allowance_eur: NonNegative = 900.0
     """ASSUMPTION: typical allowance for a low previous income; paid only in months without work."""
-    sickness_allowance_months_left: whole(0, 600) = 6
+    sickness_allowance_months_left: Annotated[Count, Field(le=600)] = 6
     """OUT-B4: about 300 working days (12 months) at most; ASSUMPTION: a client on sick leave at
     entry has half of it left; after it a rehabilitation subsidy follows (OUT-B4)."""
 
@@ -105,13 +105,14 @@ class ProgrammeCosts(Strict):
     """ASSUMPTION: external reviewer and peer reviewers, two days on site plus the report (FID-06)."""
     review_interval_months: Positive = 6.0  # FID-03: every 6 months until the score is >= 100
     good_fidelity_review_interval_months: Positive = 12.0  # FID-03: then yearly
-    good_fidelity: number(ge=25, le=125) = 100.0  # FID-02, FID-03: "good"
+    good_fidelity: Annotated[Real, Field(ge=25, le=125)] = 100.0  # FID-02, FID-03: "good"
 
 
 class Payers(Strict):
     """Who pays what (OUT-C6: results per paying sector)."""
 
-    programme: dict[Payer, Share] = Field(default_factory=lambda: {"state": 1.0})
+    # mypy reads the lambda's key as a str, not a Payer, against pydantic's union of factories
+    programme: dict[Payer, Share] = Field(default_factory=lambda: {"state": 1.0})  # type: ignore[arg-type]
     """CST-04: the pilots ran on state grants from the ministry (STM); CST-11 names STM, Kela or
     the regions as possible single-channel funders."""
     wage_subsidy: Payer = "state"
@@ -150,7 +151,8 @@ class Economics(Strict):
     wage_subsidy_rate: Share = 0.5
     """ASSUMPTION: wage subsidy for a person whose illness impairs work capacity, 50% of the wage
     and the employer's contributions (JOB-03: 24% of competitive jobs were subsidised)."""
-    discount_rate_per_year: number(ge=0.0, le=0.2) = 0.03
+    discount_rate_per_year: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.03
     """ASSUMPTION: a 3% annual rate, common in health-economic guidance; applied monthly."""
-    price_year: whole(1990, 2100) = 2024  # the year of the benefit and tax rules above (OUT-B1..B3)
+    # the year of the benefit and tax rules above (OUT-B1..B3)
+    price_year: Annotated[Count, Field(ge=1990, le=2100)] = 2024
 

@@ -9,6 +9,7 @@ are euros a month at the price year of the rules (``Economics.price_year``).
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -255,8 +256,8 @@ def payer_flows(flows: dict[str, np.ndarray], econ: Economics) -> dict[str, np.n
     book(wage_subsidy(flows["subsidised_earnings"], econ), p.wage_subsidy, "employer")
     for payer, share in p.programme.items():
         book(flows["programme_cost"] * share, payer, None)
-    public = sum(net[k] for k in PUBLIC_PAYERS)
-    return net | {"public": public, "society": sum(net[k] for k in PAYERS)}
+    public = cast(np.ndarray, sum(net[k] for k in PUBLIC_PAYERS))  # sum() adds its start, 0, to arrays
+    return net | {"public": public, "society": cast(np.ndarray, sum(net[k] for k in PAYERS))}
 
 
 def qalys(employed_days: np.ndarray, active: np.ndarray, econ: Economics) -> np.ndarray:

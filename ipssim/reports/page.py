@@ -10,7 +10,7 @@ results give the same bytes. Tables come from :func:`table`, charts from :func:`
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def chart(figure: go.Figure, div_id: str) -> str:
     return pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id)
 
 
-def table(columns: dict[str, Sequence], limit: int | None = None, labels: int = 2) -> str:
+def table(columns: Mapping[str, Sequence], limit: int | None = None, labels: int = 2) -> str:
     """A table of equal-length columns, one ``<th>`` per column name.
 
     Numbers are shown by :func:`cell`; text is escaped, and left-aligned beyond the ``labels``

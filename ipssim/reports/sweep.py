@@ -62,7 +62,7 @@ def _name(manifest: dict) -> str:
 
 
 def _parameters(design) -> str:
-    rows = {"parameter": [], "base value": [], "varied as": [], "source": []}
+    rows: dict[str, list] = {"parameter": [], "base value": [], "varied as": [], "source": []}
     spec = design.spec
     for path in design.parameters:
         rows["parameter"].append(path)
@@ -73,10 +73,11 @@ def _parameters(design) -> str:
                        and p.level == "low")
             high = next(p.values[path] for p in design.points if p.parameter == path
                         and p.level == "high")
-            given = spec.parameters[path] is not None
-            how = f"{low:g} to {high:g}" + ("" if given else
-                                           f" (percentiles {spec.percentiles[0]:g}, "
-                                           f"{spec.percentiles[1]:g} of {describe(distribution)})")
+            how = f"{low:g} to {high:g}"
+            if spec.parameters[path] is None:  # the range is from the parameter's distribution
+                assert distribution is not None
+                how += (f" (percentiles {spec.percentiles[0]:g}, "
+                        f"{spec.percentiles[1]:g} of {describe(distribution)})")
         elif spec.kind == "grid":
             how = ", ".join(f"{v:g}" for v in spec.parameters[path])
         else:

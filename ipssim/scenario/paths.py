@@ -10,7 +10,8 @@ import copy
 import math
 import re
 import types
-from typing import Annotated, Literal, Union, get_args, get_origin
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -51,7 +52,7 @@ def _unwrap(tp: object) -> object:
     return tp
 
 
-def _is_model(tp: object) -> bool:
+def _is_model(tp: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
@@ -97,8 +98,8 @@ def field_kind(path: str) -> str:
 def _type_name(tp: object) -> str:
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(map(repr, get_args(tp)))
-    if get_origin(tp) in (tuple, list, dict):
-        return f"a {get_origin(tp).__name__} of values"
+    if (origin := get_origin(tp)) in (tuple, list, dict):
+        return f"a {origin.__name__} of values"
     return getattr(tp, "__name__", None) or str(tp)
 
 
@@ -109,7 +110,7 @@ def coerce(kind: str, value: float) -> float | int:
     return float(value)
 
 
-def apply_values(data: dict, values: dict[str, float]) -> dict:
+def apply_values(data: dict, values: Mapping[str, object]) -> dict:
     """Scenario data with each path set to its value (a deep copy; the data is not changed)."""
     data = copy.deepcopy(data)
     for path, value in values.items():
@@ -117,7 +118,7 @@ def apply_values(data: dict, values: dict[str, float]) -> dict:
     return data
 
 
-def _set(node: dict, segments: list[tuple[str, str | None]], value: float, path: str) -> None:
+def _set(node: dict, segments: list[tuple[str, str | None]], value: object, path: str) -> None:
     (name, index), rest = segments[0], segments[1:]
     if index is None:
         if not rest:
@@ -148,7 +149,7 @@ def _indices(items: list, index: str, path: str, name: str) -> list[int]:
     return [names.index(index)]
 
 
-def _set_leaf(node: dict, name: str, value: float) -> None:
+def _set_leaf(node: dict, name: str, value: object) -> None:
     """Set one field; a budget is one number, the budget of every year. The field replaces its
     other form (:func:`ipssim.scenario.edits.edited`: a headcount its budget, referrals the
     eligible people, and the other way round)."""
@@ -173,7 +174,7 @@ def _read(node: object, segments: list[tuple[str, str | None]]) -> list:
     if not segments:
         return [node]
     (name, index), rest = segments[0], segments[1:]
-    child = node.get(name) if isinstance(node, dict) else getattr(node, name)
+    child: Any = node.get(name) if isinstance(node, dict) else getattr(node, name)
     if index is None:
         return _read(child, rest)
     items = list(child)

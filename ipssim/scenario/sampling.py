@@ -44,10 +44,10 @@ the design never shares a stream with the simulation, whose streams derive from 
 
 def ppf(distribution: Distribution, u: np.ndarray | float) -> np.ndarray:
     """The inverse CDF of a (non-calibrated) distribution at ``u``."""
-    u = np.asarray(u, dtype=float)
+    at = np.asarray(u, dtype=float)
     if unbounded(distribution):
-        u = np.clip(u, EDGE, 1 - EDGE)
-    return _ppf(distribution, u)
+        at = np.clip(at, EDGE, 1 - EDGE)
+    return _ppf(distribution, at)
 
 
 def unbounded(d: Distribution) -> bool:
@@ -83,8 +83,9 @@ def _ppf(d: Distribution, u: np.ndarray) -> np.ndarray:
 
 def beta_shape(d: BetaDistribution) -> tuple[float, float]:
     """(alpha, beta), from the mean and sd by the method of moments if those are given."""
-    if d.alpha is not None:
+    if d.alpha is not None and d.beta is not None:
         return d.alpha, d.beta
+    assert d.mean is not None and d.sd is not None  # validated: one pair or the other
     m = (d.mean - d.low) / (d.high - d.low)
     v = (d.sd / (d.high - d.low)) ** 2
     k = m * (1 - m) / v - 1
@@ -93,15 +94,17 @@ def beta_shape(d: BetaDistribution) -> tuple[float, float]:
 
 def gamma_shape(d: GammaDistribution) -> tuple[float, float]:
     """(shape, scale), from the mean and sd if those are given."""
-    if d.shape is not None:
+    if d.shape is not None and d.scale is not None:
         return d.shape, d.scale
+    assert d.mean is not None and d.sd is not None  # validated: one pair or the other
     return (d.mean / d.sd) ** 2, d.sd**2 / d.mean
 
 
 def lognormal_shape(d: LognormalDistribution) -> tuple[float, float]:
     """(meanlog, sdlog), from the mean and sd on the natural scale if those are given."""
-    if d.meanlog is not None:
+    if d.meanlog is not None and d.sdlog is not None:
         return d.meanlog, d.sdlog
+    assert d.mean is not None and d.sd is not None  # validated: one pair or the other
     sdlog = math.sqrt(math.log1p((d.sd / d.mean) ** 2))
     return math.log(d.mean) - sdlog**2 / 2, sdlog
 

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
-from ipssim.validation import InputError, Share, Strict, number, whole
+from ipssim.validation import Count, InputError, Real, Share, Strict
 from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
@@ -27,17 +27,17 @@ class ScenarioError(InputError):
 
 MAX_STAFF = 10_000
 """The most coaches or team leaders of a region (a whole country's IPS is a few hundred)."""
-Staff = whole(0, MAX_STAFF)
+Staff = Annotated[Count, Field(le=MAX_STAFF)]
 MAX_REFERRALS_PER_MONTH = 10_000
-Month = number(ge=0, le=600)
+Month = Annotated[Real, Field(ge=0, le=600)]
 """A month of the simulation (the horizon is at most 600 months)."""
-RatePerMonth = number(ge=0, le=30)
+RatePerMonth = Annotated[Real, Field(ge=0, le=30)]
 """A hazard or rate per month: at most about one event a day."""
-Days = number(ge=1, le=36_525)
+Days = Annotated[Real, Field(ge=1, le=36_525)]
 """A duration in days, from a day to a century."""
-Multiplier = number(gt=0, le=100)
+Multiplier = Annotated[Real, Field(gt=0, le=100)]
 MAX_BUDGET = 1e10
-Budget = number(gt=0, le=MAX_BUDGET)
+Budget = Annotated[Real, Field(gt=0, le=MAX_BUDGET)]
 """Euros a year (ten billion at most)."""
 
 
@@ -59,29 +59,29 @@ class Region(Strict):
     """
 
     name: str
-    coaches: whole(1, MAX_STAFF) | None = None
+    coaches: Annotated[Count, Field(ge=1, le=MAX_STAFF)] | None = None
     team_leaders: Staff = 1
     staffing: list[StaffingChange] = Field(
         default_factory=list, description="headcount changes, in month order")
     budget_eur_per_year: Annotated[list[Budget], Field(min_length=1, max_length=50)] | None = Field(
         None, description="programme budget of each year from month 0 (the last one repeats)")
-    referrals_per_month: number(ge=0, le=MAX_REFERRALS_PER_MONTH) = 0.0
-    eligible_people: whole(1, 10_000_000) | None = Field(
+    referrals_per_month: Annotated[Real, Field(ge=0, le=MAX_REFERRALS_PER_MONTH)] = 0.0
+    eligible_people: Annotated[Count, Field(ge=1, le=10_000_000)] | None = Field(
         None, description="people eligible for IPS in the region (with uptake_per_year, instead "
         "of referrals_per_month)")
-    uptake_per_year: number(gt=0, le=1) | None = Field(
+    uptake_per_year: Annotated[Real, Field(gt=0, le=1)] | None = Field(
         None, description="share of the eligible people referred a year; referrals_per_month is "
         "then eligible_people x uptake_per_year / 12")
     referral_months: tuple[Month, Month] | None = Field(
         None, description="[first, last) month of intake; default: the whole horizon"
     )
-    cohort_size: whole(0, 200_000) = 0
-    operating_months: number(gt=0, le=600) | None = Field(
+    cohort_size: Annotated[Count, Field(le=200_000)] = 0
+    operating_months: Annotated[Real, Field(gt=0, le=600)] | None = Field(
         None, description="the programme closes after this month; default: runs to the horizon"
     )
-    fidelity: number(ge=25, le=125) = 100.0
+    fidelity: Annotated[Real, Field(ge=25, le=125)] = 100.0
     integrated: bool = True
-    employers: whole(1, 100_000) = 60
+    employers: Annotated[Count, Field(ge=1, le=100_000)] = 60
 
     @model_validator(mode="before")
     @classmethod
@@ -134,10 +134,10 @@ class Region(Strict):
 class AgeMix(Strict):
     """BAS-02: mean 37, SD 9.97, range 19-64 (truncated normal)."""
 
-    mean: number(ge=15, le=100) = 37.0
-    sd: number(gt=0, le=50) = 9.97
-    min: number(ge=15, le=100) = 19.0
-    max: number(ge=15, le=100) = 64.0
+    mean: Annotated[Real, Field(ge=15, le=100)] = 37.0
+    sd: Annotated[Real, Field(gt=0, le=50)] = 9.97
+    min: Annotated[Real, Field(ge=15, le=100)] = 19.0
+    max: Annotated[Real, Field(ge=15, le=100)] = 64.0
 
     @model_validator(mode="after")
     def _range(self) -> AgeMix:
@@ -196,8 +196,9 @@ class Employability(Strict):
     work_history_multiplier: dict[str, Multiplier] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
-    heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, fitted by the calibration
-    duration_dependence: number(ge=0, le=1) = 1.0
+    # ASSUMPTION: log-scale SD, fitted by the calibration
+    heterogeneity_sd: Annotated[Real, Field(ge=0, le=5)] = 1.0
+    duration_dependence: Annotated[Real, Field(ge=0, le=1)] = 1.0
     """How far the work-history levels above act over time for a client looking for work without
     a coach (usual services, the waiting list, after IPS): the job-finding rate is multiplied by
     (level(time out of work now) / level(at referral)) ** this, so it falls as time out of work
@@ -206,7 +207,7 @@ class Employability(Strict):
     OUT-C5 (5 years, 65% vs 33%) and OUT-C3 (18 months, 55% vs 28%) show the arms staying
     apart for years, which a constant no-coach rate cannot give; 1 reads the
     cross-sectional levels as causal, the strongest case; swept over 0-1."""
-    years_out_of_work_at_referral: dict[str, number(ge=0, le=100)] = Field(
+    years_out_of_work_at_referral: dict[str, Annotated[Real, Field(ge=0, le=100)]] = Field(
         default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
     """ASSUMPTION: years since the last job at referral for each BAS-10 category (midpoints; 5
     for over 3 years), where the clock of ``duration_dependence`` starts."""
@@ -219,20 +220,20 @@ class Employability(Strict):
 class Coaching(Strict):
     """The coach side of the IPS pathway."""
 
-    caseload_cap: whole(1, 1000) = 20  # STF-01 (fidelity item 1, OUT-E4)
-    full_attention_caseload: number(gt=0, le=1000) = 10.0
+    caseload_cap: Annotated[Count, Field(ge=1, le=1000)] = 20  # STF-01 (fidelity item 1, OUT-E4)
+    full_attention_caseload: Annotated[Real, Field(gt=0, le=1000)] = 10.0
     """ASSUMPTION: up to this many clients a coach gives each one full attention; Norway's 10-15
     works and results deteriorate at >= 20 (STF-03)."""
-    caseload_elasticity: number(ge=0, le=10) = 0.5
+    caseload_elasticity: Annotated[Real, Field(ge=0, le=10)] = 0.5
     """ASSUMPTION: job-offer rate scales as (full_attention_caseload / caseload) ** elasticity above
     full attention, i.e. less coach time per client means fewer offers."""
-    employer_contacts_per_week: number(ge=0, le=100) = 2.5
+    employer_contacts_per_week: Annotated[Real, Field(ge=0, le=100)] = 2.5
     """Fidelity asks 6 (STF-08); the Finnish pilots scored 2.8/5 on item 17 at best (FID-09).
     ASSUMPTION: 2.5 contacts a week."""
     review_interval_days: Days = 14.0
     """ASSUMPTION: a coach reviews each client's search about twice a month (COA-03: 73% met at
     least 2-3 times a month); the job-offer rate is re-evaluated at each review."""
-    engagement_days_mean: number(ge=0, le=3650) = 30.0
+    engagement_days_mean: Annotated[Real, Field(ge=0, le=3650)] = 30.0
     """ASSUMPTION: engagement and vocational profile before active search; rapid search puts the
     first employer contact within 30 days (TTJ-05)."""
     dropout_rate_per_month: RatePerMonth = 0.03
@@ -242,17 +243,18 @@ class Coaching(Strict):
     end_rate_working_per_month: RatePerMonth = 0.15
     """ASSUMPTION: follow-along support fades (COA-17); hazard that a working client no longer
     wants support. Together these shape coaching duration, mean 235 d (COA-01)."""
-    end_hazard_shape: number(ge=0.1, le=10) = 1.0
+    end_hazard_shape: Annotated[Real, Field(ge=0.1, le=10)] = 1.0
     """ASSUMPTION, calibrated: Weibull shape of both coaching-end hazards in time since IPS start
     (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
     are then their averages over the first year. COA-01's spread (CV 0.67) is below the 1 that a
     constant hazard gives."""
-    turnover_per_year: number(ge=0, le=12) = 0.0
+    turnover_per_year: Annotated[Real, Field(ge=0, le=12)] = 0.0
     """ASSUMPTION: coaches leave at this rate (STF-10 reports turnover but gives no rate). Off by
     default, because the calibration ran without it; a leaver's post stays vacant for
     ``vacancy_months`` and a new coach then ramps up."""
-    vacancy_months: number(ge=0, le=120) = 2.0  # ASSUMPTION: months to recruit a replacement coach
-    ramp_up_months: number(ge=0, le=120) = 3.0
+    # ASSUMPTION: months to recruit a replacement coach
+    vacancy_months: Annotated[Real, Field(ge=0, le=120)] = 2.0
+    ramp_up_months: Annotated[Real, Field(ge=0, le=120)] = 3.0
     """ASSUMPTION: a new coach's effectiveness rises linearly from ``new_coach_effectiveness``
     to full over these months (STF-10: new inductions after turnover)."""
     new_coach_effectiveness: Share = 0.5  # ASSUMPTION
@@ -265,9 +267,9 @@ class Coaching(Strict):
     other coaches and, where there is none, to the front of the waiting list (``waiting_list``)."""
     waiting_patience_days: Days | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
-    fidelity_slope: number(ge=0, le=0.25) = 0.1
+    fidelity_slope: Annotated[Real, Field(ge=0, le=0.25)] = 0.1
     """ASSUMPTION: offer rate x (1 + slope * (fidelity - 100) / 25). Direction only (EMP-16)."""
-    not_integrated_multiplier: number(gt=0, le=10) = 0.8
+    not_integrated_multiplier: Annotated[Real, Field(gt=0, le=10)] = 0.8
     """ASSUMPTION: offer-rate multiplier when coaches are not integrated in psychiatric care
     (STF-06, EMP-09 direction only)."""
 
@@ -275,19 +277,19 @@ class Coaching(Strict):
 class Jobs(Strict):
     """Job finding, job attributes and tenure."""
 
-    ips_offer_rate_per_month: number(gt=0, le=30) = 0.30
+    ips_offer_rate_per_month: Annotated[Real, Field(gt=0, le=30)] = 0.30
     """ASSUMPTION: job-offer rate at employability 1 with a coach; fitted by the calibration."""
-    usual_offer_rate_per_month: number(gt=0, le=30) = 0.06
+    usual_offer_rate_per_month: Annotated[Real, Field(gt=0, le=30)] = 0.06
     """ASSUMPTION: job-finding rate without a coach (usual services); calibrated to EMP-01's 20%."""
     subsidised_share: Share = 0.188  # JOB-02
     other_share: Share = 0.229  # JOB-02 (work trials etc.); none for disability pensioners, BAR-04
-    work_trials_from_day: number(ge=0, le=36_525) = 0.0
+    work_trials_from_day: Annotated[Real, Field(ge=0, le=36_525)] = 0.0
     """Days in IPS before the coach offers work trials and other non-paid transitions; until then
     every offer is for a paid job (FID-11: competitive employment is the goal, rapid search for
     it; BAR-09: coaches saw work trials as what might have helped those still without work).
     ASSUMPTION on the mechanism; the value is calibrated (TTJ-01 > TTJ-02: the first transition
     of any type comes later on average than the first paid job, so trials come late)."""
-    trial_route_rate_per_month: number(ge=0, le=30) = 0.0
+    trial_route_rate_per_month: Annotated[Real, Field(ge=0, le=30)] = 0.0
     """Work trials the coach arranges for an IPS client who has had no paid job, from
     ``work_trials_from_day`` on, at this rate per month times the coach's caseload multiplier
     and effectiveness but NOT the client's employability (a route for those furthest from work),
@@ -298,13 +300,14 @@ class Jobs(Strict):
     without work. ASSUMPTION on the mechanism; the rate is calibrated (0: no route)."""
     permanent_share: Share = 0.388  # JOB-06, paid jobs
     part_time_share: Share = 0.726  # JOB-10, paid jobs
-    full_time_hours: number(gt=0, le=80) = 37.5  # ASSUMPTION: Finnish standard full-time week
-    part_time_hours_mean: number(gt=0, le=80) = 17.0
+    full_time_hours: Annotated[Real, Field(gt=0, le=80)] = 37.5  # ASSUMPTION: Finnish standard full-time week
+    part_time_hours_mean: Annotated[Real, Field(gt=0, le=80)] = 17.0
     """ASSUMPTION: gives a mean of about 22 h/week over paid jobs (JOB-11) with 27% full time."""
-    other_hours_mean: number(gt=0, le=80) = 15.0  # ASSUMPTION: work trials are typically part-day
-    hourly_wage_median_eur: number(gt=0, le=1000) = 13.5
+    # ASSUMPTION: work trials are typically part-day
+    other_hours_mean: Annotated[Real, Field(gt=0, le=80)] = 15.0
+    hourly_wage_median_eur: Annotated[Real, Field(gt=0, le=1000)] = 13.5
     """ASSUMPTION: wages are not reported (JOB-17); a Finnish entry-level service wage."""
-    hourly_wage_sd_log: number(ge=0, le=3) = 0.15  # ASSUMPTION
+    hourly_wage_sd_log: Annotated[Real, Field(ge=0, le=3)] = 0.15  # ASSUMPTION
     paid_fragile_share: Share = 0.4
     """Share of paid jobs that are fragile matches, ending within weeks (JOB-08: 42% of ended paid
     jobs lasted under a month; Finnish law allows a trial period of up to 6 months in which
@@ -314,17 +317,17 @@ class Jobs(Strict):
     tenure_scale_days_fixed_term: Days = 300.0
     """Mean tenure (exponential) of a stable fixed-term paid job. ASSUMPTION, calibrated (JOB-07,
     JOB-08, JOB-09)."""
-    tenure_permanent_ratio: number(ge=1, le=20) = 3.0
+    tenure_permanent_ratio: Annotated[Real, Field(ge=1, le=20)] = 3.0
     """Mean tenure of a stable permanent paid job over that of a stable fixed-term one.
     ASSUMPTION: 3 (a permanent contract has no end date; JOB-06 only gives the 39% share); the
     documentation window (at most 364 days, JOB-07) cannot tell the two apart, so it is not
     fitted; swept over 1.5-6 in ``finland_pilot_uncertainty``."""
     tenure_scale_days_other: Days = 60.0
     """Weibull scale of work-trial tenure. ASSUMPTION: trials last weeks to months; calibrated."""
-    tenure_shape_other: number(ge=0.1, le=10) = 1.5
+    tenure_shape_other: Annotated[Real, Field(ge=0.1, le=10)] = 1.5
     """Weibull shape of work-trial tenure. ASSUMPTION: a trial is agreed for a planned period, so
     its exit hazard rises (> 1); calibrated (JOB-08 all transitions vs paid jobs)."""
-    follow_along_fragile_multiplier: number(ge=0, le=1) = 1.0
+    follow_along_fragile_multiplier: Annotated[Real, Field(ge=0, le=1)] = 1.0
     """ASSUMPTION, not fitted: the fragile share of a paid job that starts with a coach's
     follow-along support (COA-17) is multiplied by this. The Finnish data have no control group,
     so no figure identifies it; 1 (no effect) by default, swept over 0.6-1 in
@@ -351,10 +354,11 @@ class Employers(Strict):
         }
     )
     """ASSUMPTION: sector mix echoing the job titles in JOB-05."""
-    vacancies_per_employer_per_month: number(gt=0, le=30) = 0.35
+    vacancies_per_employer_per_month: Annotated[Real, Field(gt=0, le=30)] = 0.35
     """ASSUMPTION: suitable entry-level vacancies opening per employer."""
     vacancy_open_days_mean: Days = 30.0  # ASSUMPTION
-    openness_beta: tuple[number(gt=0, le=1000), number(gt=0, le=1000)] = (2.0, 3.0)
+    openness_beta: tuple[Annotated[Real, Field(gt=0, le=1000)],
+                         Annotated[Real, Field(gt=0, le=1000)]] = (2.0, 3.0)
     """ASSUMPTION: Beta(a, b) openness to hiring a person with a mental illness (mean 0.4)."""
     relationship_gain_per_contact: Share = 0.3
     """ASSUMPTION: each coach contact closes this fraction of the gap to a full relationship."""
@@ -367,7 +371,7 @@ class Published(Strict):
 
     metric: str = Field(description="the summary.csv metric closest to the published outcome")
     arm: Literal["ips", "usual", "difference"]
-    value: number() = Field(description="in the metric's unit (shares as fractions: 0.44, not 44)")
+    value: Real = Field(description="in the metric's unit (shares as fractions: 0.44, not 44)")
     source: Annotated[str, Field(min_length=1)] = Field(description="fact ID, e.g. EMP-09")
     note: str = Field("", description="exact published definition and window, and how it differs "
                       "from the simulated metric")
@@ -386,14 +390,14 @@ class Scenario(Strict):
         None, description="which scoped values of the calibration file also apply (a value named "
         "'trial:employability.population_multiplier' applies only with scope 'trial')")
     mode: Literal["trial", "programme"]
-    horizon_months: whole(1, 600) = 48
-    outcome_window_months: whole(1, 600) = 24
+    horizon_months: Annotated[Count, Field(ge=1, le=600)] = 48
+    outcome_window_months: Annotated[Count, Field(ge=1, le=600)] = 24
     """Window of the ever-employed-in-window outcome: 24 months, as the trials' follow-up
     (EMP-01), or the horizon when that is shorter (a longer window is refused)."""
     referral_months: tuple[Month, Month] | None = Field(
         None, description="[first, last) month of intake of every region without its own; "
         "default: the whole horizon")
-    operating_months: number(gt=0, le=600) | None = Field(
+    operating_months: Annotated[Real, Field(gt=0, le=600)] | None = Field(
         None, description="every region without its own closes after this month; default: the "
         "horizon in programme mode, the outcome window in trial mode")
     regions: Annotated[list[Region], Field(min_length=1, max_length=1000)]
@@ -453,7 +457,7 @@ class Scenario(Strict):
             if self.mode == "trial":
                 if region.cohort_size < 1:
                     raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
-                if region.coaches * cap < region.cohort_size:
+                if (region.coaches or 0) * cap < region.cohort_size:
                     raise ValueError(
                         f"{where}.coaches: trial mode has no waiting list, so coaches x caseload_cap"
                         f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"

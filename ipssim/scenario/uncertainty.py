@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from ipssim.validation import Positive, Strict
 
@@ -23,7 +23,8 @@ class _Distribution(Strict):
         which names the parameter in the message)."""
 
 
-def _one_pair(model: BaseModel, first: tuple[str, str], second: tuple[str, str]) -> str:
+def _one_pair(model: BetaDistribution | GammaDistribution | LognormalDistribution,
+              first: tuple[str, str], second: tuple[str, str]) -> str:
     """Which of two alternative pairs of fields is given (exactly one must be)."""
     given = [pair for pair in (first, second)
              if all(getattr(model, f) is not None for f in pair)]
@@ -48,6 +49,7 @@ class BetaDistribution(_Distribution):
         if not self.low < self.high:
             raise ValueError(f"beta: low must be below high (got {self.low}, {self.high})")
         if _one_pair(self, ("alpha", "beta"), ("mean", "sd")) == "mean":
+            assert self.mean is not None and self.sd is not None  # the pair given
             m = (self.mean - self.low) / (self.high - self.low)
             v = (self.sd / (self.high - self.low)) ** 2
             if not 0 < m < 1 or v >= m * (1 - m):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -147,7 +148,7 @@ EFFECTS = {"employed": ("additional_employed", "additional person ever in compet
 
 
 def psa_tables(points: list, parameters: list[str], data: Cube, cost: str,
-               wtp: dict[str, list[float]], metrics: list[tuple[str, str]] = ()
+               wtp: dict[str, list[float]], metrics: Sequence[tuple[str, str]] = ()
                ) -> dict[str, Table]:
     """``psa_draws``: per draw its parameter values, incremental costs and effects; ``ceac``: per
     effect and WTP the probability that IPS is cost-effective (NMB > 0), the expected NMB and the
@@ -269,7 +270,7 @@ def morris_effects(problem: dict, unit: np.ndarray, y: np.ndarray, trajectories:
     return out
 
 
-def global_tables(problem: dict, unit: np.ndarray, data: Cube, metrics: list[tuple[str, str]],
+def global_tables(problem: dict, unit: np.ndarray, data: Cube, metrics: Sequence[tuple[str, str]],
                   method: str, samples: int, levels: int, bootstrap: int, shares: list[float],
                   seed: int) -> dict[str, Table]:
     """``sobol`` (or ``morris``) at the full sample, and ``<method>_convergence`` at every size."""
@@ -309,5 +310,6 @@ def analyse(design: Design, results: pa.Table) -> dict[str, Table]:
         return psa_tables(design.points, design.parameters, data, spec.cost,
                           {"employed": spec.wtp_per_employed_eur, "qaly": spec.wtp_per_qaly_eur},
                           metrics)
+    assert design.problem is not None and design.unit is not None  # a global design has them
     return global_tables(design.problem, design.unit, data, metrics, spec.method, spec.samples,
                          spec.levels, spec.bootstrap, spec.convergence, spec.seed)

@@ -77,10 +77,14 @@ def build_design(spec: Sweep, evaluator: Evaluator) -> Design:
                 raise SweepError(f"parameters.{missing[0]}: give low and high, or a distribution "
                                  "for it under uncertainty.parameters")
             space = parameter_space(uncertainty, sample)
-        rows = [({}, "base case", "", "base")]
+        rows: list[tuple[dict[str, float], str, str, str]] = [({}, "base case", "", "base")]
         for path, bounds in spec.parameters.items():
-            low, high = (bounds.low, bounds.high) if bounds else \
-                (space.quantile(path, spec.percentiles[0]), space.quantile(path, spec.percentiles[1]))
+            if bounds:
+                low, high = bounds.low, bounds.high
+            else:
+                assert space is not None  # made above for every parameter without bounds
+                low = space.quantile(path, spec.percentiles[0])
+                high = space.quantile(path, spec.percentiles[1])
             rows.append(({path: coerce(kinds[path], low)}, f"{path} low", path, "low"))
             rows.append(({path: coerce(kinds[path], high)}, f"{path} high", path, "high"))
     elif spec.kind == "grid":

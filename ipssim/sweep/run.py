@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ipssim._version import __version__
+from ipssim._version import __version__, code_id
 from ipssim.progress import Update
 from ipssim.sweep import backends, store
 from ipssim.sweep.analysis import Table, analyse
@@ -74,12 +75,13 @@ def run_sweep(spec: Sweep, evaluator: Evaluator, out: Path, *, workers: int = 1,
             "scenario_sha256": evaluator.digest, "evaluator": evaluator.name,
             "spec_sha256": design.sha256, "seed": spec.seed, "replications": spec.replications,
             "streams": spec.streams, "points": len(design.points), "ipssim_version": __version__,
+            "ipssim_code_id": code_id,
             "spec": spec.model_dump(mode="json"),
         }
-        run = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-               "already_done": len(done), "computed": 0,
-               "workers": "serial" if serial else (scheduler or workers),
-               "wall_seconds": None, "interrupted": True}
+        run: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
+                               "already_done": len(done), "computed": 0,
+                               "workers": "serial" if serial else (scheduler or workers),
+                               "wall_seconds": None, "interrupted": True}
         manifest["runs"].append(run)
         store.write_manifest(out, manifest, complete=False)
         store.write_design(out, design)

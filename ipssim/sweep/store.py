@@ -10,7 +10,7 @@
 
 Every file is written with :mod:`ipssim.files` (a hidden temporary name, then a rename), so an
 interrupted sweep never leaves a partial file under a final name; a rerun removes the temporary
-ones it left, keeps every point file of the same sweep (same SHA-256, same ipssim) and computes
+ones it left, keeps every point file of the same sweep (same SHA-256, same ipssim code) and computes
 the rest. A folder of another sweep is refused.
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ipssim._version import __version__
+from ipssim._version import __version__, code_id
 from ipssim.files import remove_partials, write_csv, write_json, write_parquet
 from ipssim.sweep.design import Design, Point, design_table
 from ipssim.sweep.evaluators import Columns
@@ -77,10 +77,12 @@ def done_points(out: Path, sha256: str) -> set[int]:
         if found != sha256:
             raise SweepError(f"{path}: belongs to another sweep (spec sha256 {found[:12]}, this one "
                              f"{sha256[:12]}); remove {out} or give another --out")
-        version = metadata.get(b"ipssim_version", b"").decode()
-        if version != __version__:
-            raise SweepError(f"{path}: computed by ipssim {version}, this is {__version__}; "
-                             f"finish the sweep with that version or start again in another --out")
+        found_code = metadata.get(b"ipssim_code_id", b"").decode()
+        if found_code != code_id:
+            version = metadata.get(b"ipssim_version", b"").decode()
+            raise SweepError(f"{path}: computed by other ipssim code (ipssim {version}, code "
+                             f"{found_code or 'unknown'}; this is {__version__}, code {code_id}); "
+                             "finish the sweep with that code or start again in another --out")
         done.add(int(path.stem))
     return done
 
@@ -119,7 +121,7 @@ def point_table(point: Point, columns: Columns, sha256: str) -> pa.Table:
         "spec_sha256": pa.array([sha256] * n, pa.string()),
     })
     return table.replace_schema_metadata({"spec_sha256": sha256, "point": str(point.index),
-                                          "ipssim_version": __version__})
+                                          "ipssim_version": __version__, "ipssim_code_id": code_id})
 
 
 def write_point(out: Path, point: Point, columns: Columns, sha256: str) -> None:
