@@ -42,7 +42,11 @@ MAX_MESSAGE = 600
 
 
 class InputError(ValueError):
-    """Input that cannot be used (a file, a field, a flag); the message is one line."""
+    """Input that cannot be used (a file, a field, a flag); the message is one line of at most
+    :data:`MAX_MESSAGE` characters, however much of the input it echoes (:func:`one_line`)."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(one_line(str(message)), *args)
 
 
 class Strict(BaseModel):
@@ -131,15 +135,28 @@ def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> di
 def validate(schema: type[BaseModel] | TypeAdapter, data: object, source: str,
              error: type[InputError] = InputError, tags: tuple[str, ...] = ()) -> Any:
     """``data`` checked against ``schema`` (a model or a type adapter over a tagged union whose
-    tag values are ``tags``); every problem in one line, prefixed with ``source``."""
+    tag values are ``tags``); every problem in one line, prefixed with ``source``.
+
+    The cause comes first: a field's own problems (a wrong type, a bound, a missing or unknown
+    field) are listed, and the checks across fields that follow from them (a budget that could
+    not be costed, a share that no longer sums to 1) are only counted; with no field problem,
+    the checks across fields are listed."""
     try:
         if isinstance(schema, TypeAdapter):
             return schema.validate_python(data)
         return schema.model_validate(data)
     except ValidationError as exc:
         root = schema if isinstance(schema, type) else None
-        problems = list(dict.fromkeys(describe(e, root, tags) for e in exc.errors()))
-        raise error(one_line(f"{source}: " + "; ".join(problems), len(problems))) from None
+        errors = exc.errors()
+        fields = [e for e in errors if e["type"] != "value_error"]
+        problems = list(dict.fromkeys(describe(e, root, tags) for e in (fields or errors)))
+        count = len(problems)
+        if fields and len(fields) < len(errors):
+            follow = len(errors) - len(fields)
+            count += follow
+            problems.append(f"and {follow} check{'s' if follow > 1 else ''} across fields that "
+                            "may follow from these")
+        raise error(one_line(f"{source}: " + "; ".join(problems), count)) from None
     except RecursionError:
         raise error(f"{source}: nested too deeply to be a parameter file") from None
 
@@ -154,9 +171,11 @@ def one_line(message: str, problems: int = 1) -> str:
 
 
 def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = ()) -> str:
-    """One pydantic error as ``field.path: what is wrong (got ...)``."""
+    """One pydantic error as ``field.path: what is wrong (got ...)``; names and values from the
+    input are clipped, so a huge key or value never makes a huge line."""
     parts = [p for p in error["loc"] if p not in tags]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    loc = _clip("".join(f"[{p}]" if isinstance(p, int) else f".{_clip(str(p), 80)}"
+                        for p in parts).lstrip("."))
     kind = error["type"]
     if kind == "extra_forbidden":
         model = _model_at(root, tuple(parts[:-1])) if root else None

@@ -9,11 +9,13 @@ Reading files and budgets is :mod:`ipssim.scenario.load`'s job; this module only
 from __future__ import annotations
 
 import math
+import unicodedata
 from difflib import get_close_matches
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
@@ -39,6 +41,32 @@ Multiplier = number(gt=0, le=100)
 MAX_BUDGET = 1e10
 Budget = number(gt=0, le=MAX_BUDGET)
 """Euros a year (ten billion at most)."""
+MAX_REGIONS = 1000
+"""The most regions of a scenario (Finland has 21 wellbeing services counties)."""
+MAX_REGION_NAME = 100
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A cell starting with one of these is a formula to a spreadsheet (CSV formula injection)."""
+
+
+def _region_name(name: str) -> str:
+    """A region's name as it is written into every table and report: printable characters
+    only, not blank, not read as a formula by a spreadsheet."""
+    if not name.strip():
+        raise PydanticCustomError("region_name", "must not be blank")
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+           for ch in name):
+        raise PydanticCustomError("region_name", "no control or invisible characters (NUL, "
+                                  "newline, tab and the like)")
+    if name.startswith(FORMULA_STARTS):
+        raise PydanticCustomError("region_name", "must not start with = + - or @ (a "
+                                  "spreadsheet would read it as a formula)")
+    return name
+
+
+RegionName = Annotated[str, Field(min_length=1, max_length=MAX_REGION_NAME),
+                       AfterValidator(_region_name)]
+"""A region's name: 1 to 100 printable characters, not starting with = + - or @; unique within
+a scenario, ignoring case."""
 
 
 class StaffingChange(Strict):
@@ -58,7 +86,7 @@ class Region(Strict):
     which :mod:`ipssim.scenario.budgets` converts to a headcount when the scenario is loaded.
     """
 
-    name: str
+    name: RegionName
     coaches: whole(1, MAX_STAFF) | None = None
     team_leaders: Staff = 1
     staffing: list[StaffingChange] = Field(
@@ -143,6 +171,9 @@ class AgeMix(Strict):
     def _range(self) -> AgeMix:
         if not self.min < self.max:
             raise ValueError(f"clients.age: min must be below max (got {self.min:g} and {self.max:g})")
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"clients.age.mean: must lie within [min, max] ([{self.min:g}, "
+                             f"{self.max:g}]; got {self.mean:g})")
         return self
 
 
@@ -177,6 +208,22 @@ class ClientMix(Strict):
         return self
 
 
+def _each_category(allowed: tuple[str, ...]) -> AfterValidator:
+    """A value for each category of ``allowed``, and for no other (the model looks each one up)."""
+
+    def check(values: dict) -> dict:
+        unknown = [key for key in values if key not in allowed]
+        missing = [key for key in allowed if key not in values]
+        if unknown or missing:
+            what = f"unknown category {unknown[0][:40]!r}" if unknown else \
+                f"missing category {missing[0]!r}"
+            raise PydanticCustomError("categories", f"{what}; give a value for each of "
+                                      f"{', '.join(allowed)}")
+        return values
+
+    return AfterValidator(check)
+
+
 def _check_mix(field: str, mix: dict[str, float], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(mix) - set(allowed))
     if unknown:
@@ -193,7 +240,8 @@ class Employability(Strict):
     names work history as the strongest predictor (EMP-08) but gives no slope.
     """
 
-    work_history_multiplier: dict[str, Multiplier] = Field(
+    work_history_multiplier: Annotated[dict[str, Multiplier],
+                                       _each_category(TIME_SINCE_WORK)] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
     heterogeneity_sd: number(ge=0, le=5) = 1.0  # ASSUMPTION: log-scale SD, calibrated (issue 3)
@@ -206,7 +254,8 @@ class Employability(Strict):
     OUT-C5 (5 years, 65% vs 33%) and OUT-C3 (18 months, 55% vs 28%) show the arms staying
     apart for years, which a constant no-coach rate cannot give (issue 16); 1 reads the
     cross-sectional levels as causal, the strongest case; swept over 0-1."""
-    years_out_of_work_at_referral: dict[str, number(ge=0, le=100)] = Field(
+    years_out_of_work_at_referral: Annotated[dict[str, number(ge=0, le=100)],
+                                             _each_category(TIME_SINCE_WORK)] = Field(
         default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
     """ASSUMPTION: years since the last job at referral for each BAS-10 category (midpoints; 5
     for over 3 years), where the clock of ``duration_dependence`` starts."""
@@ -336,6 +385,13 @@ class Jobs(Strict):
     kept_share_of_earnings_limit: Share = 0.95
     """ASSUMPTION: those who keep under the limit aim at 95% of it, a margin for extra shifts."""
 
+    @model_validator(mode="after")
+    def _hours(self) -> Jobs:
+        if self.part_time_hours_mean > self.full_time_hours:
+            raise ValueError(f"jobs.part_time_hours_mean: must be <= full_time_hours "
+                             f"({self.full_time_hours:g}; got {self.part_time_hours_mean:g})")
+        return self
+
 
 class Employers(Strict):
     """Employer population of each region: sectors, vacancies, openness, relationships."""
@@ -396,7 +452,7 @@ class Scenario(Strict):
     operating_months: number(gt=0, le=600) | None = Field(
         None, description="every region without its own closes after this month; default: the "
         "horizon in programme mode, the outcome window in trial mode")
-    regions: Annotated[list[Region], Field(min_length=1, max_length=1000)]
+    regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
     coaching: Coaching = Coaching()
@@ -475,10 +531,12 @@ class Scenario(Strict):
                 if change.month >= self.horizon_months:
                     raise ValueError(f"{where}.staffing: month {change.month:g} is not before the "
                                      f"horizon ({self.horizon_months} months)")
-        names = [region.name for region in self.regions]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"regions: names must be unique (given twice: {', '.join(twice)})")
+        seen: dict[str, int] = {}
+        for i, region in enumerate(self.regions):
+            first = seen.setdefault(region.name.casefold(), i)
+            if first != i:
+                raise ValueError(f"regions: names must be unique, ignoring case (given twice: "
+                                 f"{self.regions[first].name!r} and {region.name!r})")
         if self.outcome_window_months > self.horizon_months:
             raise ValueError(f"outcome_window_months: must be <= horizon_months "
                              f"({self.horizon_months}; got {self.outcome_window_months})")
