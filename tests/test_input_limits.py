@@ -338,3 +338,53 @@ def test_hostile_inputs_are_refused_in_one_line_or_hold_the_limits(data):
     for path in scenario.uncertainty.parameters:
         check_path(path, scenario)
     assert math.isfinite(scenario.economics.taxes.tax_free_allowance_eur_per_year)
+
+
+_EVALUATOR: list[ScenarioEvaluator] = []
+RANGES = {"coaching.caseload_cap": (10.0, 12.0), "regions[North].coaches": (2.0, 4.0),
+          "regions[*].fidelity": (80.0, 90.0), "jobs.other_share": (0.1, 0.2),
+          "jobs.nope": (0.1, 0.2), "regions" + "[" * 100 + ".x": (0.1, 0.2), "x" * 400: (0.1, 0.2)}
+
+
+@st.composite
+def hostile_sweeps(draw) -> dict:
+    kind = draw(st.sampled_from(["one_way", "grid", "psa", "global"]))
+    paths = draw(st.lists(st.sampled_from(sorted(RANGES)), min_size=1, max_size=3, unique=True))
+    data = {"kind": kind, "scenario": "scenario.yaml",
+            "replications": draw(st.sampled_from([1, 2, 10**5, 10**8, 10**30]))}
+    if kind == "one_way":
+        data["parameters"] = {p: {"low": RANGES[p][0], "high": RANGES[p][1]} for p in paths}
+    elif kind == "grid":
+        size = draw(st.sampled_from([1, 2, 1000]))
+        data["parameters"] = {p: [RANGES[p][0]] * size for p in paths}
+    else:
+        data["uncertainty"] = {"parameters": {
+            p: {"dist": "uniform", "low": RANGES[p][0], "high": RANGES[p][1]} for p in paths}}
+        if kind == "psa":
+            data["draws"] = draw(st.sampled_from([2, 5, 10**6]))
+        else:
+            data["method"] = draw(st.sampled_from(["sobol", "morris"]))
+            data["samples"] = draw(st.sampled_from([2, 4, 65_536] if data["method"] == "sobol"
+                                                   else [2, 3, 99_999]))
+    return data
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_sweeps())
+def test_hostile_sweeps_are_refused_in_one_line_or_stay_within_the_limits(data):
+    from ipssim.experiments.workload import MAX_CLIENT_REPLICATIONS, expected_clients
+
+    if not _EVALUATOR:
+        _EVALUATOR.append(ScenarioEvaluator(GOLDEN / "scenario.yaml"))
+    evaluator = _EVALUATOR[0]
+    started = time.process_time()
+    try:
+        design = build_design(parse_sweep(data, "hostile.yaml"), evaluator)
+    except ScenarioError as exc:  # a SweepError, or a path that names no parameter
+        assert "\n" not in str(exc) and len(str(exc)) <= MAX_MESSAGE, str(exc)
+        assert time.process_time() - started < 10
+        return
+    assert len(design.points) <= MAX_POINTS
+    clients = sum(expected_clients(evaluator.scenario(p.values)) for p in design.points)
+    assert clients * data["replications"] <= MAX_CLIENT_REPLICATIONS

@@ -35,7 +35,7 @@ def load_scenario(path: str | Path, text: bytes | None = None) -> tuple[Scenario
     if data.get("calibration") is None:
         return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
     if not isinstance(data["calibration"], str):
-        raise ScenarioError(f"{path}: calibration: must be a file path (got {data['calibration']!r})")
+        raise ScenarioError(f"{path}: calibration: must be a file path (got {data['calibration']!r:.80})")
     calibration_path = path.parent / data["calibration"]
     calibration_raw = read_file(calibration_path, "calibration", ScenarioError)
     values = yaml_mapping(calibration_raw, calibration_path, ScenarioError).get("values")
@@ -100,13 +100,13 @@ def check_values(values: dict, where: str) -> None:
         raise ScenarioError(f"{where}: keys must be parameter paths like jobs.ips_offer_rate_per_month")
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ScenarioError(f"{where}: {name}: must be a finite number (got {value!r:.40})")
+            raise ScenarioError(f"{where}: {name:.80}: must be a finite number (got {value!r:.40})")
     paths = {name.rpartition(":")[2] for name in values}
     for path in sorted(paths):
         parts = path.split(".")
         for cut in range(1, len(parts)):
             if ".".join(parts[:cut]) in paths:
-                raise ScenarioError(f"{where}: {path}: {'.'.join(parts[:cut])!r} is also given "
+                raise ScenarioError(f"{where}: {path:.80}: {'.'.join(parts[:cut])!r} is also given "
                                     "a value")
 
 
@@ -157,7 +157,7 @@ def with_region_table(data: dict, folder: Path, source: str) -> tuple[dict, byte
     header = [cell.strip() for cell in rows[0][1]]
     unknown = [c for c in header if c not in TABLE_COLUMNS]
     if unknown or len(set(header)) < len(header):
-        what = f"unknown column {unknown[0]!r}" if unknown else "a column named twice"
+        what = f"unknown column {unknown[0]!r:.80}" if unknown else "a column named twice"
         raise ScenarioError(f"{path}: {what}; allowed: {', '.join(TABLE_COLUMNS)}")
     regions = []
     for number, row in rows[1:]:

@@ -119,7 +119,7 @@ class Region(Strict):
         if not isinstance(data, dict) or (data.get("eligible_people") is None
                                           and data.get("uptake_per_year") is None):
             return data
-        where = f"regions[{data.get('name')}]"
+        where = f"regions[{str(data.get('name'))[:80]}]"
         people, uptake = data.get("eligible_people"), data.get("uptake_per_year")
         if people is None or uptake is None:
             missing = "uptake_per_year" if uptake is None else "eligible_people"
@@ -227,7 +227,7 @@ def _each_category(allowed: tuple[str, ...]) -> AfterValidator:
 def _check_mix(field: str, mix: dict[str, float], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(mix) - set(allowed))
     if unknown:
-        raise ValueError(f"{field}: unknown category {unknown[0]!r}; allowed: {', '.join(allowed)}")
+        raise ValueError(f"{field}: unknown category {unknown[0]!r:.80}; allowed: {', '.join(allowed)}")
     total = sum(mix.values())
     if abs(total - 1.0) > 0.01:
         raise ValueError(f"{field}: shares must sum to 1 (got {total:.3f})")
@@ -552,7 +552,7 @@ class Scenario(Strict):
         for i, item in enumerate(self.published):
             if item.metric not in names:
                 close = get_close_matches(item.metric, names, n=5, cutoff=0.0)
-                raise ValueError(f"published[{i}].metric: {item.metric!r} is not a summary.csv "
+                raise ValueError(f"published[{i}].metric: {item.metric!r:.80} is not a summary.csv "
                                  f"metric; closest allowed: {', '.join(close)} (all {len(names)} "
                                  "in the README's Outputs section)")
             if item.metric not in summary_metrics(item.arm):

@@ -174,7 +174,7 @@ def parse_sweep(data: object, source: str = "sweep") -> Sweep:
         raise SweepError(f"{source}: kind: missing; allowed: {', '.join(KINDS)}")
     schema = KINDS.get(data["kind"]) if isinstance(data["kind"], str) else None
     if schema is None:
-        raise SweepError(f"{source}: kind: {data['kind']!r} is not a kind of sweep; allowed: "
+        raise SweepError(f"{source}: kind: {data['kind']!r:.80} is not a kind of sweep; allowed: "
                          f"{', '.join(KINDS)}")
     return validate(schema, data, source, SweepError)
 
