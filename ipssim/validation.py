@@ -39,6 +39,10 @@ MAX_YAML_VALUES = 1_000_000
 "billion laughs" files, whose few hundred bytes expand to billions of values)."""
 MAX_MESSAGE = 600
 """The longest error line: a message never echoes big input back."""
+FOLLOWS = "follows"
+"""The pydantic error type of a problem that only follows from another one (a budget that could
+not be costed because the economics are refused): :func:`validate` reports it only when nothing
+else is wrong."""
 
 
 class InputError(ValueError):
@@ -138,9 +142,9 @@ def validate(schema: type[BaseModel] | TypeAdapter, data: object, source: str,
     tag values are ``tags``); every problem in one line, prefixed with ``source``.
 
     The cause comes first: a field's own problems (a wrong type, a bound, a missing or unknown
-    field) are listed, and the checks across fields that follow from them (a budget that could
-    not be costed, a share that no longer sums to 1) are only counted; with no field problem,
-    the checks across fields are listed."""
+    field) are listed and the rest only counted; with none, the checks across fields (a window
+    out of order, shares that do not sum to 1); only then the problems that follow from another
+    (:data:`FOLLOWS`)."""
     try:
         if isinstance(schema, TypeAdapter):
             return schema.validate_python(data)
@@ -148,14 +152,16 @@ def validate(schema: type[BaseModel] | TypeAdapter, data: object, source: str,
     except ValidationError as exc:
         root = schema if isinstance(schema, type) else None
         errors = exc.errors()
-        fields = [e for e in errors if e["type"] != "value_error"]
-        problems = list(dict.fromkeys(describe(e, root, tags) for e in (fields or errors)))
-        count = len(problems)
-        if fields and len(fields) < len(errors):
-            follow = len(errors) - len(fields)
-            count += follow
-            problems.append(f"and {follow} check{'s' if follow > 1 else ''} across fields that "
-                            "may follow from these")
+        tiers = ([e for e in errors if e["type"] not in ("value_error", FOLLOWS)],
+                 [e for e in errors if e["type"] == "value_error"],
+                 [e for e in errors if e["type"] == FOLLOWS])
+        shown = next(tier for tier in tiers if tier)
+        problems = list(dict.fromkeys(describe(e, root, tags) for e in shown))
+        count, rest = len(problems), len(errors) - len(shown)
+        if rest:
+            count += rest
+            problems.append(f"and {rest} more problem{'s' if rest > 1 else ''} that may follow "
+                            "from these")
         raise error(one_line(f"{source}: " + "; ".join(problems), count)) from None
     except RecursionError:
         raise error(f"{source}: nested too deeply to be a parameter file") from None
@@ -183,6 +189,8 @@ def describe(error: dict, root: type[BaseModel] | None, tags: tuple[str, ...] = 
         return f"{loc}: unknown field; allowed here: {allowed}"
     if kind == "value_error":
         return _clip(first_line(str(error["ctx"]["error"])))
+    if kind == FOLLOWS:
+        return _clip(error["msg"])
     message = error["msg"]
     if kind == "missing":
         return f"{loc}: missing (a required field)"

@@ -271,7 +271,15 @@ def test_a_broken_economics_field_is_named_first():
     message = _refused(data)
     assert message.startswith("scenario: economics.costs.coach_salary_eur_per_year: "), message
     assert "give coaches or budget_eur_per_year" not in message
-    assert message.endswith("and 10 checks across fields that may follow from these")
+    assert message.endswith("and 10 more problems that may follow from these")
+
+
+def test_a_broken_economics_check_is_named_before_the_budgets_it_leaves_uncosted():
+    data = read_scenario_data(SCENARIOS / "finland_ten_counties.yaml")
+    data["economics"] = {"taxes": {"state_tax_brackets": [[0, 0.1], [30_000, 0.3], [20_000, 0.2]]}}
+    message = _refused(data)
+    assert message.startswith("scenario: economics.taxes.state_tax_brackets: "), message
+    assert message.endswith("and 10 more problems that may follow from these")
 
 
 def test_checks_across_fields_are_listed_when_every_field_is_valid():

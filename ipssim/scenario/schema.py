@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
-from ipssim.validation import InputError, Share, Strict, number, whole
+from ipssim.validation import FOLLOWS, InputError, Share, Strict, number, whole
 from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
@@ -141,6 +141,9 @@ class Region(Strict):
 
     @model_validator(mode="after")
     def _staff(self) -> Region:
+        if self.coaches is None and self.budget_eur_per_year is not None:
+            raise PydanticCustomError(FOLLOWS, f"regions[{self.name}].budget_eur_per_year: not "
+                                      "costed while another field is refused")
         if self.coaches is None:
             raise ValueError(f"regions[{self.name}]: give coaches or budget_eur_per_year")
         months = [change.month for change in self.staffing]
