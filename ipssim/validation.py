@@ -31,10 +31,18 @@ MAX_YAML_VALUES = 1_000_000
 "billion laughs" files, whose few hundred bytes expand to billions of values)."""
 MAX_MESSAGE = 600
 """The longest error line: a message never echoes big input back."""
+FOLLOWS = "follows"
+"""The pydantic error type of a problem that only follows from another one (a budget that could
+not be costed because the economics are refused): :func:`validate` reports it only when nothing
+else is wrong."""
 
 
 class InputError(ValueError):
-    """Input that cannot be used (a file, a field, a flag); the message is one line."""
+    """Input that cannot be used (a file, a field, a flag); the message is one line of at most
+    :data:`MAX_MESSAGE` characters, however much of the input it echoes (:func:`one_line`)."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(one_line(str(message)), *args)
 
 
 class Strict(BaseModel):
@@ -123,15 +131,30 @@ def read_yaml(path: Path, what: str, error: type[InputError] = InputError) -> di
 def validate(schema: type[BaseModel] | TypeAdapter, data: object, source: str,
              error: type[InputError] = InputError, tags: tuple[str, ...] = ()) -> Any:
     """``data`` checked against ``schema`` (a model or a type adapter over a tagged union whose
-    tag values are ``tags``); every problem in one line, prefixed with ``source``."""
+    tag values are ``tags``); every problem in one line, prefixed with ``source``.
+
+    The cause comes first: a field's own problems (a wrong type, a bound, a missing or unknown
+    field) are listed and the rest only counted; with none, the checks across fields (a window
+    out of order, shares that do not sum to 1); only then the problems that follow from another
+    (:data:`FOLLOWS`)."""
     try:
         if isinstance(schema, TypeAdapter):
             return schema.validate_python(data)
         return schema.model_validate(data)
     except ValidationError as exc:
         root = schema if isinstance(schema, type) else None
-        problems = list(dict.fromkeys(describe(e, root, tags) for e in exc.errors()))
-        raise error(one_line(f"{source}: " + "; ".join(problems), len(problems))) from None
+        errors = exc.errors()
+        tiers = ([e for e in errors if e["type"] not in ("value_error", FOLLOWS)],
+                 [e for e in errors if e["type"] == "value_error"],
+                 [e for e in errors if e["type"] == FOLLOWS])
+        shown = next(tier for tier in tiers if tier)
+        problems = list(dict.fromkeys(describe(e, root, tags) for e in shown))
+        count, rest = len(problems), len(errors) - len(shown)
+        if rest:
+            count += rest
+            problems.append(f"and {rest} more problem{'s' if rest > 1 else ''} that may follow "
+                            "from these")
+        raise error(one_line(f"{source}: " + "; ".join(problems), count)) from None
     except RecursionError:
         raise error(f"{source}: nested too deeply to be a parameter file") from None
 
@@ -146,9 +169,11 @@ def one_line(message: str, problems: int = 1) -> str:
 
 
 def describe(error: ErrorDetails, root: type[BaseModel] | None, tags: tuple[str, ...] = ()) -> str:
-    """One pydantic error as ``field.path: what is wrong (got ...)``."""
+    """One pydantic error as ``field.path: what is wrong (got ...)``; names and values from the
+    input are clipped, so a huge key or value never makes a huge line."""
     parts = [p for p in error["loc"] if p not in tags]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    loc = _clip("".join(f"[{p}]" if isinstance(p, int) else f".{_clip(str(p), 80)}"
+                        for p in parts).lstrip("."))
     kind = error["type"]
     if kind == "extra_forbidden":
         model = _model_at(root, tuple(parts[:-1])) if root else None
@@ -156,6 +181,8 @@ def describe(error: ErrorDetails, root: type[BaseModel] | None, tags: tuple[str,
         return f"{loc}: unknown field; allowed here: {allowed}"
     if kind == "value_error":
         return _clip(first_line(str(error["ctx"]["error"])))
+    if kind == FOLLOWS:
+        return _clip(error["msg"])
     message = error["msg"]
     if kind == "missing":
         return f"{loc}: missing (a required field)"

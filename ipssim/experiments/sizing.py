@@ -70,11 +70,13 @@ class Option:
 
 
 def region_index(scenario: Scenario, name: str) -> int:
-    """The index of the region called ``name``; a one-line error naming the allowed names."""
-    names = [region.name for region in scenario.regions]
-    if name not in names:
-        raise ScenarioError(f"--region: unknown region {name!r}; allowed: {', '.join(names)}")
-    return names.index(name)
+    """The index of the region called ``name``, ignoring case (names are unique ignoring case);
+    a one-line error naming the allowed names."""
+    names = [region.name.casefold() for region in scenario.regions]
+    if name.casefold() not in names:
+        raise ScenarioError(f"--region: unknown region {name[:100]!r}; allowed: "
+                            f"{', '.join(region.name for region in scenario.regions)}")
+    return names.index(name.casefold())
 
 
 def candidate(scenario: Scenario, region: int, coaches: int) -> Scenario:

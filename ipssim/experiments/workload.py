@@ -35,8 +35,9 @@ def expected_vacancies(scenario: Scenario) -> float:
     return employers * scenario.employers.vacancies_per_employer_per_month * scenario.horizon_months
 
 
-def check_workload(scenario: Scenario, replications: int) -> None:
-    """Refuse a request whose work is beyond the limits above (one line naming the numbers)."""
+def check_replication(scenario: Scenario) -> float:
+    """Refuse a scenario whose one replication is beyond the limits above; its clients a
+    replication, on average, otherwise."""
     clients = expected_clients(scenario)
     if clients > MAX_CLIENTS_PER_REPLICATION:
         raise InputError(f"{scenario.name}: about {clients:,.0f} clients a replication; the limit is "
@@ -47,7 +48,25 @@ def check_workload(scenario: Scenario, replications: int) -> None:
         raise InputError(f"{scenario.name}: about {vacancies:,.0f} vacancies a replication; the "
                          f"limit is {MAX_VACANCIES_PER_REPLICATION:,} (check employers and "
                          "vacancies_per_employer_per_month)")
+    return clients
+
+
+def check_workload(scenario: Scenario, replications: int) -> None:
+    """Refuse a request whose work is beyond the limits above (one line naming the numbers)."""
+    clients = check_replication(scenario)
     if clients * replications > MAX_CLIENT_REPLICATIONS:
         raise InputError(f"--replications {replications} x about {clients:,.0f} clients = "
                          f"{clients * replications:,.0f} client-replications; the limit is "
                          f"{MAX_CLIENT_REPLICATIONS:,} (run fewer replications)")
+
+
+def check_points(clients: float, replications: int, point: int, points: int) -> None:
+    """Refuse a sweep whose points up to ``point`` (0-based, of ``points``) already simulate
+    more than :data:`MAX_CLIENT_REPLICATIONS` clients, ``clients`` being their sum of clients a
+    replication: the same budget as one run, over the whole sweep."""
+    if clients * replications > MAX_CLIENT_REPLICATIONS:
+        first = "point 0" if point == 0 else f"points 0 to {point}"
+        raise InputError(f"replications: {replications:,} replications of {first} (of "
+                         f"{points:,}) alone simulate about {clients * replications:,.0f} clients; "
+                         f"the limit is {MAX_CLIENT_REPLICATIONS:,} client-replications a sweep "
+                         "(run fewer replications or points)")

@@ -8,11 +8,25 @@ needs nothing else.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ipssim.validation import Count, NonNegative, Positive, Real, Share, Strict
+from ipssim.validation import Count, Real, Share, Strict
+
+MAX_MONTHLY_EUR = 1e6
+MonthlyEur = Annotated[Real, Field(ge=0, le=MAX_MONTHLY_EUR)]
+"""Euros a month to one person (a benefit, an earnings limit): at most a million, far above any
+benefit (the full national pension is 776 EUR, OUT-B1), so a typing error is refused."""
+MAX_EUROS = 1e8
+Euros = Annotated[Real, Field(ge=0, le=MAX_EUROS)]
+"""A sum of euros of one person or one item (a year's income threshold or salary, a training, a
+review): at most a hundred million."""
+Rate = Annotated[Real, Field(ge=0, le=10)]
+"""A rate on a sum of money (an employer's cost rate, overheads): at most 10 (1000%)."""
+Months = Annotated[Real, Field(ge=1, le=600)]
+"""Months between two reviews: from one month up to the longest horizon."""
 
 Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
                 "client"]
@@ -20,16 +34,17 @@ Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "munic
 
 
 class Benefits(Strict):
-    """Benefit amounts and earnings tests (euros a month, before tax)."""
+    """Benefit amounts and earnings tests (euros a month, before tax; each at most
+    :data:`MAX_MONTHLY_EUR`)."""
 
-    national_pension_eur: NonNegative = 775.70  # OUT-B1: Kela full amount, living alone
-    national_pension_cohabiting_eur: NonNegative = 692.54  # OUT-B1
-    national_pension_offset_threshold_eur: NonNegative = 65.62  # OUT-B1
-    national_pension_ceiling_eur: NonNegative = 1601.21
+    national_pension_eur: MonthlyEur = 775.70  # OUT-B1: Kela full amount, living alone
+    national_pension_cohabiting_eur: MonthlyEur = 692.54  # OUT-B1
+    national_pension_offset_threshold_eur: MonthlyEur = 65.62  # OUT-B1
+    national_pension_ceiling_eur: MonthlyEur = 1601.21
     """OUT-B1: no national pension above this earnings-related pension."""
-    earnings_related_pension_eur: NonNegative = 300.0
+    earnings_related_pension_eur: MonthlyEur = 300.0
     """ASSUMPTION: small earnings-related pension of young clients with short work histories."""
-    pension_earnings_limit_eur: NonNegative = 976.59
+    pension_earnings_limit_eur: MonthlyEur = 976.59
     """OUT-B2 (2024): earnings up to this never affect Kela's pension; ASSUMPTION: it is also the
     earnings-related limit, since 40% of these clients' short previous earnings is lower."""
     suspension_min_months: Annotated[Count, Field(ge=1, le=600)] = 3
@@ -37,11 +52,11 @@ class Benefits(Strict):
     suspension_max_months: Annotated[Count, Field(ge=1, le=600)] = 24
     """OUT-B2: a pension suspended for 2 years ends. ASSUMPTION: the client then counts as
     unemployed and draws the labour-market subsidy in months with low earnings."""
-    labour_market_subsidy_eur: NonNegative = 800.0  # OUT-B3: 37.21 EUR/day x 21.5 days
+    labour_market_subsidy_eur: MonthlyEur = 800.0  # OUT-B3: 37.21 EUR/day x 21.5 days
     labour_market_subsidy_taper: Share = 0.5  # OUT-B3: 50% of earnings reduce the benefit
-    labour_market_subsidy_protected_eur: NonNegative = 0.0
+    labour_market_subsidy_protected_eur: MonthlyEur = 0.0
     """ASSUMPTION: no protected earnings before the taper (OUT-B3 asks to verify the 2024 rule)."""
-    sickness_allowance_eur: NonNegative = 900.0
+    sickness_allowance_eur: MonthlyEur = 900.0
     """ASSUMPTION: typical allowance for a low previous income; paid only in months without work."""
     sickness_allowance_months_left: Annotated[Count, Field(le=600)] = 6
     """OUT-B4: about 300 working days (12 months) at most; ASSUMPTION: a client on sick leave at
@@ -49,24 +64,38 @@ class Benefits(Strict):
 
 
     @model_validator(mode="after")
-    def _suspension(self) -> Benefits:
+    def _order(self) -> Benefits:
+        """The schedules in their order: the offset of the national pension starts below its
+        ceiling, the cohabiting amount is at most the full one, a suspension's least months at
+        most its most."""
         if self.suspension_max_months < self.suspension_min_months:
             raise ValueError("economics.benefits.suspension_max_months: must be >= "
                              f"suspension_min_months ({self.suspension_min_months})")
+        if self.national_pension_offset_threshold_eur >= self.national_pension_ceiling_eur:
+            raise ValueError("economics.benefits.national_pension_offset_threshold_eur: must be "
+                             "below national_pension_ceiling_eur "
+                             f"({self.national_pension_ceiling_eur:g}; got "
+                             f"{self.national_pension_offset_threshold_eur:g})")
+        if self.national_pension_cohabiting_eur > self.national_pension_eur:
+            raise ValueError("economics.benefits.national_pension_cohabiting_eur: must be <= "
+                             f"national_pension_eur ({self.national_pension_eur:g}; got "
+                             f"{self.national_pension_cohabiting_eur:g})")
         return self
 
 
 class Taxes(Strict):
-    """Income tax and social contributions (Finland 2024), by the payer that receives them."""
+    """Income tax and social contributions (Finland 2024), by the payer that receives them;
+    incomes in euros a year, each at most :data:`MAX_EUROS`."""
 
-    state_tax_brackets: tuple[tuple[NonNegative, Share], ...] = (
+    state_tax_brackets: tuple[tuple[Euros, Share], ...] = (
         (0.0, 0.1264), (20_500.0, 0.19), (30_500.0, 0.3025), (50_400.0, 0.34),
         (88_200.0, 0.4175), (150_000.0, 0.4425))
     """State income tax scale 2024 (vero.fi, 'Basis for 2024 prepayments'): (annual taxable
     income from which, marginal rate). Entered from the published scale without access to it
-    here: verify before relying on it. Only the first two brackets matter at these incomes."""
+    here: verify before relying on it. Only the first two brackets matter at these incomes.
+    The incomes must rise from bracket to bracket."""
     municipal_tax_rate: Share = 0.0746  # 2024 average municipal tax rate (same sources)
-    tax_free_allowance_eur_per_year: NonNegative = 10_000.0
+    tax_free_allowance_eur_per_year: Euros = 10_000.0
     """ASSUMPTION: one annual allowance standing for the basic, earned-income and pension-income
     deductions and the work income tax credit, which leave a full national pension and a
     labour-market subsidy almost untaxed at these incomes. Income is taxed month by month as if
@@ -75,7 +104,7 @@ class Taxes(Strict):
     health_care_contribution_benefit_rate: Share = 0.0148  # vero.fi 2024: on pensions, benefits
     daily_allowance_contribution_rate: Share = 0.0101
     """vero.fi 2024: on wages of wage earners with annual income >= 16,499 EUR (to Kela)."""
-    daily_allowance_threshold_eur_per_year: NonNegative = 16_499.0  # vero.fi 2024
+    daily_allowance_threshold_eur_per_year: Euros = 16_499.0  # vero.fi 2024
     employee_pension_rate: Share = 0.0715  # varma.fi 2024: TyEL employee share, under 53
     employee_unemployment_rate: Share = 0.015
     """ASSUMPTION: 2024 employee unemployment insurance (not verified); booked to the state, which
@@ -86,25 +115,35 @@ class Taxes(Strict):
     employer_unemployment_rate: Share = 0.0052
     """ASSUMPTION: 2024 level for a small payroll (not verified); booked to the state."""
 
+    @model_validator(mode="after")
+    def _brackets(self) -> Taxes:
+        starts = [start for start, _ in self.state_tax_brackets]
+        if any(later <= earlier for earlier, later in pairwise(starts)):
+            raise ValueError("economics.taxes.state_tax_brackets: the incomes from which each "
+                             "rate applies must rise from bracket to bracket (got "
+                             f"{', '.join(f'{start:g}' for start in starts[:12])}"
+                             f"{', ...' if len(starts) > 12 else ''})")
+        return self
+
 
 class ProgrammeCosts(Strict):
-    """Full cost of running IPS teams."""
+    """Full cost of running IPS teams (each sum in euros at most :data:`MAX_EUROS`)."""
 
-    coach_salary_eur_per_year: NonNegative = 40_000.0
+    coach_salary_eur_per_year: Euros = 40_000.0
     """ASSUMPTION: Finnish employment coach pay; CST-14 says no cost figures are in the evidence."""
-    team_leader_salary_eur_per_year: NonNegative = 50_000.0  # ASSUMPTION
-    employer_cost_rate: NonNegative = 0.23
+    team_leader_salary_eur_per_year: Euros = 50_000.0  # ASSUMPTION
+    employer_cost_rate: Rate = 0.23
     """ASSUMPTION: the employer's statutory contributions and holiday pay on staff salaries."""
-    coaches_per_full_time_leader: Positive = 9.0
+    coaches_per_full_time_leader: Annotated[Real, Field(gt=0, le=1000)] = 9.0
     """STF-04 (one supervisor per 8-10 staff), STF-05 (9:1 at HUS). ASSUMPTION: a team leader of a
     smaller team spends only coaches / 9 of their time on IPS, so only that share is costed."""
-    overhead_rate: NonNegative = 0.15  # ASSUMPTION: premises, IT, travel, on full staff cost
-    training_eur_per_new_coach: NonNegative = 3_000.0
+    overhead_rate: Rate = 0.15  # ASSUMPTION: premises, IT, travel, on full staff cost
+    training_eur_per_new_coach: Euros = 3_000.0
     """ASSUMPTION: IPS basic training and induction of each coach hired (initial and replacement)."""
-    fidelity_review_eur: NonNegative = 4_000.0
+    fidelity_review_eur: Euros = 4_000.0
     """ASSUMPTION: external reviewer and peer reviewers, two days on site plus the report (FID-06)."""
-    review_interval_months: Positive = 6.0  # FID-03: every 6 months until the score is >= 100
-    good_fidelity_review_interval_months: Positive = 12.0  # FID-03: then yearly
+    review_interval_months: Months = 6.0  # FID-03: every 6 months until the score is >= 100
+    good_fidelity_review_interval_months: Months = 12.0  # FID-03: then yearly
     good_fidelity: Annotated[Real, Field(ge=25, le=125)] = 100.0  # FID-02, FID-03: "good"
 
 

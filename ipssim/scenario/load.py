@@ -18,7 +18,8 @@ import yaml
 
 from ipssim.scenario.budgets import with_budget_staff
 from ipssim.scenario.edits import edited
-from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.scenario.paths import check_path
+from ipssim.scenario.schema import MAX_REGIONS, Scenario, ScenarioError
 from ipssim.validation import first_line, read_file, validate, yaml_mapping
 
 
@@ -35,7 +36,7 @@ def load_scenario(path: str | Path, text: bytes | None = None) -> tuple[Scenario
     if data.get("calibration") is None:
         return parse_scenario(data, source=str(path)), hashlib.sha256(raw).hexdigest()
     if not isinstance(data["calibration"], str):
-        raise ScenarioError(f"{path}: calibration: must be a file path (got {data['calibration']!r})")
+        raise ScenarioError(f"{path}: calibration: must be a file path (got {data['calibration']!r:.80})")
     calibration_path = path.parent / data["calibration"]
     calibration_raw = read_file(calibration_path, "calibration", ScenarioError)
     values = yaml_mapping(calibration_raw, calibration_path, ScenarioError).get("values")
@@ -100,13 +101,13 @@ def check_values(values: dict, where: str) -> None:
         raise ScenarioError(f"{where}: keys must be parameter paths like jobs.ips_offer_rate_per_month")
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ScenarioError(f"{where}: {name}: must be a finite number (got {value!r:.40})")
+            raise ScenarioError(f"{where}: {name:.80}: must be a finite number (got {value!r:.40})")
     paths = {name.rpartition(":")[2] for name in values}
     for path in sorted(paths):
         parts = path.split(".")
         for cut in range(1, len(parts)):
             if ".".join(parts[:cut]) in paths:
-                raise ScenarioError(f"{where}: {path}: {'.'.join(parts[:cut])!r} is also given "
+                raise ScenarioError(f"{where}: {path:.80}: {'.'.join(parts[:cut])!r} is also given "
                                     "a value")
 
 
@@ -151,21 +152,16 @@ def with_region_table(data: dict, folder: Path, source: str) -> tuple[dict, byte
                             "to the scenario file")
     path = folder / table
     raw = read_file(path, "regions table", ScenarioError)
-    try:
-        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioError(f"{path}: not a UTF-8 CSV file ({first_line(str(exc))})") from None
-    if not rows or "name" not in rows[0]:
+    rows = _table_rows(raw, path, max(MAX_REGIONS - _count(data.get("regions")), 0))
+    if not rows or "name" not in rows[0][1]:
         raise ScenarioError(f"{path}: the first row must name the columns, one of them 'name'")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[0][1]]
     unknown = [c for c in header if c not in TABLE_COLUMNS]
     if unknown or len(set(header)) < len(header):
-        what = f"unknown column {unknown[0]!r}" if unknown else "a column named twice"
+        what = f"unknown column {unknown[0]!r:.80}" if unknown else "a column named twice"
         raise ScenarioError(f"{path}: {what}; allowed: {', '.join(TABLE_COLUMNS)}")
     regions = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
+    for number, row in rows[1:]:
         if len(row) != len(header):
             raise ScenarioError(f"{path}: row {number}: {len(row)} cells for {len(header)} columns")
         region = {key: _cell(cell.strip(), key) for key, cell in zip(header, row, strict=True)
@@ -180,15 +176,43 @@ def with_region_table(data: dict, folder: Path, source: str) -> tuple[dict, byte
     return {**rest, "regions": regions + listed}, raw
 
 
+def _table_rows(raw: bytes, path: Path, most: int) -> list[tuple[int, list[str]]]:
+    """The numbered rows of a CSV table (the header and the regions, blank rows left out),
+    refused at the first region beyond ``most``: a table of many thousand rows is refused
+    before any cell is read."""
+    try:
+        rows: list[tuple[int, list[str]]] = []
+        for number, row in enumerate(csv.reader(io.StringIO(raw.decode("utf-8-sig"))), start=1):
+            if rows and not any(cell.strip() for cell in row):
+                continue
+            rows.append((number, row))
+            if len(rows) - 1 > most:
+                raise ScenarioError(f"{path}: more than {most:,} regions; a scenario has at most "
+                                    f"{MAX_REGIONS:,} (with those listed under regions)")
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(f"{path}: not a UTF-8 CSV file ({first_line(str(exc))})") from None
+    return rows
+
+
+def _count(listed: object) -> int:
+    return len(listed) if isinstance(listed, list) else 0
+
+
 def _cell(text: str, column: str) -> object:
-    """A CSV cell as YAML would read it (``12`` an integer, ``0.5`` a number, ``true`` a
-    boolean), except ``name``, which stays text."""
+    """A CSV cell as YAML would read it as a plain value (``12`` an integer, ``0.5`` a number,
+    ``true`` a boolean), except ``name``, which stays text. Only a single value is read: a cell
+    that YAML would read as a list or a mapping (``[...]``, ``a: b``) stays text, for the schema
+    to refuse, so no cell can nest deeply or expand aliases."""
     if column == "name":
         return text
+    loader = yaml.SafeLoader("")
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+        return loader.construct_object(yaml.ScalarNode(tag, text))
+    except (yaml.YAMLError, ValueError, OverflowError):
         return text
+    finally:
+        loader.dispose()
 
 
 def with_region_defaults(data: dict) -> dict:
@@ -218,4 +242,19 @@ def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
         data = with_budget_staff(data)
     except ValueError as exc:
         raise ScenarioError(f"{source}: {exc}") from None
-    return validate(Scenario, data, source, ScenarioError)
+    scenario = validate(Scenario, data, source, ScenarioError)
+    check_uncertainty(scenario, source)
+    return scenario
+
+
+def check_uncertainty(scenario: Scenario, source: str) -> None:
+    """Refuse a path under ``uncertainty.parameters`` that names no numeric parameter of the
+    scenario (resolved as the sweep resolves it), so ``validate`` and ``run`` refuse it too."""
+    if scenario.uncertainty is None:
+        return
+    for path in scenario.uncertainty.parameters:
+        try:
+            check_path(path, scenario)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: uncertainty.parameters[{path[:80]}]: "
+                                f"{str(exc).split(': ', 1)[-1]}") from None

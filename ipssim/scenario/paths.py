@@ -24,10 +24,16 @@ class ParameterPathError(ScenarioError):
 
 
 _SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\[([^\]]+)\])?(?:\.|$)")
+MAX_PATH = 300
+"""The longest parameter path (the longest field path with a region name is about 170
+characters): every message names the path, so a longer one is refused before it is echoed."""
 
 
 def parse_path(path: str) -> list[tuple[str, str | None]]:
     """``regions[Helsinki city].coaches`` -> [('regions', 'Helsinki city'), ('coaches', None)]."""
+    if len(path) > MAX_PATH:
+        raise ParameterPathError(f"parameter {path[:60]}...: {len(path):,} characters; a "
+                                 f"parameter path has at most {MAX_PATH}")
     segments, at = [], 0
     while at < len(path):
         match = _SEGMENT.match(path, at)
@@ -95,6 +101,34 @@ def field_kind(path: str) -> str:
     raise ParameterPathError(f"parameter {path}: not a numeric field (it is {_type_name(tp)})")
 
 
+def check_path(path: str, scenario: Scenario) -> str:
+    """:func:`field_kind` of a path, also refusing an entry the scenario does not have: a region
+    by index or name (``regions[7]``, ``regions[Helsinki city]``) or a key of a mapping
+    (``employability.work_history_multiplier.over_9y``). The sweep resolves its paths the same
+    way when it sets them."""
+    kind = field_kind(path)
+    nodes: list = [scenario]
+    for name, index in parse_path(path):
+        nodes = [_child(node, name, path) for node in nodes if node is not None]
+        if index is not None:
+            nodes = [item for items in nodes if items is not None
+                     for item in _chosen(list(items), index, path, name)]
+    return kind
+
+
+def _child(node: object, name: str, path: str) -> object:
+    if isinstance(node, dict):
+        if name not in node:
+            raise ParameterPathError(f"parameter {path}: no entry {name!r}; entries: "
+                                     f"{', '.join(map(str, node))}")
+        return node[name]
+    return getattr(node, name, None)
+
+
+def _chosen(items: list, index: str, path: str, name: str) -> list:
+    return [items[i] for i in _indices(items, index, path, name)]
+
+
 def _type_name(tp: object) -> str:
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(map(repr, get_args(tp)))
@@ -142,7 +176,8 @@ def _indices(items: list, index: str, path: str, name: str) -> list[int]:
         if not 0 <= i < len(items):
             raise ParameterPathError(f"parameter {path}: {name}[{i}] does not exist ({len(items)} {name})")
         return [i]
-    names = [item.get("name") for item in items if isinstance(item, dict)]
+    names = [item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
+             for item in items]
     if index not in names:
         raise ParameterPathError(f"parameter {path}: no {name} entry named {index!r}; names: "
                                  f"{', '.join(map(str, names))}")

@@ -219,7 +219,7 @@ def parameter_space(uncertainty: Uncertainty, rows: list[dict[str, float]] | Non
         names = [f.name for f in factors]
         unknown = [n for n in only if n not in names]
         if unknown:
-            raise ScenarioError(f"parameters: {unknown[0]!r} has no distribution; those with one: "
+            raise ScenarioError(f"parameters: {unknown[0]!r:.80} has no distribution; those with one: "
                                 f"{', '.join(names) or 'none'}")
         factors = [f for f in factors if f.name in only]
     if not factors:

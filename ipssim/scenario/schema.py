@@ -9,15 +9,17 @@ Reading files and budgets is :mod:`ipssim.scenario.load`'s job; this module only
 from __future__ import annotations
 
 import math
+import unicodedata
 from difflib import get_close_matches
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
-from ipssim.validation import Count, InputError, Real, Share, Strict
+from ipssim.validation import FOLLOWS, Count, InputError, Real, Share, Strict
 from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
@@ -39,6 +41,32 @@ Multiplier = Annotated[Real, Field(gt=0, le=100)]
 MAX_BUDGET = 1e10
 Budget = Annotated[Real, Field(gt=0, le=MAX_BUDGET)]
 """Euros a year (ten billion at most)."""
+MAX_REGIONS = 1000
+"""The most regions of a scenario (Finland has 21 wellbeing services counties)."""
+MAX_REGION_NAME = 100
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A cell starting with one of these is a formula to a spreadsheet (CSV formula injection)."""
+
+
+def _region_name(name: str) -> str:
+    """A region's name as it is written into every table and report: printable characters
+    only, not blank, not read as a formula by a spreadsheet."""
+    if not name.strip():
+        raise PydanticCustomError("region_name", "must not be blank")
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+           for ch in name):
+        raise PydanticCustomError("region_name", "no control or invisible characters (NUL, "
+                                  "newline, tab and the like)")
+    if name.startswith(FORMULA_STARTS):
+        raise PydanticCustomError("region_name", "must not start with = + - or @ (a "
+                                  "spreadsheet would read it as a formula)")
+    return name
+
+
+RegionName = Annotated[str, Field(min_length=1, max_length=MAX_REGION_NAME),
+                       AfterValidator(_region_name)]
+"""A region's name: 1 to 100 printable characters, not starting with = + - or @; unique within
+a scenario, ignoring case."""
 
 
 class StaffingChange(Strict):
@@ -58,7 +86,7 @@ class Region(Strict):
     which :mod:`ipssim.scenario.budgets` converts to a headcount when the scenario is loaded.
     """
 
-    name: str
+    name: RegionName
     coaches: Annotated[Count, Field(ge=1, le=MAX_STAFF)] | None = None
     team_leaders: Staff = 1
     staffing: list[StaffingChange] = Field(
@@ -91,7 +119,7 @@ class Region(Strict):
         if not isinstance(data, dict) or (data.get("eligible_people") is None
                                           and data.get("uptake_per_year") is None):
             return data
-        where = f"regions[{data.get('name')}]"
+        where = f"regions[{str(data.get('name'))[:80]}]"
         people, uptake = data.get("eligible_people"), data.get("uptake_per_year")
         if people is None or uptake is None:
             missing = "uptake_per_year" if uptake is None else "eligible_people"
@@ -113,6 +141,9 @@ class Region(Strict):
 
     @model_validator(mode="after")
     def _staff(self) -> Region:
+        if self.coaches is None and self.budget_eur_per_year is not None:
+            raise PydanticCustomError(FOLLOWS, f"regions[{self.name}].budget_eur_per_year: not "
+                                      "costed while another field is refused")
         if self.coaches is None:
             raise ValueError(f"regions[{self.name}]: give coaches or budget_eur_per_year")
         months = [change.month for change in self.staffing]
@@ -143,6 +174,9 @@ class AgeMix(Strict):
     def _range(self) -> AgeMix:
         if not self.min < self.max:
             raise ValueError(f"clients.age: min must be below max (got {self.min:g} and {self.max:g})")
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"clients.age.mean: must lie within [min, max] ([{self.min:g}, "
+                             f"{self.max:g}]; got {self.mean:g})")
         return self
 
 
@@ -177,10 +211,26 @@ class ClientMix(Strict):
         return self
 
 
+def _each_category(allowed: tuple[str, ...]) -> AfterValidator:
+    """A value for each category of ``allowed``, and for no other (the model looks each one up)."""
+
+    def check(values: dict) -> dict:
+        unknown = [key for key in values if key not in allowed]
+        missing = [key for key in allowed if key not in values]
+        if unknown or missing:
+            what = f"unknown category {unknown[0][:40]!r}" if unknown else \
+                f"missing category {missing[0]!r}"
+            raise PydanticCustomError("categories", f"{what}; give a value for each of "
+                                      f"{', '.join(allowed)}")
+        return values
+
+    return AfterValidator(check)
+
+
 def _check_mix(field: str, mix: dict[str, float], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(mix) - set(allowed))
     if unknown:
-        raise ValueError(f"{field}: unknown category {unknown[0]!r}; allowed: {', '.join(allowed)}")
+        raise ValueError(f"{field}: unknown category {unknown[0]!r:.80}; allowed: {', '.join(allowed)}")
     total = sum(mix.values())
     if abs(total - 1.0) > 0.01:
         raise ValueError(f"{field}: shares must sum to 1 (got {total:.3f})")
@@ -193,7 +243,8 @@ class Employability(Strict):
     names work history as the strongest predictor (EMP-08) but gives no slope.
     """
 
-    work_history_multiplier: dict[str, Multiplier] = Field(
+    work_history_multiplier: Annotated[dict[str, Multiplier],
+                                       _each_category(TIME_SINCE_WORK)] = Field(
         default_factory=lambda: {"under_1y": 1.0, "1_to_3y": 0.6, "over_3y": 0.3}
     )
     # ASSUMPTION: log-scale SD, fitted by the calibration
@@ -207,7 +258,8 @@ class Employability(Strict):
     OUT-C5 (5 years, 65% vs 33%) and OUT-C3 (18 months, 55% vs 28%) show the arms staying
     apart for years, which a constant no-coach rate cannot give; 1 reads the
     cross-sectional levels as causal, the strongest case; swept over 0-1."""
-    years_out_of_work_at_referral: dict[str, Annotated[Real, Field(ge=0, le=100)]] = Field(
+    years_out_of_work_at_referral: Annotated[dict[str, Annotated[Real, Field(ge=0, le=100)]],
+                                             _each_category(TIME_SINCE_WORK)] = Field(
         default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
     """ASSUMPTION: years since the last job at referral for each BAS-10 category (midpoints; 5
     for over 3 years), where the clock of ``duration_dependence`` starts."""
@@ -339,6 +391,13 @@ class Jobs(Strict):
     kept_share_of_earnings_limit: Share = 0.95
     """ASSUMPTION: those who keep under the limit aim at 95% of it, a margin for extra shifts."""
 
+    @model_validator(mode="after")
+    def _hours(self) -> Jobs:
+        if self.part_time_hours_mean > self.full_time_hours:
+            raise ValueError(f"jobs.part_time_hours_mean: must be <= full_time_hours "
+                             f"({self.full_time_hours:g}; got {self.part_time_hours_mean:g})")
+        return self
+
 
 class Employers(Strict):
     """Employer population of each region: sectors, vacancies, openness, relationships."""
@@ -400,7 +459,7 @@ class Scenario(Strict):
     operating_months: Annotated[Real, Field(gt=0, le=600)] | None = Field(
         None, description="every region without its own closes after this month; default: the "
         "horizon in programme mode, the outcome window in trial mode")
-    regions: Annotated[list[Region], Field(min_length=1, max_length=1000)]
+    regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
     coaching: Coaching = Coaching()
@@ -479,10 +538,12 @@ class Scenario(Strict):
                 if change.month >= self.horizon_months:
                     raise ValueError(f"{where}.staffing: month {change.month:g} is not before the "
                                      f"horizon ({self.horizon_months} months)")
-        names = [region.name for region in self.regions]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"regions: names must be unique (given twice: {', '.join(twice)})")
+        seen: dict[str, int] = {}
+        for i, region in enumerate(self.regions):
+            first = seen.setdefault(region.name.casefold(), i)
+            if first != i:
+                raise ValueError(f"regions: names must be unique, ignoring case (given twice: "
+                                 f"{self.regions[first].name!r} and {region.name!r})")
         if self.outcome_window_months > self.horizon_months:
             raise ValueError(f"outcome_window_months: must be <= horizon_months "
                              f"({self.horizon_months}; got {self.outcome_window_months})")
@@ -498,7 +559,7 @@ class Scenario(Strict):
         for i, item in enumerate(self.published):
             if item.metric not in names:
                 close = get_close_matches(item.metric, names, n=5, cutoff=0.0)
-                raise ValueError(f"published[{i}].metric: {item.metric!r} is not a summary.csv "
+                raise ValueError(f"published[{i}].metric: {item.metric!r:.80} is not a summary.csv "
                                  f"metric; closest allowed: {', '.join(close)} (all {len(names)} "
                                  "in the README's Outputs section)")
             if item.metric not in summary_metrics(item.arm):

@@ -155,5 +155,5 @@ class Uncertainty(Strict):
             try:
                 distribution.check()
             except ValueError as exc:
-                raise ValueError(f"uncertainty.parameters[{path}]: {exc}") from None
+                raise ValueError(f"uncertainty.parameters[{path:.80}]: {exc}") from None
         return self

@@ -19,11 +19,12 @@ import numpy as np
 import pyarrow as pa
 
 from ipssim.experiments.compare import scenario_seed
+from ipssim.experiments.workload import check_points, check_replication
 from ipssim.scenario.paths import coerce
 from ipssim.scenario.sampling import Space, latin_hypercube, merge, parameter_space, random_design
-from ipssim.scenario.schema import ScenarioError
 from ipssim.sweep.evaluators import Evaluator
-from ipssim.sweep.spec import GlobalSweep, Sweep, SweepError
+from ipssim.sweep.spec import GlobalSweep, Sweep, SweepError, check_size
+from ipssim.validation import InputError
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,17 @@ class Design:
 
 
 def build_design(spec: Sweep, evaluator: Evaluator) -> Design:
-    """The numbered points of a sweep, every one validated (a bad one is a one-line error)."""
+    """The numbered points of a sweep, every one validated (a bad one is a one-line error).
+
+    Its size is checked before any point is built (at most ``MAX_POINTS`` points), and the
+    clients the points simulate as each is validated (at most the budget of one run), so a
+    sweep beyond either is refused before anything runs."""
     evaluator.check_metrics(spec.metrics)
     uncertainty = merge(evaluator.uncertainty, spec.uncertainty)
     space, unit, problem = None, None, None
     sample = evaluator.calibrated_rows  # the calibrated sample's parameter sets, if any
+    if spec.kind != "global":
+        _check_size(spec, 0)
     if spec.kind == "one_way":
         paths = list(spec.parameters)
         kinds = evaluator.kinds(paths)
@@ -99,6 +106,7 @@ def build_design(spec: Sweep, evaluator: Evaluator) -> Design:
         paths = space.paths
         kinds = evaluator.kinds(paths)
         d = len(space.factors)
+        _check_size(spec, d)
         if spec.kind == "psa":
             unit = (random_design if spec.sampling == "random" else latin_hypercube)(
                 spec.draws, d, spec.seed)
@@ -110,16 +118,30 @@ def build_design(spec: Sweep, evaluator: Evaluator) -> Design:
     points = [Point(i, values, scenario_seed(spec.seed, i, spec.streams == "independent"), label,
                     parameter, level, tuple(float(u) for u in unit[i]) if unit is not None else ())
               for i, (values, label, parameter, level) in enumerate(rows)]
+    clients = 0.0
     for point in points:
         try:
-            evaluator.scenario(point.values)
-        except ScenarioError as exc:
+            scenario = evaluator.scenario(point.values)
+            if scenario is not None:
+                clients += check_replication(scenario)
+        except InputError as exc:
             raise SweepError(f"point {point.index} ({_short(point.values)}): "
                              f"{str(exc).split(': ', 1)[-1]}") from None
+        try:
+            check_points(clients, spec.replications, point.index, len(points))
+        except InputError as exc:
+            raise SweepError(str(exc)) from None
     design = Design(spec, points, paths, {p: evaluator.base_value(p) for p in paths}, space, unit,
                     problem)
     design.sha256 = design_sha256(design, evaluator)
     return design
+
+
+def _check_size(spec: Sweep, factors: int) -> None:
+    try:
+        check_size(spec, factors)
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def salib_design(spec: GlobalSweep, problem: dict) -> np.ndarray:

@@ -6,6 +6,7 @@ Every problem with a sweep file is reported at once, in one line naming the file
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +23,13 @@ DEFAULT_METRICS = (("ever_employed_competitive_by_horizon_share", "difference"),
                    ("net_public_eur_pv", "difference"),
                    ("programme_cost_eur_pv", "ips"),
                    ("mean_wait_days", "ips"))
+
+
+MAX_POINTS = 100_000
+"""The most points of one sweep (a Sobol design of 4,096 base samples over 20 parameters has
+90,112): a design beyond it is refused before any point is built. The clients the points
+simulate have the budget of one run besides
+(:data:`ipssim.experiments.workload.MAX_CLIENT_REPLICATIONS`)."""
 
 
 class SweepError(ScenarioError):
@@ -73,12 +81,17 @@ class GridSweep(_Sweep):
     parameters: Annotated[dict[str, Annotated[list[float], Field(min_length=1)]],
                           Field(min_length=1)]
 
+    @model_validator(mode="after")
+    def _size(self) -> GridSweep:
+        check_size(self, 0)
+        return self
+
 
 class PsaSweep(_Sweep):
     """Probabilistic sensitivity analysis: draws from the parameters' distributions."""
 
     kind: Literal["psa"]
-    draws: Annotated[int, Field(ge=2)]
+    draws: Annotated[int, Field(ge=2, le=MAX_POINTS)]
     sampling: Literal["random", "latin_hypercube"] = "random"
     parameters: list[str] | None = Field(
         None, description="the factors to draw (paths, or 'calibrated sample'); default: all "
@@ -97,7 +110,7 @@ class GlobalSweep(_Sweep):
 
     kind: Literal["global"]
     method: Literal["sobol", "morris"] = "sobol"
-    samples: Annotated[int, Field(ge=2)] = Field(
+    samples: Annotated[int, Field(ge=2, le=MAX_POINTS)] = Field(
         description="sobol: base samples N, a power of 2 (N x (factors + 2) points); morris: "
         "trajectories (r x (factors + 1) points)")
     levels: Annotated[int, Field(ge=2)] = 4
@@ -116,6 +129,37 @@ class GlobalSweep(_Sweep):
         return self
 
 
+def points(spec: OneWaySweep | GridSweep | PsaSweep | GlobalSweep, factors: int) -> int:
+    """How many points the design of ``spec`` has, ``factors`` the number of parameters drawn
+    (PSA and global sweeps)."""
+    if spec.kind == "one_way":
+        return 1 + 2 * len(spec.parameters)
+    if spec.kind == "grid":
+        return math.prod(len(values) for values in spec.parameters.values())
+    if spec.kind == "psa":
+        return spec.draws
+    return spec.samples * (factors + 2 if spec.method == "sobol" else factors + 1)
+
+
+def check_size(spec: OneWaySweep | GridSweep | PsaSweep | GlobalSweep, factors: int) -> int:
+    """The points of ``spec`` (:func:`points`), refused beyond :data:`MAX_POINTS` with a
+    ValueError naming how they come about."""
+    count = points(spec, factors)
+    if count <= MAX_POINTS:
+        return count
+    if spec.kind == "grid":
+        sizes = [len(values) for values in spec.parameters.values()]
+        how = f"parameters: a grid of {' x '.join(f'{n:,}' for n in sizes[:10])}"
+        how += " x ..." if len(sizes) > 10 else ""
+    elif spec.kind == "global":
+        how = (f"samples: {spec.samples:,} x ({factors} parameters + "
+               f"{2 if spec.method == 'sobol' else 1})")
+    else:
+        how = f"parameters: 1 + 2 x {len(spec.parameters):,}" if spec.kind == "one_way" else \
+            "draws"
+    raise ValueError(f"{how} = {count:,} points; a sweep has at most {MAX_POINTS:,}")
+
+
 Sweep = Annotated[OneWaySweep | GridSweep | PsaSweep | GlobalSweep, Field(discriminator="kind")]
 KINDS: dict[str, type[OneWaySweep | GridSweep | PsaSweep | GlobalSweep]] = {
     "one_way": OneWaySweep, "grid": GridSweep, "psa": PsaSweep, "global": GlobalSweep}
@@ -130,7 +174,7 @@ def parse_sweep(data: object, source: str = "sweep") -> Sweep:
         raise SweepError(f"{source}: kind: missing; allowed: {', '.join(KINDS)}")
     schema = KINDS.get(data["kind"]) if isinstance(data["kind"], str) else None
     if schema is None:
-        raise SweepError(f"{source}: kind: {data['kind']!r} is not a kind of sweep; allowed: "
+        raise SweepError(f"{source}: kind: {data['kind']!r:.80} is not a kind of sweep; allowed: "
                          f"{', '.join(KINDS)}")
     return validate(schema, data, source, SweepError)
 
