@@ -51,6 +51,12 @@ __all__ = [  # the public API, each name documented in docs/reference.md
 if TYPE_CHECKING:
     from ipssim.api import *  # noqa: F403
 
+# The package ipssim.sweep shares its name with the function ipssim.sweep. Importing a package
+# binds it on its parent, which would hide the function: the package (a docstring) is imported
+# now and unbound, so that no later import can bind it again and ipssim.sweep is the function.
+import_module("ipssim.sweep")
+globals().pop("sweep")
+
 
 def __getattr__(name: str) -> object:
     if name in __all__:

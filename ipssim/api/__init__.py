@@ -15,6 +15,7 @@ also holds the few the web page uses beside them (its replications, the idle thr
 capacity check, the lever an error is about).
 """
 
+from ipssim._version import __version__ as __version__
 from ipssim.api.runs import ComparisonResult as ComparisonResult
 from ipssim.api.runs import RunResult as RunResult
 from ipssim.api.runs import SizingResult as SizingResult
@@ -23,6 +24,7 @@ from ipssim.api.runs import capacity as capacity
 from ipssim.api.runs import compare as compare
 from ipssim.api.runs import load_scenario as load_scenario
 from ipssim.api.runs import overlay as overlay
+from ipssim.api.runs import planned_scenario as planned_scenario
 from ipssim.api.runs import run as run
 from ipssim.api.runs import scenario_sha256 as scenario_sha256
 from ipssim.api.runs import size as size
@@ -39,7 +41,6 @@ from ipssim.planner import REPLICATIONS as REPLICATIONS
 from ipssim.planner import Levers as Levers
 from ipssim.planner import Line as Line
 from ipssim.planner import lever_of as lever_of
-from ipssim.planner import planned_scenario as planned_scenario
 from ipssim.planner import scenario_yaml as scenario_yaml
 from ipssim.scenario.schema import Scenario as Scenario
 from ipssim.scenario.schema import ScenarioError as ScenarioError

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,8 @@ from ipssim.outputs import (
     write_comparison,
     write_outputs,
 )
-from ipssim.planner import Line, headline, scenario_yaml, split_by_demand, warnings
+from ipssim.planner import Levers, Line, headline, scenario_yaml, split_by_demand, warnings
+from ipssim.planner import planned_scenario as plan
 from ipssim.progress import Update
 from ipssim.reports.page import PLOTLYJS
 from ipssim.scenario.budgets import bought_by_year
@@ -46,6 +48,9 @@ from ipssim.scenario.paths import apply_values
 from ipssim.scenario.schema import MAX_STAFF, Scenario
 from ipssim.validation import InputError, one_line
 from ipssim.vocabulary import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 def load_scenario(source: str | Path | Mapping, text: bytes | None = None) -> Scenario:
@@ -96,6 +101,16 @@ def capacity(scenario: Scenario) -> Capacity | None:
     the places stand idle or the waiting list grows (None in trial mode, which has no waiting
     list)."""
     return region_capacity(arguments.scenario(scenario))
+
+
+def planned_scenario(base: Scenario, levers: Levers) -> Scenario:
+    """The scenario ``base`` with a planner's :class:`Levers` applied (budget, demand, caseload
+    cap, fidelity, years funded, horizon, discount rate), validated again; an error names the
+    lever first (``budget_eur_per_year: ...``), as the workbench shows it."""
+    base = arguments.scenario(base, "base")
+    if not isinstance(levers, Levers):
+        raise InputError(f"levers: must be an ipssim.Levers (got {arguments.got(levers)})")
+    return plan(base, levers)
 
 
 def budget_split(scenario: Scenario, total_eur_per_year: float) -> dict[str, float]:
@@ -391,7 +406,7 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
     return result
 
 
-def overlay(runs: Mapping[str, RunResult]):
+def overlay(runs: Mapping[str, RunResult]) -> go.Figure:
     """One chart of the cumulative net effect of several runs (name -> run), side by side."""
     if not isinstance(runs, Mapping) or not runs or not all(
             isinstance(k, str) and isinstance(v, RunResult) for k, v in runs.items()):
