@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import ipssim
 from ipssim.experiments.runner import TABLES
@@ -48,7 +49,7 @@ COMPARE_HEADLINE = (
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block) and exit code 2."""
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 

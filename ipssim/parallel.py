@@ -93,7 +93,7 @@ def refuse_unguarded_main(workers: int) -> None:
     name = getattr(getattr(main, "__spec__", None), "name", None) or ""
     if main is None or path is None or name == "__main__" or name.endswith(".__main__"):
         return
-    frame = sys._current_frames().get(threading.main_thread().ident)
+    frame = sys._current_frames().get(threading.main_thread().ident or 0)
     while frame is not None and not (frame.f_globals is vars(main)
                                      and frame.f_code.co_name == "<module>"):
         frame = frame.f_back

@@ -16,6 +16,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ipssim.parallel import available_cores
 from ipssim.scenario.paths import parse_path
@@ -126,12 +127,12 @@ def optional_path(value: object, name: str) -> Path | None:
     return None if value is None else path(value, name)
 
 
-def out_place(value: object) -> Path | bool | None:
-    """Where a function writes: a path, True (a new place under ``outputs/``) or None (nothing
-    written)."""
-    if value is None or value is True:
-        return value
-    if value is False:
+def out_place(value: object, default: Callable[[], Path]) -> Path | None:
+    """Where a function writes: a path, ``True`` for a new place under ``outputs/`` (its
+    ``default``), or None (nothing written)."""
+    if value is True:
+        return default()
+    if value is None or value is False:
         return None
     return path(value, "out")
 
@@ -158,7 +159,7 @@ def scenarios(values: object) -> list[Scenario]:
     return items
 
 
-def changes(value: object) -> dict[str, object]:
+def changes(value: object) -> dict[str, Any]:
     """Parameter changes: a mapping of dotted paths to a field (``coaching.caseload_cap``,
     ``regions[North].coaches``) to values, each value a number, a word or a list, not a
     section (a mapping would replace the whole section, dropping the fields it does not give)."""

@@ -248,10 +248,9 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     progress = arguments.callback(progress)
     stream = arguments.flag(stream, "stream")
     tables = arguments.choice(tables, "tables", TABLES)
-    out = arguments.out_place(out)
+    place = arguments.out_place(out, lambda: default_out(scenario.name))
     plotlyjs = arguments.choice(plotlyjs, "plotlyjs", PLOTLYJS)
     check_workload(scenario, replications)
-    place = default_out(scenario.name) if out is True else out
     with claimed(place) if place is not None else nullcontext():
         manifest = Manifest(scenario=scenario.name, scenario_sha256=scenario_sha256(scenario),
                             seed=seed, replications=replications, workers=workers,
@@ -328,11 +327,10 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
     independent = arguments.flag(independent, "independent")
     progress = arguments.callback(progress)
     tables = arguments.choice(tables, "tables", TABLES)
-    out = arguments.out_place(out)
+    place = arguments.out_place(out, lambda: default_out(scenarios[0].name, prefix="compare-"))
     plotlyjs = arguments.choice(plotlyjs, "plotlyjs", PLOTLYJS)
     for scenario in scenarios:
         check_workload(scenario, replications)
-    place = default_out(scenarios[0].name, prefix="compare-") if out is True else out
     with claimed(place) if place is not None else nullcontext():
         manifest = Manifest(scenarios=[s.name for s in scenarios],
                             scenario_sha256=[scenario_sha256(s) for s in scenarios], seed=seed,
@@ -389,11 +387,10 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
     workers = arguments.workers(workers, scheduler)
     max_coaches = arguments.whole(max_coaches, "max_coaches", 1, MAX_STAFF)
     progress = arguments.callback(progress)
-    out = arguments.out_place(out)
-    check_workload(scenario, replications)
     slug = "".join(ch if ch.isalnum() else "_" for ch in region)
-    place = default_out(f"{scenario.name}-{slug}", prefix="size-", suffix=".csv") \
-        if out is True else out
+    place = arguments.out_place(out, lambda: default_out(f"{scenario.name}-{slug}",
+                                                         prefix="size-", suffix=".csv"))
+    check_workload(scenario, replications)
     with claimed(place, kind="file") if place is not None else nullcontext():
         if progress:
             progress(0, None)
