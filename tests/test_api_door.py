@@ -5,6 +5,9 @@ scenario)."""
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +39,8 @@ def whole(low: int, high: int | None = None):
 
 
 def real(valid):
-    return anything.filter(lambda v: isinstance(v, bool) or not isinstance(v, int | float)
+    """Values that are not real numbers for which ``valid`` holds."""
+    return anything.filter(lambda v: isinstance(v, bool) or not isinstance(v, numbers.Real)
                            or not valid(v))
 
 
@@ -106,7 +110,7 @@ def test_compare_refuses_a_scenario_twice_and_takes_a_generator():
 def test_size_refuses_any_wrong_argument_by_name(data):
     bad = {
         "region": anything.filter(lambda v: v != "A"),
-        "max_wait_days": real(lambda v: v >= 0 and np.isfinite(v)),
+        "max_wait_days": real(lambda v: v >= 0 and math.isfinite(v)),
         "quantile": real(lambda v: 0 < v < 1),
         "replications": whole(2), "seed": BAD_RUN["seed"], "workers": BAD_RUN["workers"],
         "max_coaches": whole(1, 10_000),

@@ -21,7 +21,7 @@ from typing import Any
 from ipssim.parallel import available_cores
 from ipssim.scenario.paths import parse_path
 from ipssim.scenario.schema import Scenario
-from ipssim.validation import InputError
+from ipssim.validation import InputError, one_line
 
 SEEDS = 2**63
 """Seeds are whole numbers from 0 to 2**63 - 1 (what every output file can hold as an integer)."""
@@ -170,7 +170,10 @@ def changes(value: object) -> dict[str, Any]:
         if not isinstance(key, str):
             raise InputError(f"changes: keys must be parameter paths like coaching.caseload_cap "
                              f"(got {got(key)})")
-        segments = parse_path(key)
+        try:
+            segments = parse_path(key)
+        except InputError as exc:  # its message quotes the path, however long
+            raise type(exc)(one_line(str(exc))) from None
         if segments[-1][1] is not None:
             field = f"{key}.{'coaches' if segments[-1][0] == 'regions' else '<field>'}"
             raise InputError(f"changes: {got(key)} names an entry, not a field; give each field "

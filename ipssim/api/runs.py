@@ -46,7 +46,7 @@ from ipssim.scenario.budgets import bought_by_year
 from ipssim.scenario.load import parse_scenario, read_scenario_file
 from ipssim.scenario.paths import apply_values
 from ipssim.scenario.schema import MAX_STAFF, Scenario
-from ipssim.validation import InputError, one_line
+from ipssim.validation import InputError
 from ipssim.vocabulary import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -78,10 +78,7 @@ def with_changes(scenario: Scenario, changes: Mapping[str, object], name: str | 
     ``regions[Helsinki city].coaches``, ``regions[*].fidelity``), validated again; ``name``
     renames it (scenarios compared side by side need distinct names)."""
     scenario = arguments.scenario(scenario)
-    try:
-        changes = arguments.changes(changes)
-    except InputError as exc:  # a path's own message may quote all of a very long path
-        raise type(exc)(one_line(str(exc))) from None
+    changes = arguments.changes(changes)
     name = arguments.name(name)
     data = scenario.model_dump(mode="python", exclude_none=True)
     for region in data["regions"]:  # derived fields are derived again from what they came from
