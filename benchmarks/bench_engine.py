@@ -50,7 +50,7 @@ import simpy
 
 from ipssim.experiments.runner import iterate_replications, run_replication
 from ipssim.parallel import available_cores
-from ipssim.scenario.load import load_scenario
+from ipssim.scenario.load import read_scenario_file
 from ipssim.scenario.schema import Scenario
 
 
@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--cluster-replications", type=int, default=60,
                         help="0 to skip the cluster figures")
     args = parser.parse_args()
-    scenario, _ = load_scenario(args.scenario)
+    scenario, _ = read_scenario_file(args.scenario)
     big = scaled(scenario, args.scale)
 
     timed(scenario, 0)  # warm-up: imports, caches
@@ -176,7 +176,7 @@ def main() -> None:
             done += 1
     rate_1 = clients["x1"] / seconds["x1"]
     rate_s = clients["xS"] / seconds["xS"]
-    national, _ = load_scenario(args.national)
+    national, _ = read_scenario_file(args.national)
     national_s, national_clients = 0.0, 0
     for k in range(args.national_replications):
         s, n = timed(national, k)

@@ -1,67 +1,46 @@
 """Command line: ``ipssim run``, ``compare``, ``size``, ``sweep``, ``calibrate`` and ``validate``.
 
-A thin layer over the public API (:mod:`ipssim.api`). Every handler reads the same way: load the
-input, check the output place, run (with the one progress display), write atomically, print.
-Bad input never produces a traceback: one line on stderr naming what is wrong and what is
-allowed, exit code 2, and nothing written.
+Parsing and printing over the public API (``ipssim.__all__``): every handler reads its
+arguments, calls one ``ipssim`` function (which checks them, claims the output place, runs with
+the one progress display and writes atomically) and prints what came back. Bad input never
+produces a traceback: one line on stderr naming what is wrong and what is allowed (an argument
+of the API named as its option, ``--max-wait-days``), exit code 2, and nothing written.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import pickle
 import re
 import signal
 import socket
 import sys
-from functools import partial
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from ipssim import api, vocabulary
-from ipssim._version import __version__
-from ipssim.calibration.calibrated import load_start, write_calibrated
-from ipssim.calibration.external import load_validation, run_validation
-from ipssim.calibration.result import bound_flags, chi_square, fit_table
-from ipssim.calibration.run import calibrate
-from ipssim.calibration.spec import Spec, load_spec
-from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES, wide_table
+import ipssim
+from ipssim import vocabulary
+from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES
 from ipssim.experiments.runner import TABLES
-from ipssim.experiments.sizing import MAX_COACHES, option_rows
-from ipssim.experiments.workload import check_workload
-from ipssim.files import (
-    Manifest,
-    OutputError,
-    atomic_write,
-    claimed,
-    default_out,
-    sha256_of,
-    write_csv,
-)
+from ipssim.experiments.sizing import MAX_COACHES
 from ipssim.money.funding import staff
-from ipssim.parallel import available_cores, default_workers, worker_pool
-from ipssim.progress import progress
-from ipssim.reports.fit import write_fit_report, write_validation_report
-from ipssim.reports.numbers import number_text, with_range
+from ipssim.parallel import default_workers
+from ipssim.progress import Update, progress
+from ipssim.reports.numbers import with_range
 from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
-from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
-from ipssim.scenario.load import load_scenario
-from ipssim.scenario.schema import Scenario
-from ipssim.validation import InputError
+from ipssim.scenario.budgets import FUNDING_CELL, funding_table
 from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
 FAILED = 1
-SCHEDULER = re.compile(r"(tcp|tls|ucx|inproc)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
-DEFAULT_VALIDATION = Path("calibration/validation.yaml")
+OPTIONS = re.compile(r"^(replications|seed|workers|scheduler|region|max_wait_days|quantile|"
+                     r"max_coaches|tables|budget|out|plotlyjs)(?=[: ])")
+"""The API's arguments that are options here: an error about one names the option."""
 INTERRUPTED = 130
 TERMINATED = 143
-HEADLINE = ("ever_employed_unsubsidised_in_outcome_window_share",
-            "ever_employed_competitive_in_outcome_window_share",
-            "ever_employed_competitive_by_horizon_share", "months_employed_by_horizon_per_client",
-            "benefits_eur_by_horizon_per_client", "programme_cost_eur", "net_fiscal_eur",
-            "mean_wait_days", "max_caseload")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,7 +97,7 @@ def _simulation_options(command: argparse.ArgumentParser, replications: int, min
                          help=f"run seed (default {seed})")
     command.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
                          help="parallel processes (default: all cores)")
-    command.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+    command.add_argument("--scheduler", metavar="ADDRESS",
                          help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead "
                               "of local processes; the same results")
 
@@ -138,16 +117,9 @@ def _tables_option(command: argparse.ArgumentParser) -> None:
                               "per-client or per-spell tables (smaller outputs, less memory)")
 
 
-def _scheduler(text: str) -> str:
-    if not SCHEDULER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address "
-                                         "(like tcp://10.0.0.5:8786)")
-    return text
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ipssim", description="Simulate IPS supported-employment programmes.")
-    parser.add_argument("--version", action="version", version=f"ipssim {__version__}")
+    parser.add_argument("--version", action="version", version=f"ipssim {ipssim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="Monte Carlo run of a scenario, both arms")
@@ -175,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--validation", type=Path,
                            help="published figures the fit does not use, with their bands "
                                 "(external validation, run after the fit; default "
-                                f"{DEFAULT_VALIDATION}, skipped if there is none)")
+                                "calibration/validation.yaml, skipped if there is none)")
     calibrate.add_argument("--validate-only", action="store_true",
                            help="only the external validation, against <out>/calibrated.yaml; "
                                 "writes <out>/validation_report.html (minutes)")
@@ -212,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     sweep.add_argument("--workers", type=_at_least(1, "--workers"), default=default_workers(),
                        help="worker processes of the local Dask cluster (default: all cores)")
-    sweep.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead")
     sweep.add_argument("--serial", action="store_true",
                        help="run every point in this process, without Dask")
@@ -246,9 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"validate": _validate, "run": _run, "compare": _compare, "size": _size,
                 "sweep": _sweep, "calibrate": _calibrate, "serve": _serve}
     try:
-        return handlers[args.command](args)
-    except (InputError, OutputError) as exc:
-        print(f"ipssim: error: {exc}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.showwarning = _note
+            return handlers[args.command](args)
+    except (ipssim.InputError, ipssim.OutputError) as exc:
+        print(f"ipssim: error: {_as_option(str(exc))}", file=sys.stderr)
         return USAGE_ERROR
     except OSError as exc:  # a write that failed after the checks (a full disk, a removed folder)
         print(f"ipssim: error: writing failed: {exc.strerror or exc} "
@@ -256,46 +230,64 @@ def main(argv: list[str] | None = None) -> int:
         return FAILED
     except KeyboardInterrupt as stop:
         how = "terminated" if isinstance(stop, Terminated) else "interrupted"
-        print(f"ipssim: {how}; nothing written", file=sys.stderr)
+        kept = (getattr(stop, "__notes__", None) or ["nothing written"])[-1]  # a sweep's points
+        print(f"ipssim: {how}; {kept}", file=sys.stderr)
         return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
 
 
-def _workers(requested: int) -> int:
-    """``--workers``, at most the cores this machine has (more only queue for the same cores);
-    unused on a Dask cluster (``--scheduler``), whose workers are the cluster's."""
-    cores = available_cores()
-    if requested > cores:
-        print(f"ipssim: note: --workers {requested} is more than the {cores} cores here; using "
-              f"{cores}", file=sys.stderr)
-    return min(requested, cores)
+def _as_option(message: str) -> str:
+    """An API message about an argument, naming the option instead (``--max-wait-days: ...``)."""
+    return OPTIONS.sub(lambda m: "--" + m[1].replace("_", "-"), message)
+
+
+def _note(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+          file: object = None, line: str | None = None) -> None:
+    """A warning as one line (``workers 8 is more than the 2 cores here; using 2``)."""
+    print(f"ipssim: note: {_as_option(str(message))}", file=sys.stderr)
+
+
+@contextmanager
+def _progress(description: str, unit: str = "") -> Iterator[Update]:
+    """The progress display, opened when the work reports its start (its input checked, its
+    output place claimed): from where it starts (a resumed sweep) and of how much."""
+    with ExitStack() as stack:
+        shown: list[Update] = []
+
+        def update(done: int, total: int | None = None) -> None:
+            if not shown:
+                shown.append(stack.enter_context(progress(description, total, done, unit)))
+            shown[0](done, total)
+
+        yield update
 
 
 def _serve(args: argparse.Namespace) -> int:
     if args.port > 65535:
-        raise InputError(f"--port must be at most 65535 (got {args.port})")
+        raise ipssim.InputError(f"--port must be at most 65535 (got {args.port})")
     try:
         import dash  # noqa: F401
 
         from ipssim.app import serve
     except ImportError:
-        raise InputError("serve needs the web page's extra: pip install -e \".[app]\"") from None
+        raise ipssim.InputError("serve needs the web page's extra: pip install -e \".[app]\"") \
+            from None
     try:  # a clear line now rather than the web server's own words later
         with socket.create_server((args.host, args.port)):
             pass
     except OSError as exc:
         reason = str(exc.strerror or exc).split(" (while")[0]
-        raise InputError(f"serve: cannot listen on {args.host}:{args.port} ({reason}); give "
-                         "another --host or --port") from None
+        raise ipssim.InputError(f"serve: cannot listen on {args.host}:{args.port} ({reason}); "
+                                "give another --host or --port") from None
     print(f"ipssim workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     serve(args.host, args.port, args.workers)
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    scenario, digest = load_scenario(args.scenario)
+    scenario = ipssim.load_scenario(args.scenario)
     print(f"{args.scenario}: valid ({scenario.mode} mode, {len(scenario.regions)} regions, "
-          f"sha256 {digest[:16]})")
-    bought = api.capacity(scenario)
+          f"sha256 {ipssim.scenario_sha256(scenario)[:16]})")
+    bought = ipssim.capacity(scenario)
     if bought is not None:
         print("what each region's staff can serve against its demand:")
         for line in bought.lines():
@@ -304,70 +296,39 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario, digest = load_scenario(args.scenario)
-    check_workload(scenario, args.replications)
-    workers = _workers(args.workers)
-    out = args.out or default_out(scenario.name)
-    with claimed(out):
-        bought = bought_by_year(scenario)
-        _print_funding(bought)
-        manifest = Manifest(scenario=scenario.name, scenario_file=str(args.scenario),
-                            scenario_sha256=digest, seed=args.seed,
-                            replications=args.replications, workers=workers, funding=bought,
-                            tables=args.tables)
-        with progress(f"{scenario.name}: replications", args.replications) as update:
-            result = api.run(scenario, args.replications, args.seed, workers, progress=update,
-                             scheduler=args.scheduler, tables=args.tables)
-        manifest.record(events=sum(r.events for r in result.replications))
-        summary = result.write(out, manifest, args.plotlyjs)
-    _print_headline(summary)
+    scenario = ipssim.load_scenario(args.scenario)
+    with _progress(f"{scenario.name}: replications") as update:
+        result = ipssim.run(scenario, args.replications, args.seed, args.workers, update,
+                            args.scheduler, tables=args.tables, out=args.out or True,
+                            plotlyjs=args.plotlyjs)
+    _print_funding(result.funding)
+    _print_headline(result)
     _print_windows(scenario)
-    _print_planner_headline(result)
-    print(f"wrote {out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
+    print(f"wrote {result.out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    loaded = [load_scenario(path) for path in args.scenarios]
-    scenarios = [scenario for scenario, _ in loaded]
-    if len(scenarios) < 2:
-        raise InputError("compare: give at least two scenario files")
-    names = [s.name for s in scenarios]
-    if len(set(names)) < len(names):
-        raise InputError(f"compare: scenario names must differ (got {', '.join(names)}); "
-                         "set a distinct 'name' in each file")
-    for scenario in scenarios:
-        check_workload(scenario, args.replications)
-    workers = _workers(args.workers)
-    out = args.out or default_out(scenarios[0].name, prefix="compare-")
-    with claimed(out):
-        manifest = Manifest(scenarios=names, scenario_files=[str(p) for p in args.scenarios],
-                            scenario_sha256=[digest for _, digest in loaded], seed=args.seed,
-                            replications=args.replications,
-                            independent_streams=args.independent_streams, workers=workers,
-                            tables=args.tables)
-        with progress("compare: replications", len(scenarios) * args.replications) as update:
-            result = api.compare(scenarios, args.replications, args.seed, workers,
-                                 independent=args.independent_streams, progress=update,
-                                 scheduler=args.scheduler, tables=args.tables)
-        result.write(out, manifest, args.plotlyjs)
-    _print_comparison(result.comparison.table, names)
-    print(f"wrote {out}/ (comparison.csv, comparison_wide.csv, report.html, summary-<scenario>.csv)")
+    if len(args.scenarios) < 2:
+        raise ipssim.InputError("compare: give at least two scenario files")
+    scenarios = [ipssim.load_scenario(path) for path in args.scenarios]
+    with _progress("compare: replications") as update:
+        result = ipssim.compare(scenarios, args.replications, args.seed, args.workers,
+                                args.independent_streams, update, args.scheduler, args.tables,
+                                out=args.out or True, plotlyjs=args.plotlyjs)
+    _print_comparison(result.wide.to_dict("list"), [s.name for s in scenarios])
+    print(f"wrote {result.out}/ (comparison.csv, comparison_wide.csv, report.html, "
+          "summary-<scenario>.csv)")
     return 0
 
 
 def _size(args: argparse.Namespace) -> int:
-    scenario, _ = load_scenario(args.scenario)
-    slug = "".join(ch if ch.isalnum() else "_" for ch in args.region)
-    check_workload(scenario, args.replications)
-    workers = _workers(args.workers)
-    out = args.out or default_out(f"{scenario.name}-{slug}", prefix="size-", suffix=".csv")
-    with claimed(out, kind="file"):
-        with progress(f"size {args.region}: headcounts tried") as update:
-            result = api.size(scenario, args.region, args.max_wait_days, args.quantile,
-                              args.replications, args.seed, workers, args.max_coaches,
-                              progress=update, scheduler=args.scheduler)
-        write_csv(out, option_rows(result.options))
+    scenario = ipssim.load_scenario(args.scenario)
+    with _progress(f"size {args.region}: headcounts tried") as update:
+        result = ipssim.size(scenario, args.region, args.max_wait_days, args.quantile,
+                             args.replications, args.seed, args.workers, args.max_coaches,
+                             update, args.scheduler, out=args.out or True)
+    out = result.out
     others = ("; the other regions are the same in every option"
               if len(scenario.regions) > 1 else "")
     print(f"{args.region}: {args.quantile:g}-quantile of waiting time <= {args.max_wait_days:g} d "
@@ -406,122 +367,52 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from ipssim.progress import progress
-    from ipssim.reports.sweep import write_sweep_report
-    from ipssim.sweep.evaluators import ScenarioEvaluator
-    from ipssim.sweep.run import headline, run_sweep
-    from ipssim.sweep.spec import load_sweep
-    from ipssim.sweep.store import read_progress
-
-    spec, scenario_path = load_sweep(args.sweep)
-    evaluator = ScenarioEvaluator(scenario_path)
-    name = spec.name or args.sweep.stem
-    out = args.out or Path("outputs") / f"sweep-{name}"
-    workers = args.workers if args.scheduler or args.serial else _workers(args.workers)
-    where = "serially" if args.serial else f"on {args.scheduler}" if args.scheduler else \
-        f"on a local Dask cluster of {workers} worker{'s' if workers != 1 else ''}"
-    try:
-        with claimed(out, reuse=True):
-            done, total = read_progress(out)
-            with progress(f"sweep {name}", total or None, done, unit="points") as update:
-                result = run_sweep(spec, evaluator, out, workers=workers,
-                                   scheduler=args.scheduler, serial=args.serial, progress=update,
-                                   sweep_file=str(args.sweep),
-                                   report=partial(write_sweep_report, plotlyjs=args.plotlyjs))
-    except KeyboardInterrupt as stop:
-        done, total = read_progress(out)
-        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
-        if not total:
-            print(f"ipssim: {how} before any point was run", file=sys.stderr)
-        else:
-            print(f"ipssim: {how}; {done} of {total} points saved in {out}/; run the same "
-                  "command again to compute the rest", file=sys.stderr)
-        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
+    with _progress(f"sweep {args.sweep.stem}", unit="points") as update:
+        result = ipssim.sweep(args.sweep, args.out, args.workers, args.scheduler, args.serial,
+                              update, args.plotlyjs)
     rate = result.computed / result.wall_seconds if result.wall_seconds else 0.0
-    how = f" {where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)" if result.computed else ""
+    how = (f" {result.where} in {result.wall_seconds:.1f} s ({rate:.2f} points/s)"
+           if result.computed else "")
     print(f"computed {result.computed} of {result.total} points ({result.already} already done)"
           f"{how}")
-    for line in headline(result):
+    for line in result.headline():
         print(line)
     tables = ", ".join(f"{t}.csv" for t in result.tables)
-    print(f"wrote {out}/ (report.html, results.parquet, {tables}, points/)")
+    print(f"wrote {result.out}/ (report.html, results.parquet, {tables}, points/)")
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    validation = True if args.validation is None else args.validation
     if args.validate_only:
-        return _validate_only(args)
-    spec = load_spec(args.targets, args.parameters)
-    if args.validation is None and DEFAULT_VALIDATION.is_file():
-        args.validation = DEFAULT_VALIDATION
-    if args.validation is not None:
-        load_validation(args.validation)  # refuse a bad file before the long run
-    start = load_start(args.start, spec) if args.start else None
-    workers = _workers(args.workers)
-    with claimed(args.out, reuse=True):
-        return _fit(args, spec, start, workers)
-
-
-def _fit(args: argparse.Namespace, spec: Spec, start: dict[str, float] | None,
-         workers: int) -> int:
-    manifest = Manifest(
-        method="simulated method of moments, Latin hypercube then Nelder-Mead, common random "
-               "numbers",
-        seed=args.seed, budget=args.budget, quick=args.quick, targets=str(args.targets),
-        targets_sha256=sha256_of(args.targets), parameters_sha256=sha256_of(args.parameters),
-        **({"start": str(args.start), "start_sha256": sha256_of(args.start)} if args.start else {}))
-    with progress("calibration: parameter sets") as update:
-        result = calibrate(spec, args.seed, args.budget, workers, quick=args.quick,
-                           progress=update, start=start)
-    provenance = manifest.document()
-    args.out.mkdir(exist_ok=True)
-    # The whole result, so that the fit report can be rendered again without rerunning the fit
-    # (ignored by git: a pickle is only for this machine and this version).
-    result_bytes = pickle.dumps({"result": result, "provenance": provenance})
-    atomic_write(args.out / "calibration_result.pkl", lambda path: path.write_bytes(result_bytes))
-    write_calibrated(args.out / "calibrated.yaml", spec, result, provenance)
-    validation = _validation_rows(args) if args.validation is not None else None
-    write_fit_report(args.out / "fit_report.html", spec, result, provenance, args.seed,
-                     validation=validation, plotlyjs=args.plotlyjs)
-    rows = fit_table(spec, result)
+        with _progress("validation: scenarios") as update:
+            rows = ipssim.validate_calibration(args.out, validation, args.quick, args.workers,
+                                               update)
+        _print_validation(rows.to_dict("records"))
+        print(f"wrote {args.out}/validation_report.html")
+        return 0
+    with _progress("calibration: parameter sets") as update:
+        result = ipssim.calibrate(args.targets, args.parameters, args.out, args.seed,
+                                  args.budget, args.workers, args.start, args.quick, validation,
+                                  update, args.plotlyjs)
+    rows = result.table.to_dict("records")
     print(f"{'target':34} {'published':>9} {'simulated':>9} {'95% MC interval':>20} tol 2SE fitted")
     for r in rows:
         interval = f"[{r['lo95']:.4g}, {r['hi95']:.4g}]"
         print(f"{r['target']:34} {r['published']:9.4g} {r['simulated']:9.4g} {interval:>20} "
               f"{_yes_no(r['within_tolerance']):>3} {_yes_no(r['within_2se']):>3} "
               f"{'yes' if r['fitted'] else 'NO'}")
-    chi2 = chi_square(spec, result)
-    flags = bound_flags(spec, result)
+    chi2 = result.chi_square
     print(f"{sum(r['fitted'] for r in rows)} of {len(rows)} targets fitted; objective "
-          f"{result.best.objective:.2f}; chi-square {chi2['chi_square']:.2f} on {chi2['df']} df, "
-          f"p = {chi2['p_value']:.3g}; at a bound: "
-          f"{', '.join(f'{n} ({f})' for n, f in flags.items()) or 'none'}")
-    unexplained = [n for n, f in flags.items() if f not in spec.parameters[n].at_bound]
-    if unexplained:
-        print(f"at a bound with no reason stated in {args.parameters}: {', '.join(unexplained)}")
-    if validation is not None:
-        _print_validation(validation)
+          f"{result.search.best.objective:.2f}; chi-square {chi2['chi_square']:.2f} on "
+          f"{chi2['df']} df, p = {chi2['p_value']:.3g}; at a bound: "
+          f"{', '.join(f'{n} ({f})' for n, f in result.at_bounds.items()) or 'none'}")
+    if result.unexplained:
+        print(f"at a bound with no reason stated in {args.parameters}: "
+              f"{', '.join(result.unexplained)}")
+    if result.validation is not None:
+        _print_validation(result.validation.to_dict("records"))
     print(f"wrote {args.out}/calibrated.yaml and fit_report.html")
-    return 0
-
-
-def _validation_rows(args: argparse.Namespace) -> list[dict]:
-    calibrated = args.out / "calibrated.yaml"
-    with progress("validation: scenarios") as update, worker_pool(args.workers) as pool:
-        update(0, None)
-        return run_validation(args.validation, calibrated, quick=args.quick, pool=pool)
-
-
-def _validate_only(args: argparse.Namespace) -> int:
-    args.validation = args.validation or DEFAULT_VALIDATION
-    calibrated = args.out / "calibrated.yaml"
-    if not calibrated.is_file():
-        raise OutputError(f"--validate-only: {calibrated} not found; run ipssim calibrate first")
-    with claimed(args.out, reuse=True):
-        rows = _validation_rows(args)
-        write_validation_report(args.out / "validation_report.html", rows, str(calibrated))
-    _print_validation(rows)
-    print(f"wrote {args.out}/validation_report.html")
     return 0
 
 
@@ -540,12 +431,11 @@ def _print_validation(rows: list[dict]) -> None:
     print(f"{sum(r['in_band'] for r in rows)} of {len(rows)} validation figures in band")
 
 
-def _print_comparison(table: dict[str, list], names: list[str]) -> None:
+def _print_comparison(wide: dict[str, list], names: list[str]) -> None:
     """The headline rows of ``comparison_wide.csv``, under the file's column names: first what
     each scenario bought and served (reference ``none``), then the headline against usual
     services and against the first scenario. Each scenario's cell is its mean and, in brackets
     when they differ from it, ``<name>_lo95`` and ``<name>_hi95``."""
-    wide = wide_table(table, names)
     rows = {(m, a, r): i for i, (m, a, r) in enumerate(zip(wide["metric"], wide["arm"],
                                                            wide["reference"], strict=True))}
     width = max(38, *(len(n) + 2 for n in names))
@@ -565,7 +455,7 @@ def _print_comparison(table: dict[str, list], names: list[str]) -> None:
                   + " ".join(f"{c:>{width}}" for c in cells))
 
 
-def _print_planner_headline(result: api.RunResult) -> None:
+def _print_headline(result: ipssim.RunResult) -> None:
     """The headline the workbench shows, in the same words and numbers."""
     print("headline (IPS against usual services; money discounted):")
     for line in result.headline():
@@ -573,20 +463,6 @@ def _print_planner_headline(result: api.RunResult) -> None:
         print(f"  {line.label}: {line.text}{tail}")
     for warning in result.warnings():
         print(f"  warning: {warning}")
-
-
-def _print_headline(summary: dict[str, list]) -> None:
-    rows = {(m, a): (mean, lo, hi) for m, a, mean, lo, hi in zip(
-        summary["metric"], summary["arm"], summary["mean"], summary["lo95"], summary["hi95"],
-        strict=True)}
-    width = max(map(len, HEADLINE))
-    print(f"{'metric':{width}} {'ips':>14} {'usual':>14} {'difference [95% range]':>40}")
-    for metric in HEADLINE:
-        cells = [f"{number_text(rows[(metric, a)][0]):>14}" if (metric, a) in rows else f"{'':14}"
-                 for a in ("ips", "usual")]
-        diff = rows.get((metric, "difference"))
-        tail = f"{number_text(diff[0])} [{number_text(diff[1])}, {number_text(diff[2])}]" if diff else ""
-        print(f"{metric:{width}} {cells[0]} {cells[1]} {tail:>40}")
 
 
 def _print_funding(rows: list[dict]) -> None:
@@ -609,7 +485,7 @@ def _print_columns(table: dict[str, list]) -> None:
         print("  " + "  ".join(cells))
 
 
-def _print_windows(scenario: Scenario) -> None:
+def _print_windows(scenario: ipssim.Scenario) -> None:
     """What each window in the metric names means, for this scenario."""
     print("windows of the metrics:")
     glossary = window_glossary(scenario.outcome_window_months, scenario.horizon_months)

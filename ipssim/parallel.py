@@ -14,6 +14,7 @@ with SIGKILL runs no code of its own), so no worker is ever left holding the par
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import ctypes.util
 import functools
@@ -21,9 +22,11 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
+from pathlib import Path
 from typing import Any
 
 from ipssim._version import __version__, code_id
@@ -55,6 +58,7 @@ def worker_pool(workers: int) -> Iterator[Pool | None]:
     if workers <= 1:
         yield None
         return
+    refuse_unguarded_main(workers)
     # Ctrl-C reaches the whole process group: blocked while the workers start (they inherit the
     # mask, and ignore the signal before unblocking it), so none can die of it mid-start-up.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -73,6 +77,81 @@ def worker_pool(workers: int) -> Iterator[Pool | None]:
         raise
     pool.close()
     pool.join()
+
+
+def refuse_unguarded_main(workers: int) -> None:
+    """Refuse to start worker processes from a script's top-level code outside an
+    ``if __name__ == "__main__":`` block: each spawned worker runs the script's top level again
+    to start up, would start workers of its own, fail, and be replaced, for ever.
+
+    Read from the script's source: the top-level statement the script is executing now would
+    run again in a worker unless an ``if`` around it tests ``__name__`` (or which process this
+    is). An interactive session, ``python -c`` and ``python -m package`` re-run nothing.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if main is None or path is None or name == "__main__" or name.endswith(".__main__"):
+        return
+    frame = sys._current_frames().get(threading.main_thread().ident or 0)
+    while frame is not None and not (frame.f_globals is vars(main)
+                                     and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None or frame.f_lineno is None:
+        return  # the script's top level has finished: nothing of it runs again
+    try:
+        statements = ast.parse(Path(path).read_bytes()).body
+    except (OSError, SyntaxError, ValueError):
+        return
+    if not _skipped_in_worker(statements, frame.f_lineno):
+        raise InputError(
+            f"workers={workers} starts worker processes from the top level of {path} (line "
+            f"{frame.f_lineno}), which each worker would run again, for ever; put the script's "
+            "work under `if __name__ == \"__main__\":` (or use workers=1)")
+
+
+def _skipped_in_worker(statements: list[ast.stmt], line: int) -> bool:
+    """Whether the statement at ``line`` among ``statements`` is skipped when the module runs
+    in a worker (as ``__mp_main__``)."""
+    for node in statements:
+        if not node.lineno <= line <= (node.end_lineno or node.lineno):
+            continue
+        if isinstance(node, ast.If):
+            in_body = any(s.lineno <= line <= (s.end_lineno or s.lineno) for s in node.body)
+            in_else = any(s.lineno <= line <= (s.end_lineno or s.lineno) for s in node.orelse)
+            if not (in_body or in_else):
+                return False  # the test itself is running
+            worker = _test_in_worker(node.test)
+            if worker is not None and worker != in_body:
+                return True
+            return _skipped_in_worker(node.body if in_body else node.orelse, line)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return False  # its decorators or bases are running, at the top level
+        blocks = [getattr(node, key, None) for key in ("body", "orelse", "finalbody")]
+        blocks += [h.body for h in getattr(node, "handlers", [])]
+        blocks += [c.body for c in getattr(node, "cases", [])]
+        inner = [s for block in blocks if isinstance(block, list) for s in block
+                 if isinstance(s, ast.stmt)]
+        return _skipped_in_worker(inner, line) if inner else False
+    return False
+
+
+def _test_in_worker(test: ast.expr) -> bool | None:
+    """The value of an ``if`` test in a worker, where ``__name__`` is ``"__mp_main__"``: computed
+    when it uses ``__name__`` and constants only; False, as a guard's, when it asks which
+    process this is in another way; None when it is the same in every process."""
+    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+    source = ast.unparse(test)
+    if names == {"__name__"} and all(isinstance(n, ast.Name | ast.Constant | ast.Compare
+                                                | ast.BoolOp | ast.UnaryOp | ast.Tuple
+                                                | ast.List | ast.Set | ast.expr_context
+                                                | ast.cmpop | ast.boolop | ast.unaryop)
+                                     for n in ast.walk(test)):
+        return bool(eval(compile(ast.Expression(test), "<guard>", "eval"),
+                         {"__builtins__": {}, "__name__": "__mp_main__"}))
+    if "__name__" in names or "parent_process" in source or "current_process" in source:
+        return False
+    return None
 
 
 class ClusterError(InputError):

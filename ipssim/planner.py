@@ -179,12 +179,7 @@ def _staff(regions: list[dict], levers: Levers, economics: Economics) -> dict[st
     if levers.budget_mode == "total":
         total = _number(levers.budget_eur_per_year, "budget_eur_per_year", 1, 10_000_000_000,
                         "a total in EUR a year above 0")
-        demand = [r.get("eligible_people", 0) * r.get("uptake_per_year", 0) / 12
-                  if "eligible_people" in r else r.get("referrals_per_month", 0.0) for r in regions]
-        if sum(demand) <= 0:
-            raise LeverError("budget_eur_per_year",
-                             "budget_eur_per_year: no region has referrals to split it by")
-        budgets = {n: total * d / sum(demand) for n, d in zip(names, demand, strict=True)}
+        budgets = split_by_demand(total, regions)
     elif levers.budget_mode == "per_region":
         budgets = {n: _number(levers.region_budgets.get(n), "regions", 0, 10_000_000_000,
                               f"a budget in EUR a year for {n}") for n in names}
@@ -214,6 +209,17 @@ def _set_programme(data: dict, levers: Levers) -> None:
     if levers.discount_rate_percent is not None:
         rate = _number(levers.discount_rate_percent, "discount_rate", 0, 20, "a rate from 0 to 20 %")
         data.setdefault("economics", {})["discount_rate_per_year"] = rate / 100
+
+
+def split_by_demand(total: float, regions: list[dict]) -> dict[str, float]:
+    """A total budget split across regions (scenario data) in proportion to their referrals a
+    month (eligible people x uptake a year / 12 where demand is given that way)."""
+    demand = [r.get("eligible_people", 0) * r.get("uptake_per_year", 0) / 12
+              if "eligible_people" in r else r.get("referrals_per_month", 0.0) for r in regions]
+    if sum(demand) <= 0:
+        raise LeverError("budget_eur_per_year",
+                         "budget_eur_per_year: no region has referrals to split it by")
+    return {r["name"]: total * d / sum(demand) for r, d in zip(regions, demand, strict=True)}
 
 
 def scenario_yaml(scenario: Scenario) -> str:

@@ -91,6 +91,12 @@ def test_run_writes_the_output_contract(tmp_path):
     assert done.returncode == 0, done.stderr
     (out,) = (tmp_path / "outputs").iterdir()
     assert out.name.startswith("small-")
+    # one headline: the workbench's, in its words (no second table of metric names)
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if "headline" in line] == [
+        "headline (IPS against usual services; money discounted):"]
+    assert "  Additional people in competitive work: " in done.stdout
+    assert not [line for line in lines if line.startswith(("metric ", "ever_employed"))]
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet",
          "summary.csv", "net_effect.csv", "regions.parquet", "summary_regions.csv", "report.html",

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import SMALL, ipssim, small_scenario, write_yaml
 from ipssim.experiments.compare import USUAL_SERVICES, compare
-from ipssim.scenario.load import load_scenario
+from ipssim.scenario.load import read_scenario_file
 from ipssim.scenario.schema import ScenarioError
 
 REPLICATIONS = 80
@@ -77,8 +77,8 @@ def test_a_variant_extends_its_base(tmp_path):
     sub.mkdir()
     variant = write_yaml(sub / "v.yaml", {"extends": "../base.yaml", "name": "v",
                                           "coaching": {"caseload_cap": 15}})
-    scenario, digest = load_scenario(variant)
-    parent, parent_digest = load_scenario(base)
+    scenario, digest = read_scenario_file(variant)
+    parent, parent_digest = read_scenario_file(base)
     assert scenario.coaching.caseload_cap == 15 and scenario.name == "v"
     assert scenario.horizon_months == 18 and scenario.jobs == parent.jobs
     assert scenario.regions == parent.regions
@@ -86,13 +86,13 @@ def test_a_variant_extends_its_base(tmp_path):
     # the base's calibration path stays relative to the base file
     (tmp_path / "cal.yaml").write_text(yaml.safe_dump({"values": {"jobs.other_share": 0.1}}))
     write_yaml(base, {**SMALL, "calibration": "cal.yaml"})
-    assert load_scenario(variant)[0].jobs.other_share == 0.1
+    assert read_scenario_file(variant)[0].jobs.other_share == 0.1
     write_yaml(base, {**SMALL, "extends": "variants/v.yaml"})
     with pytest.raises(ScenarioError, match="cycle"):
-        load_scenario(variant)
+        read_scenario_file(variant)
     write_yaml(variant, {"extends": "../nowhere.yaml"})
     with pytest.raises(ScenarioError, match="scenario file not found"):
-        load_scenario(variant)
+        read_scenario_file(variant)
 
 
 def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(tmp_path):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.experiments.capacity import IDLE_UTILISATION, capacity
 from ipssim.planner import scenario_yaml
-from ipssim.scenario.load import load_scenario, parse_scenario
+from ipssim.scenario.load import parse_scenario, read_scenario_file
 from ipssim.scenario.schema import ScenarioError
 
 
@@ -72,7 +72,7 @@ def test_region_defaults_apply_unless_a_region_gives_its_own(tmp_path):
     assert (a.referrals_per_month, a.fidelity, a.coaches, a.employers) == (5.0, 85, 2, 30)
     assert (b.referrals_per_month, b.uptake_per_year, b.fidelity) == (4.0, None, 110)
     assert c.budget_eur_per_year == [300000] and c.coaches == 4  # bought, not the default's 2
-    assert load_scenario(write_yaml(tmp_path / "p.yaml", data))[0] == scenario
+    assert read_scenario_file(write_yaml(tmp_path / "p.yaml", data))[0] == scenario
 
 
 def test_regions_from_a_table_equal_the_regions_written_out(tmp_path):
@@ -90,17 +90,17 @@ def test_regions_from_a_table_equal_the_regions_written_out(tmp_path):
         {"name": "South", "eligible_people": 1200, "uptake_per_year": 0.05, "coaches": 3,
          "employers": 25},
         {"name": "Extra", "referrals_per_month": 2.0, "coaches": 3}]}
-    loaded, digest = load_scenario(write_yaml(tmp_path / "t.yaml", table))
+    loaded, digest = read_scenario_file(write_yaml(tmp_path / "t.yaml", table))
     assert loaded == parse_scenario(written)
     # the table is part of the scenario's hash
     (tmp_path / "tables" / "regions.csv").write_text(
         "name,eligible_people,budget_eur_per_year,employers,integrated\n"
         "North,2400,250000,40,false\nSouth,1300,,25,\n")
-    assert load_scenario(tmp_path / "t.yaml")[1] != digest
+    assert read_scenario_file(tmp_path / "t.yaml")[1] != digest
     # and a variant elsewhere that extends it still finds the table
     (tmp_path / "variants").mkdir()
     variant = write_yaml(tmp_path / "variants" / "v.yaml", {"extends": "../t.yaml", "name": "v"})
-    assert [r.name for r in load_scenario(variant)[0].regions] == ["North", "South", "Extra"]
+    assert [r.name for r in read_scenario_file(variant)[0].regions] == ["North", "South", "Extra"]
 
 
 @pytest.mark.parametrize(("csv", "message"), [
@@ -126,7 +126,7 @@ def test_a_bad_table_is_one_line_and_exit_2(tmp_path, csv, message):
 
 
 def test_ten_counties_are_a_short_file_and_a_table():
-    scenario, _ = load_scenario(SCENARIOS / "finland_ten_counties.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_ten_counties.yaml")
     assert len(scenario.regions) == 10
     assert len((SCENARIOS / "finland_ten_counties.yaml").read_text().split("\nname:")[1]
                .splitlines()) <= 8
@@ -179,7 +179,7 @@ def test_validate_prints_what_each_region_buys():
 def test_levers_for_coaches_and_eligible_people():
     from ipssim import api
 
-    base, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    base, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     names = [r.name for r in base.regions]
     coached = api.planned_scenario(base, api.Levers(
         budget_mode="coaches", region_coaches=dict.fromkeys(names, 10)))
@@ -210,7 +210,7 @@ def test_levers_for_coaches_and_eligible_people():
 def test_with_changes_derives_the_referrals_again_from_eligible_people():
     from ipssim import api
 
-    scenario, _ = load_scenario(SCENARIOS / "finland_ten_counties.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_ten_counties.yaml")
     changed = api.with_changes(scenario, {"regions[*].uptake_per_year": 0.06})
     assert [r.referrals_per_month for r in changed.regions] == \
         pytest.approx([2 * r.referrals_per_month for r in scenario.regions])

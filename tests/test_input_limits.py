@@ -17,7 +17,7 @@ from conftest import ROOT, SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.api import with_changes
 from ipssim.experiments.sizing import region_index
 from ipssim.money.parameters import MAX_EUROS, MAX_MONTHLY_EUR
-from ipssim.scenario.load import load_scenario, parse_scenario, read_scenario_data
+from ipssim.scenario.load import parse_scenario, read_scenario_data, read_scenario_file
 from ipssim.scenario.paths import check_path
 from ipssim.scenario.schema import MAX_REGION_NAME, ScenarioError
 from ipssim.scenario.uncertainty import Uncertainty
@@ -107,7 +107,7 @@ def test_a_huge_regions_table_is_refused_before_its_cells_are_read(tmp_path):
                                               "horizon_months": 12, "regions_table": "regions.csv"})
     started = time.process_time()
     with pytest.raises(ScenarioError, match="more than 1,000 regions"):
-        load_scenario(path)
+        read_scenario_file(path)
     assert time.process_time() - started < 1
 
 
@@ -119,7 +119,7 @@ def test_a_table_counts_the_regions_listed_beside_it(tmp_path):
                                               "horizon_months": 12, "regions_table": "regions.csv",
                                               "regions": listed})
     with pytest.raises(ScenarioError, match="more than 998 regions; a scenario has at most 1,000"):
-        load_scenario(path)
+        read_scenario_file(path)
 
 
 @pytest.mark.parametrize("cell", ["[" * 3000 + "]" * 3000, "9" * 5000, "{a: [1, 2]}", "&a [*a]"])
@@ -128,7 +128,7 @@ def test_a_table_cell_is_one_value_never_a_nested_document(tmp_path, cell):
     path = write_yaml(tmp_path / "s.yaml", {"name": "s", "mode": "programme",
                                             "horizon_months": 12, "regions_table": "regions.csv"})
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(path)
+        read_scenario_file(path)
     assert "regions[0].referrals_per_month: Input should be a valid number" in str(caught.value)
 
 
@@ -220,7 +220,7 @@ def test_region_names_are_unique_ignoring_case():
 
 
 def test_size_finds_a_region_ignoring_case():
-    scenario = load_scenario(SCENARIOS / "finland_pilot.yaml")[0]
+    scenario = read_scenario_file(SCENARIOS / "finland_pilot.yaml")[0]
     assert region_index(scenario, "helsinki CITY") == region_index(scenario, "Helsinki city") == \
         [r.name for r in scenario.regions].index("Helsinki city")
     with pytest.raises(ScenarioError, match="unknown region 'Helsinki'; allowed: "):

@@ -47,9 +47,11 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ipssim"):
             for alias in node.names:  # ``from ipssim.sweep import analysis`` names a module
                 candidate = f"{node.module}.{alias.name}"
-                module = (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py")
-                found.add(candidate if module.exists() else node.module)
-    return found
+                module = PACKAGE.parent / candidate.replace(".", "/")
+                found.add(candidate if module.with_suffix(".py").exists() or module.is_dir()
+                          else node.module)
+    # ``import ipssim`` reaches the public names, which ipssim/__init__.py loads from ipssim.api
+    return {"ipssim.api" if name == "ipssim" else name for name in found}
 
 
 def group(module: str) -> str:

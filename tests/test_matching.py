@@ -80,9 +80,9 @@ def test_bucketed_event_queue_keeps_simpys_order(monkeypatch):
     from conftest import SCENARIOS
     from ipssim.experiments.runner import run_replication
     from ipssim.model import engine
-    from ipssim.scenario.load import load_scenario
+    from ipssim.scenario.load import read_scenario_file
 
-    scenario, _ = load_scenario(SCENARIOS / "finland_expansion_2023.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_expansion_2023.yaml")
     bucketed = run_replication(scenario, 3, 1)
     monkeypatch.setattr(engine, "_PER_DAY", 0.0)  # one bucket: a plain heap
     heap = run_replication(scenario, 3, 1)

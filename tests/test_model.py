@@ -7,7 +7,7 @@ from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
 from ipssim.experiments.runner import run_replications
-from ipssim.scenario.load import load_scenario
+from ipssim.scenario.load import read_scenario_file
 
 
 def _mean(results, arm, metric):
@@ -15,7 +15,7 @@ def _mean(results, arm, metric):
 
 
 def test_ips_beats_usual_services_in_the_trial():
-    scenario, _ = load_scenario(SCENARIOS / "europe_rct.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "europe_rct.yaml")
     results = run_replications(scenario, 8, 10, 1)
     ips = _mean(results, "ips", "ever_employed_competitive_in_outcome_window_share")
     usual = _mean(results, "usual", "ever_employed_competitive_in_outcome_window_share")

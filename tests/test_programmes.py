@@ -13,7 +13,7 @@ from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.accounts.metrics import summarise
 from ipssim.experiments.runner import net_effects, run_replications
 from ipssim.reports.run import _cell, published_section
-from ipssim.scenario.load import load_scenario, parse_scenario
+from ipssim.scenario.load import parse_scenario, read_scenario_file
 from ipssim.scenario.schema import ScenarioError
 from ipssim.vocabulary import summary_metrics
 
@@ -23,7 +23,7 @@ PROGRAMMES = ("norway", "belgium", "denmark_ips_ma", "sweden_sia")
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_bundled_scenario_loads_and_runs(path):
-    scenario, digest = load_scenario(path)
+    scenario, digest = read_scenario_file(path)
     assert scenario.name == path.stem and len(digest) == 64
     results = run_replications(scenario, 3, 2, 1)
     assert [r.replication for r in results] == [0, 1]
@@ -40,7 +40,7 @@ def test_programme_headers_say_what_is_evidence_and_what_is_assumed(name):
     header = text[:text.index("\nname:")]
     assert "From the evidence:" in header and "ASSUMPTION (not in the evidence)" in header
     assert "Finnish rules" in header and "illustrative" in header
-    scenario, _ = load_scenario(SCENARIOS / f"{name}.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / f"{name}.yaml")
     assert scenario.calibration == "../calibration/calibrated.yaml"
 
 
@@ -98,7 +98,7 @@ def test_report_without_published_outcomes_has_no_section():
 
 def test_run_report_shows_published_beside_simulated(tmp_path):
     path = SCENARIOS / "denmark_ips_ma.yaml"
-    scenario, _ = load_scenario(path)
+    scenario, _ = read_scenario_file(path)
     assert scenario.published
     out = tmp_path / "out"
     done = ipssim("run", path, "--replications", "2", "--seed", "3", "--workers", "1", "--out", out,

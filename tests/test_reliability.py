@@ -370,9 +370,9 @@ def test_full_or_read_only_disk_is_one_line_and_leaves_nothing(tmp_path, options
 
 def test_no_month_has_more_employed_than_ever_employed():
     """Jobs held at referral count in both (they used to count only in ``employed``)."""
-    from ipssim.scenario.load import load_scenario
+    from ipssim.scenario.load import read_scenario_file
 
-    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     result = run_replication(scenario, 2, 0)
     for arm in ("ips", "usual"):
         t = result.trajectories[arm]

@@ -93,7 +93,7 @@ def test_report_and_console_say_what_each_window_is(small_run):
     assert "<td class=\"text\">in_outcome_window</td>" in report
     assert "windows of the metrics:" in stdout
     assert "in_outcome_window: the first 6 months after each client's referral" in stdout
-    assert "ever_employed_competitive_by_horizon_share" in stdout
+    assert "  Additional people in competitive work: " in stdout  # the headline, in words
 
 
 def test_the_report_shows_the_headline_of_each_region(small_run):

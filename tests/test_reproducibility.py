@@ -14,7 +14,7 @@ import numpy as np
 
 from conftest import SCENARIOS
 from ipssim.experiments.runner import run_replication
-from ipssim.scenario.load import load_scenario
+from ipssim.scenario.load import read_scenario_file
 from ipssim.scenario.schema import StaffingChange
 
 DATA_FILES = ("trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet", "summary.csv",
@@ -45,14 +45,14 @@ def test_same_seed_identical_files_for_1_and_2_workers(tmp_path):
 
 
 def test_different_seed_differs(tmp_path):
-    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     a = run_replication(scenario, 1, 0).trajectories["ips"]["employed"]
     b = run_replication(scenario, 2, 0).trajectories["ips"]["employed"]
     assert not np.array_equal(a, b)
 
 
 def test_common_random_numbers_share_clients_across_arms():
-    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     result = run_replication(scenario, 3, 0)
     ips, usual = result.clients["ips"], result.clients["usual"]
     for column in ("referral_day", "age", "employability", "main_activity"):
@@ -78,7 +78,7 @@ def test_deferred_employer_contacts_equal_weekly_contact_events():
     """A team whose posts never change leaves its weekly employer contacts to the market, which
     makes them when it next reads the relationships; a staffing change after the horizon keeps
     the weekly events instead. Both give the same histories, bit for bit."""
-    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     later = scenario.horizon_months + 1
     weekly = scenario.model_copy(update={"regions": [
         r.model_copy(update={"staffing": [StaffingChange(month=later, coaches=r.coaches)]})
@@ -100,7 +100,7 @@ def test_a_region_runs_the_same_alone_as_beside_the_others():
     """Regions share no state, which is what lets the engine run an arm region by region on a
     clock each: a region's clients and spells are the same, bit for bit, with the other regions
     simulated or left out."""
-    scenario, _ = load_scenario(SCENARIOS / "finland_pilot.yaml")
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
     assert len(scenario.regions) > 1
     alone = scenario.model_copy(update={"regions": scenario.regions[:1]})
     beside, single = run_replication(scenario, 5, 1), run_replication(alone, 5, 1)

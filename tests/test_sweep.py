@@ -147,7 +147,7 @@ def test_rerun_removes_stale_temporaries_and_computes_only_missing_points(tmp_pa
     out = tmp_path / "out"
     seen = []
     first = run_sweep(spec, evaluator, out, serial=True, progress=lambda *a: seen.append(a))
-    assert seen == [(i, 6) for i in range(1, 7)] and first.complete
+    assert seen == [(i, 6) for i in range(0, 7)] and first.complete  # the start, then each point
     assert read_progress(out) == (6, 6)
     results = (out / "results.parquet").read_bytes()
     (out / "points" / "000004.parquet").unlink()
@@ -155,7 +155,7 @@ def test_rerun_removes_stale_temporaries_and_computes_only_missing_points(tmp_pa
         stale.write_text("half written")
     seen.clear()
     again = run_sweep(spec, evaluator, out, serial=True, progress=lambda *a: seen.append(a))
-    assert (again.already, again.computed) == (5, 1) and seen == [(6, 6)]
+    assert (again.already, again.computed) == (5, 1) and seen == [(5, 6), (6, 6)]
     assert not [p for p in [*out.iterdir(), *(out / "points").iterdir()]
                 if p.name.startswith(".")]
     assert (out / "results.parquet").read_bytes() == results

@@ -53,7 +53,7 @@ def test_a_summary_run_has_no_client_tables_and_says_so():
     with pytest.raises(InputError, match="--tables summary"):
         result.clients  # noqa: B018 (the property reads the tables)
     assert result.headline()  # the wait quantile comes without the client tables
-    with pytest.raises(InputError, match="tables must be one of all, summary"):
+    with pytest.raises(InputError, match="tables: must be one of all, summary"):
         ipssim.run(scenario, replications=2, tables="some")
 
 

@@ -1,6 +1,6 @@
 """Loading scenarios: YAML files, their base (``extends``), their calibration and their budgets.
 
-:func:`load_scenario` reads a file; :func:`parse_scenario` validates a mapping (from a file, a
+:func:`read_scenario_file` reads a file; :func:`parse_scenario` validates a mapping (from a file, a
 notebook or the web page). Both give each region funded by a budget the headcount it buys
 (:mod:`ipssim.scenario.budgets`) before the schema checks it.
 """
@@ -23,7 +23,7 @@ from ipssim.scenario.schema import MAX_REGIONS, Scenario, ScenarioError
 from ipssim.validation import first_line, read_file, validate, yaml_mapping
 
 
-def load_scenario(path: str | Path, text: bytes | None = None) -> tuple[Scenario, str]:
+def read_scenario_file(path: str | Path, text: bytes | None = None) -> tuple[Scenario, str]:
     """Read and validate a scenario file, applying its base scenario (``extends``), its regions
     table and its calibration file if it names them. With ``text``, that is the file's content
     (an upload) and ``path`` only says where its relative paths start.

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from ipssim.experiments.runner import run_replication
 from ipssim.scenario.load import (
-    load_scenario,
     parse_scenario,
     read_scenario_data,
+    read_scenario_file,
     scoped_values,
     with_values,
 )
@@ -69,10 +69,10 @@ class ScenarioEvaluator:
     def __init__(self, scenario_path: str | Path):
         self.path = Path(scenario_path)
         self.source = str(self.path)
-        self.base, self.digest = load_scenario(self.path)
+        self.base, self.digest = read_scenario_file(self.path)
         data = read_scenario_data(self.path)
         self.calibrated_rows: list[dict[str, float]] = []
-        if isinstance(data.get("calibration"), str):  # as load_scenario, keeping the sample
+        if isinstance(data.get("calibration"), str):  # as read_scenario_file, keeping the sample
             document = read_yaml(self.path.parent / data["calibration"], "calibration",
                                  ScenarioError)
             scope = data.get("calibration_scope")

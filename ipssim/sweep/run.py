@@ -60,7 +60,7 @@ def run_sweep(spec: Sweep, evaluator: Evaluator, out: Path, *, workers: int = 1,
     Everything that can be wrong with the input is found before anything is written. Each
     point's file is written as it arrives; if the run stops early (Ctrl-C, a killed process),
     what was saved stays, and the same call computes only the rest. ``progress(done, total)`` is
-    called as each point is saved.
+    called once the points are known, then as each is saved.
     """
     out = Path(out)
     design = build_design(spec, evaluator)
@@ -87,6 +87,8 @@ def run_sweep(spec: Sweep, evaluator: Evaluator, out: Path, *, workers: int = 1,
         store.write_design(out, design)
         clock = time.perf_counter()
         computed = 0
+        if progress:
+            progress(len(done), len(design.points))
         try:
             for point, columns in backends.results(client, evaluator, missing, spec.replications):
                 store.write_point(out, point, columns, design.sha256)
