@@ -22,7 +22,14 @@ from flask import Response, abort, request
 from ipssim import api
 from ipssim.app import values
 from ipssim.app.runs import AT_ONCE, WAITING, Refused, RunStore, one_line
-from ipssim.app.uploads import MAX_ENCODED, MAX_UPLOAD, bundled, load_upload, shown_name
+from ipssim.app.uploads import (
+    MAX_ENCODED,
+    MAX_UPLOAD,
+    bundled,
+    load_bundled,
+    load_upload,
+    shown_name,
+)
 
 SIDE_BY_SIDE = 4
 MAX_BODY = MAX_ENCODED + MAX_UPLOAD + 500_000
@@ -547,13 +554,8 @@ def _load(name, uploaded) -> api.Scenario | str:
             return "upload: no file uploaded in this tab"
         loaded = load_upload(uploaded.get("filename"), uploaded.get("contents"))
         return one_line(loaded) if isinstance(loaded, str) else loaded
-    path = bundled().get(name) if isinstance(name, str) else None
-    if path is None:
-        return f"scenario: pick one of {', '.join(bundled())}"
-    try:
-        return api.load_scenario(path)
-    except api.ScenarioError as exc:
-        return one_line(exc)
+    loaded = load_bundled(name)
+    return one_line(loaded) if isinstance(loaded, str) else loaded
 
 
 def capacity_panel(capacity: api.Capacity | None) -> html.Div:

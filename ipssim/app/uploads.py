@@ -47,6 +47,34 @@ def bundled() -> dict[str, Path]:
     return {p.stem: p for p in _regular(scenarios_folder(), "*.yaml")}
 
 
+def load_bundled(name: object) -> api.Scenario | str:
+    """A bundled scenario by name, or one line naming the choices. Read again only when a
+    bundled file changes (the page asks for it at each change of a lever)."""
+    path = bundled().get(name) if isinstance(name, str) else None
+    if path is None:
+        return f"scenario: pick one of {', '.join(bundled())}"
+    folder = scenarios_folder()
+    files = [*folder.glob("*.yaml"), *folder.glob("*.csv"),
+             folder.parent / "calibration" / "calibrated.yaml"]
+    return _load_bundled(path, tuple(_stamp(f) for f in sorted(files)))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (0, 0)
+    return status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=32)
+def _load_bundled(path: Path, stamps: tuple) -> api.Scenario | str:
+    try:
+        return api.load_scenario(path)
+    except api.ScenarioError as exc:
+        return str(exc)
+
+
 def named_files() -> dict[str, dict[str, str]]:
     """Field -> {name an upload may give: the path, relative to the scenarios folder, it
     stands for}."""
