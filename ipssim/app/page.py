@@ -8,10 +8,8 @@ files are the run's own (``headline``, ``figures``, ``write``, ``yaml``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-import os
+import math
 import shutil
 import tempfile
 import zipfile
@@ -20,19 +18,27 @@ from typing import Any
 
 import dash
 from dash import Input, Output, State, dash_table, dcc, html
-from flask import Response, abort
+from flask import Response, abort, request
 
 from ipssim import api
-from ipssim.app.runs import RunStore
+from ipssim.app import values
+from ipssim.app.runs import AT_ONCE, WAITING, Refused, RunStore, one_line
+from ipssim.app.uploads import (
+    MAX_ENCODED,
+    MAX_UPLOAD,
+    bundled,
+    load_bundled,
+    load_upload,
+    shown_name,
+)
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-"""The bundled scenarios (in a source checkout), or ``./scenarios`` where the server starts."""
 SIDE_BY_SIDE = 4
-MAX_UPLOAD = 1_000_000
-"""The largest scenario file the page takes, in bytes."""
+MAX_BODY = MAX_ENCODED + MAX_UPLOAD + 500_000
+"""The largest request the server reads, in bytes: an upload in base64, the regions table it
+fills (its names at most the upload's bytes again) and the rest of the form."""
 UPLOAD = "upload:"
 """The prefix of an uploaded scenario's value in the scenario list."""
-FIELDS = ("budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
+FIELDS = ("budget_mode", "budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
           "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed")
 """The levers with an error line beside them (``ipssim.api.LeverError.lever`` names them)."""
 CSS = {
@@ -48,12 +54,6 @@ CSS = {
 }
 
 
-def bundled() -> dict[str, Path]:
-    """Scenario files by name: the bundled folder, else ./scenarios."""
-    folder = SCENARIOS if SCENARIOS.is_dir() else Path("scenarios")
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
-
-
 def field(label: str, lever: str, control, hint: str = "") -> html.Div:
     """A labelled control with its error line beside it."""
     return html.Div([
@@ -67,8 +67,8 @@ def number(lever: str, **kwargs) -> dcc.Input:
     return dcc.Input(id=lever, type="number", debounce=False, style=CSS["input"], **kwargs)
 
 
-def layout() -> html.Div:
-    """The page; each load gets its own session id (one history per tab)."""
+def layout(session: str) -> html.Div:
+    """The page of one session (each load gets its own: one history per tab)."""
     names = list(bundled())
     first = "finland_pilot" if "finland_pilot" in names else (names[0] if names else None)
     form = html.Div(style=CSS["form"], children=[
@@ -78,21 +78,17 @@ def layout() -> html.Div:
         field("", "upload", dcc.Upload(
             id="upload", accept=".yaml,.yml", max_size=MAX_UPLOAD,
             children=html.A("or upload a scenario YAML", href="#", style={"fontSize": "13px"})),
-            "its relative paths (calibration, extends, regions table) start in the bundled "
-            "scenarios folder"),
+            "it may name a bundled scenario (extends), the bundled calibration (calibrated.yaml) "
+            "and a bundled regions table, by name; no other file"),
         html.Div(id="scenario-about", style={"fontSize": "12px", "color": "#555"}),
         field("Staffing", "budget_mode", dcc.RadioItems(
-            [{"label": " as in the scenario", "value": "scenario"},
-             {"label": " total budget a year, split by demand", "value": "total"},
-             {"label": " budget per region (table below)", "value": "per_region"},
-             {"label": " coaches per region (table below)", "value": "coaches"}],
+            [{"label": label, "value": value} for value, label in values.BUDGET_MODES.items()],
             "scenario", id="budget_mode")),
         field("Total budget, EUR a year", "budget_eur_per_year",
               number("budget_eur_per_year", placeholder="e.g. 3000000", step=1000),
               "split across regions in proportion to their referrals"),
         field("Demand", "demand_mode", dcc.RadioItems(
-            [{"label": " referrals a year", "value": "referrals"},
-             {"label": " eligible people x uptake (% a year)", "value": "eligible"}],
+            [{"label": label, "value": value} for value, label in values.DEMAND_MODES.items()],
             "referrals", id="demand_mode")),
         # (dash_table's components are made when it is imported: mypy does not see them)
         field("Regions: demand and staff", "regions", dash_table.DataTable(  # type: ignore[attr-defined]
@@ -111,8 +107,8 @@ def layout() -> html.Div:
         field("Fidelity score (25-125)", "fidelity",
               number("fidelity", placeholder="as in the scenario")),
         field("Coaches integrated in care", "integrated", dcc.RadioItems(
-            [{"label": " as in the scenario", "value": "keep"}, {"label": " yes", "value": "yes"},
-             {"label": " no", "value": "no"}], "keep", id="integrated", inline=True)),
+            [{"label": label, "value": value} for value, label in values.INTEGRATED.items()],
+            "keep", id="integrated", inline=True)),
         field("Years funded", "years_funded", number("years_funded", placeholder="as in the scenario"),
               "referrals are taken and coaches work for these years, then the programme closes"),
         field("Horizon, years (4-10)", "horizon_years", number("horizon_years")),
@@ -143,7 +139,7 @@ def layout() -> html.Div:
         html.Div(id="side-by-side"),
     ])
     return html.Div([
-        dcc.Store(id="session", data=RunStore.new_session()),
+        dcc.Store(id="session", data=session),
         dcc.Store(id="uploaded", data=None),
         dcc.Store(id="shown", data=0),
         dcc.Interval(id="tick", interval=600),
@@ -153,13 +149,22 @@ def layout() -> html.Div:
 
 def levers_from_form(scenario: api.Scenario, mode, total, demand, rows, cap, fidelity, integrated,
                      years, horizon, discount) -> api.Levers:
-    """The levers the form says; a region's referrals count only where changed."""
+    """The levers the form says, each value checked first (:class:`values.Invalid` names the
+    first that no control of the form could hold); a region's referrals count only where
+    changed."""
+    mode = values.choice(mode, values.BUDGET_MODES, "budget_mode")
+    demand = values.choice(demand, values.DEMAND_MODES, "demand_mode")
+    integrated = values.choice(integrated, values.INTEGRATED, "integrated")
+    rows = values.rows(rows, scenario)
+    total, cap, fidelity, years, horizon, discount = (values.number(value, lever) for value, lever in (
+        (total, "budget_eur_per_year"), (cap, "caseload_cap"), (fidelity, "fidelity"),
+        (years, "years_funded"), (horizon, "horizon_years"), (discount, "discount_rate")))
     referrals: dict[str, float | None] = {}
     budgets: dict[str, float | None] = {}
     coaches: dict[str, float | None] = {}
     eligible: dict[str, float | None] = {}
     uptake: dict[str, float | None] = {}
-    for region, row in zip(scenario.regions, rows or [], strict=False):
+    for region, row in zip(scenario.regions, rows, strict=True):
         given = row.get("referrals")
         if given is None or given == "" or not _close(given, region.referrals_per_month * 12):
             referrals[region.name] = None if given == "" else given
@@ -168,7 +173,7 @@ def levers_from_form(scenario: api.Scenario, mode, total, demand, rows, cap, fid
             out[region.name] = None if row.get(key) == "" else row.get(key)
     return api.Levers(
         budget_mode=mode, budget_eur_per_year=total, region_budgets=budgets,
-        region_coaches=coaches, demand_mode=demand or "referrals", referrals_per_year=referrals,
+        region_coaches=coaches, demand_mode=demand, referrals_per_year=referrals,
         eligible_people=eligible, uptake_per_year=uptake, caseload_cap=cap, fidelity=fidelity,
         integrated=None if integrated == "keep" else integrated == "yes", years_funded=years,
         horizon_years=horizon, discount_rate_percent=discount)
@@ -182,34 +187,38 @@ def headline_panel(run) -> html.Div:
     """The headline: a paragraph in words, the warnings, then every figure with its 95% range."""
     lines = {line.key: line for line in run.result.headline()}
 
-    def t(key: str) -> str:
+    def value(key: str) -> str:
         return lines[key].text if key in lines else "?"
 
-    def r(key: str) -> str:
+    def range95(key: str) -> str:
         text = lines[key].range_text if key in lines else ""
         return f" (95% range {text})" if text else ""
 
-    def back(key: str) -> str:
+    def returned(key: str) -> str:
         return f"{1 + lines[key].mean:,.2f}" if key in lines else "?"
 
+    offered = places(run.result)
     words = [
-        html.P([f"{t('coaches')} coaches offer {lines['utilisation'].label.split('(of ')[-1][:-1]}. "
-                f"Over the {run.scenario.horizon_months / 12:g}-year horizon "
-                f"{t('clients_referred')} people are referred; ", html.B(t("clients_started")),
-                " were served and ", html.B(t("clients_waiting_at_horizon")),
+        html.P([f"{value('coaches')} coaches "
+                + ("are funded. " if offered is None else f"offer {offered:,.0f} places. ")
+                + f"Over the {run.scenario.horizon_months / 12:g}-year horizon "
+                f"{value('clients_referred')} people are referred; ", html.B(value("clients_started")),
+                " were served and ", html.B(value("clients_waiting_at_horizon")),
                 " are still waiting at the end."]),
-        html.P(["IPS puts ", html.B(t("additional_employed_competitive_by_horizon")),
-                f" more people in competitive work{r('additional_employed_competitive_by_horizon')}, for ",
-                html.B(t("additional_months_worked_by_horizon")),
-                f" more months of competitive work{r('additional_months_worked_by_horizon')}."]),
-        html.P([f"Public purse (discounted): benefits saved {t('benefits_saved_eur_pv')} + taxes "
-                f"gained {t('taxes_gained_eur_pv')} - wage subsidy {t('wage_subsidy_eur_pv')} - "
-                f"programme cost {t('programme_cost_eur_pv')} = net ",
-                html.B(t("net_public_eur_pv")), f"; break-even: {t('break_even_month_public')}. ",
-                "Society: net ", html.B(t("net_society_eur_pv")),
-                f"; break-even: {t('break_even_month_society')}."]),
-        html.P(f"Each euro of programme cost brings back {back('roi_public')} EUR to the public "
-               f"purse and {back('roi_society')} EUR to society (over the horizon, discounted)."),
+        html.P(["IPS puts ", html.B(value("additional_employed_competitive_by_horizon")),
+                " more people in competitive work"
+                f"{range95('additional_employed_competitive_by_horizon')}, for ",
+                html.B(value("additional_months_worked_by_horizon")),
+                f" more months of competitive work{range95('additional_months_worked_by_horizon')}."]),
+        html.P([f"Public purse (discounted): benefits saved {value('benefits_saved_eur_pv')} + "
+                f"taxes gained {value('taxes_gained_eur_pv')} - wage subsidy "
+                f"{value('wage_subsidy_eur_pv')} - programme cost {value('programme_cost_eur_pv')} "
+                "= net ", html.B(value("net_public_eur_pv")),
+                f"; break-even: {value('break_even_month_public')}. ",
+                "Society: net ", html.B(value("net_society_eur_pv")),
+                f"; break-even: {value('break_even_month_society')}."]),
+        html.P(f"Each euro of programme cost brings back {returned('roi_public')} EUR to the public "
+               f"purse and {returned('roi_society')} EUR to society (over the horizon, discounted)."),
     ]
     warnings = [html.Div("Warning: " + w, className="warning", style=CSS["warning"])
                 for w in run.result.warnings()]
@@ -253,21 +262,47 @@ def charts(run) -> html.Div:
                      for name, figure in figures.items()])
 
 
+def places(result: api.RunResult) -> float | None:
+    """The places a run's coaches offer (coaches x caseload cap, most at once; None in trial
+    mode, which has no places)."""
+    try:
+        offered = result.value("places", "ips")
+    except KeyError:
+        return None
+    return offered if math.isfinite(offered) else None
+
+
+UTILISATION = "Places used on average while open"
+"""The side-by-side label of the utilisation row, whose cells each name their own places."""
+
+
 def side_by_side(runs) -> html.Div:
     """One column per run, one row per headline figure, and the net-effect curves overlaid."""
     if not runs:
         return html.Div()
     headlines = [{line.key: line for line in run.result.headline()} for run in runs]
-    keys = list(headlines[0])
+    keys = dict.fromkeys(key for h in headlines for key in h)  # in order, each run's own too
+    labels = {key: UTILISATION if key == "utilisation" else
+              next(h[key].label for h in headlines if key in h) for key in keys}
+    offered = [places(run.result) for run in runs]
     header = html.Tr([html.Th("")] + [html.Th(run.name, title=run.description,
                                               style={"textAlign": "right", "padding": "2px 10px"})
                                       for run in runs])
     about = html.Tr([html.Td("what", style={"color": "#555"})] + [
         html.Td(run.description, style={"fontSize": "12px", "color": "#555", "padding": "2px 10px",
                                         "maxWidth": "220px"}) for run in runs])
-    body = [html.Tr([html.Td(headlines[0][key].label)] + [
-        html.Td(h[key].text if key in h else "", style={"textAlign": "right", "padding": "2px 10px"})
-        for h in headlines]) for key in keys]
+    cell = {"textAlign": "right", "padding": "2px 10px"}
+
+    def shown(key: str, h: dict, places_of_run: float | None) -> str:
+        if key not in h:
+            return ""
+        if key == "utilisation" and places_of_run is not None:
+            return f"{h[key].text} of {places_of_run:,.0f}"
+        return h[key].text
+
+    body = [html.Tr([html.Td(label)] + [
+        html.Td(shown(key, h, p), style=cell, **{"data-key": key})
+        for h, p in zip(headlines, offered, strict=True)]) for key, label in labels.items()]
     figure = api.overlay({run.name: run.result for run in runs})
     return html.Div([
         html.Table(id="side-by-side-table", children=[header, about, *body],
@@ -275,29 +310,51 @@ def side_by_side(runs) -> html.Div:
         dcc.Graph(figure=figure, config={"displaylogo": False})])
 
 
-def build_app(workers: int = 2) -> dash.Dash:
-    """The Dash application, its callbacks and its two download routes."""
-    store = RunStore(workers)
+def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) -> dash.Dash:
+    """The Dash application, its callbacks and its download route: at most ``at_once`` runs go
+    at a time server-wide, on ``workers`` worker processes in all, and ``waiting`` more wait."""
+    store = RunStore(workers, at_once, waiting)
     # update_title=None: no "Updating..." title (Dash documents None; its hint says str)
     app = dash.Dash(__name__, title="ipssim workbench", update_title=None)  # type: ignore[arg-type]
-    app.layout = layout
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # a larger body: 413, unread
+
+    def page() -> html.Div:
+        return layout(store.new_session())
+
+    app.layout = page
+
+    @app.server.before_request
+    def well_formed():
+        """A callback request must name a callback of the page and its own inputs, in order;
+        anything else is refused before Dash reads it (its values are checked by each callback)."""
+        if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+            return None
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        problem = values.callback_problem(body, app.callback_map)
+        if problem:
+            return Response(f"bad request: {problem}", 400, mimetype="text/plain")
+        return None
 
     @app.callback(Output("scenario", "options"), Output("scenario", "value"),
                   Output("uploaded", "data"), Output("error-upload", "children"),
                   Input("upload", "contents"), State("upload", "filename"),
-                  State("scenario", "options"), prevent_initial_call=True)
-    def upload(contents, filename, options):
+                  prevent_initial_call=True)
+    def upload(contents, filename):
         """A scenario file from the planner's machine, checked by the scenario schema; a bad
         one is named beside the upload and leaves the scenario as it was."""
         if not contents:
             return dash.no_update, dash.no_update, dash.no_update, ""
-        uploaded = {"filename": Path(str(filename or "upload.yaml")).name,
-                    "contents": contents.partition(",")[2]}
+        if not isinstance(contents, str):
+            return dash.no_update, dash.no_update, dash.no_update, "upload: upload a scenario YAML file"
+        uploaded = {"filename": shown_name(filename), "contents": contents.partition(",")[2]}
         scenario = _load(UPLOAD, uploaded)
         if isinstance(scenario, str):
             return dash.no_update, dash.no_update, dash.no_update, scenario
         label = f"uploaded: {uploaded['filename']} ({scenario.name})"
-        options = [o for o in options if not str(o["value"]).startswith(UPLOAD)]
+        options = [{"label": n, "value": n} for n in bundled()]
         return [*options, {"label": label, "value": UPLOAD}], UPLOAD, uploaded, ""
 
     @app.callback(Output("regions", "data"), Output("caseload_cap", "value"),
@@ -340,7 +397,7 @@ def build_app(workers: int = 2) -> dash.Dash:
         try:
             scenario = api.planned_scenario(base, levers_from_form(
                 base, mode, total, demand, rows, cap, fidelity, integrated, years, horizon, None))
-        except api.ScenarioError:
+        except (values.Invalid, api.ScenarioError):
             return ""  # Run names the problem beside its field
         return capacity_panel(api.capacity(scenario))
 
@@ -350,30 +407,37 @@ def build_app(workers: int = 2) -> dash.Dash:
     def run(_, session, name, uploaded, mode, total, demand, rows, cap, fidelity, integrated, years,
             horizon, discount, replications, seed):
         errors = dict.fromkeys((*FIELDS, "form"), "")
+
+        def refused(message: object, lever: str | None = None) -> list[str]:
+            errors[lever if lever in errors else "form"] = one_line(message)
+            return list(errors.values())
+
+        if not store.known(session):
+            return refused(EXPIRED)
         base = _load(name, uploaded)
         if isinstance(base, str):
-            errors["form"] = base
-            return list(errors.values())
-        if any(r.state == "running" for r in store.runs(session)):
-            errors["form"] = "A run is still going: wait for it or press Cancel."
-            return list(errors.values())
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            errors["seed"] = "seed: give a whole number of 0 or more"
-            return list(errors.values())
-        levers = levers_from_form(base, mode, total, demand, rows, cap, fidelity, integrated, years,
-                                  horizon, discount)
+            return refused(base)
         try:
+            count, seed = values.replications(replications), values.seed(seed)
+            levers = levers_from_form(base, mode, total, demand, rows, cap, fidelity, integrated,
+                                      years, horizon, discount)
             scenario = api.planned_scenario(base, levers)
-        except api.LeverError as exc:
-            errors[exc.lever or "form"] = str(exc).removeprefix("scenario: ")
-            return list(errors.values())
-        label = uploaded["filename"] if name == UPLOAD else name
-        store.start(session, scenario, int(replications), seed, describe(label, levers, base))
+        except (values.Invalid, api.ScenarioError) as exc:
+            return refused(str(exc).removeprefix("scenario: "), getattr(exc, "lever", None))
+        label = shown_name(uploaded.get("filename")) if name == UPLOAD else name
+        description = describe(label, levers, base)
+        try:  # the run's own scenario file describes the run, not the scenario it came from
+            store.start(session, scenario.model_copy(update={"description": description}), count,
+                        seed, description)
+        except Refused as exc:
+            return refused(exc)
         return list(errors.values())
 
     @app.callback(Output("cancel", "title"), Input("cancel", "n_clicks"), State("session", "data"),
                   prevent_initial_call=True)
     def cancel(_, session):
+        if not store.known(session):
+            return dash.no_update
         store.cancel(session)
         return "cancel requested"
 
@@ -383,15 +447,16 @@ def build_app(workers: int = 2) -> dash.Dash:
                   Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"),
                   State("history", "value"), State("history", "options"))
     def tick(_, session, shown, ticked, listed):
+        if not store.known(session):
+            return (EXPIRED, *(dash.no_update,) * 6)
         runs = store.runs(session)
         if not runs:
-            return (dash.no_update,) * 7
+            return (IDLE, *(dash.no_update,) * 6)
         last = runs[-1]
-        status = {"running": f"{last.name} running: {last.done} of {last.replications} replications",
-                  "finished": f"{last.name} finished: {last.replications} replications.",
-                  "cancelled": f"{last.name} {last.message}; nothing shown for it.",
-                  "failed": f"{last.name} failed: {last.message}"}[last.state]
-        ticked = set(ticked or [])
+        try:
+            ticked = set(values.ticks(ticked))
+        except values.Invalid:
+            ticked = set()
         full = len(ticked) >= SIDE_BY_SIDE  # no fifth tick: the others wait until one is cleared
         options = [{"label": f" {r.name}: {r.description}", "value": r.number,
                     "disabled": r.result is None or (full and r.number not in ticked)} for r in runs]
@@ -399,35 +464,63 @@ def build_app(workers: int = 2) -> dash.Dash:
             options = dash.no_update  # the list is not redrawn under the planner's pointer
         done = last.replications if last.state == "finished" else last.done
         if last.state != "finished" or shown == last.number:
-            return status, str(done), str(last.replications), dash.no_update, dash.no_update, \
-                options, dash.no_update
+            return status(store, last), str(done), str(last.replications), dash.no_update, \
+                dash.no_update, options, dash.no_update
         panel = headline_panel(last)
         _fill_session(panel, session)
-        return status, str(done), str(last.replications), panel, charts(last), options, last.number
+        return status(store, last), str(done), str(last.replications), panel, charts(last), \
+            options, last.number
 
     @app.callback(Output("side-by-side", "children"), Input("history", "value"),
                   State("session", "data"), prevent_initial_call=True)
     def compare(ticked, session):
         """The ticked runs side by side. The ticks are only read, never written back: a reply to
         an earlier tick would otherwise undo a tick made while it was on its way."""
-        runs = [store.get(session, n) for n in sorted(ticked or [])[:SIDE_BY_SIDE]]
+        if not store.known(session):
+            return dash.no_update
+        try:
+            numbers = sorted(set(values.ticks(ticked)))[:SIDE_BY_SIDE]
+        except values.Invalid:
+            return dash.no_update
+        runs = [store.get(session, n) for n in numbers]
         return side_by_side([r for r in runs if r is not None and r.result is not None])
 
     @app.server.route("/download/<session>/<int:number>.<kind>")
     def download(session: str, number: int, kind: str):
-        run = store.get(session, number)
+        run = store.get(session, number) if store.known(session) else None
         if run is None or run.result is None or kind not in ("zip", "yaml"):
             abort(404)
         stem = f"{run.scenario.name}-run{number}"
         if kind == "yaml":
-            text = (f"# {run.name}: {run.description}\n# reproduce: ipssim run {stem}.yaml --seed "
-                    f"{run.seed} --replications {run.replications}\n" + run.result.yaml())
-            return Response(text, mimetype="application/x-yaml",
+            return Response(run_yaml(run), mimetype="application/x-yaml",
                             headers={"Content-Disposition": f"attachment; filename={stem}.yaml"})
         return Response(_zip(run.result, stem), mimetype="application/zip",
                         headers={"Content-Disposition": f"attachment; filename={stem}.zip"})
 
     return app
+
+
+EXPIRED = "This page's session has expired: reload the page."
+IDLE = "No runs yet in this tab: move the levers and press Run."
+
+
+def status(store: RunStore, run) -> str:
+    """The state of a session's last run, in words."""
+    if run.state == "queued":
+        position = store.position(run)
+        return (f"{run.name} queued (position {position}): it starts when the runs ahead of it "
+                "are done." if position else f"{run.name} starting.")
+    return {"running": f"{run.name} running: {run.done} of {run.replications} replications",
+            "finished": f"{run.name} finished: {run.replications} replications.",
+            "cancelled": f"{run.name} {run.message}; nothing shown for it.",
+            "failed": f"{run.name} failed: {run.message}"}[run.state]
+
+
+def run_yaml(run) -> str:
+    """The scenario file of a run (its description the run's own) and how to reproduce it."""
+    stem = f"{run.scenario.name}-run{run.number}"
+    return (f"# {run.name}: {run.description}\n# reproduce: ipssim run {stem}.yaml --seed "
+            f"{run.seed} --replications {run.replications}\n" + run.result.yaml())
 
 
 def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
@@ -460,28 +553,16 @@ def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:
     return ", ".join(parts)
 
 
-def _load(name, uploaded: dict | None = None) -> api.Scenario | str:
-    """The scenario picked: a bundled one, or the uploaded file (its relative paths start in
-    the bundled folder); a one-line error otherwise."""
+def _load(name, uploaded) -> api.Scenario | str:
+    """The scenario picked: a bundled one, or the file uploaded in this tab (which may name
+    only bundled files); a one-line error otherwise."""
     if name == UPLOAD:
-        if not uploaded:
+        if not isinstance(uploaded, dict):
             return "upload: no file uploaded in this tab"
-        try:
-            text = base64.b64decode(uploaded["contents"], validate=True)
-        except (binascii.Error, ValueError):
-            return "upload: the file could not be read; upload a scenario YAML file"
-        folder = SCENARIOS if SCENARIOS.is_dir() else Path("scenarios")
-        try:
-            return api.load_scenario(folder / uploaded["filename"], text=text)
-        except api.ScenarioError as exc:
-            return str(exc).replace(f"{folder}{os.sep}", "")
-    path = bundled().get(name or "")
-    if path is None:
-        return f"scenario: pick one of {', '.join(bundled())}"
-    try:
-        return api.load_scenario(path)
-    except api.ScenarioError as exc:
-        return str(exc)
+        loaded = load_upload(uploaded.get("filename"), uploaded.get("contents"))
+        return one_line(loaded) if isinstance(loaded, str) else loaded
+    loaded = load_bundled(name)
+    return one_line(loaded) if isinstance(loaded, str) else loaded
 
 
 def capacity_panel(capacity: api.Capacity | None) -> html.Div:

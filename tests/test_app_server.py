@@ -1,0 +1,404 @@
+"""``ipssim serve`` attacked over loopback, with no browser: crafted callback payloads posted
+straight to Dash's endpoint, over-size bodies, uploads naming files of the server, unknown
+sessions and a burst of runs from many sessions at once.
+
+Whatever arrives, the server answers without a 500 or a traceback, in a bounded response, keeps
+answering, reads no file an upload names, and runs the work of all sessions through one bounded
+queue on at most ``--workers`` worker processes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+import yaml
+
+from conftest import ROOT
+
+WORKERS = 2
+MAX_RESPONSE = 2_000_000
+"""No crafted request gets more than this many bytes back (a page's worth)."""
+SECRET = "hunter2-secret-line"
+BUSY = "The server is busy: 5 runs queued; try again later."
+EXPIRED = "This page's session has expired: reload the page."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real ``ipssim serve`` and a client of its Dash callbacks (payloads built from the
+    page's own ``/_dash-dependencies``, as the browser builds them)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ipssim", "serve", "--port", str(self.port), "--workers",
+             str(WORKERS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 120
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise AssertionError("ipssim serve did not start:\n" + "".join(self.output))
+            time.sleep(0.2)
+        self.callbacks = {dep["output"]: dep for dep in self.get_json("_dash-dependencies")}
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def answers(self) -> bool:
+        try:
+            return self.request("GET", "")[0] == 200
+        except OSError:
+            return False
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                timeout: float = 120) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        call = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(call, timeout=timeout) as response:
+                return response.status, response.read(MAX_RESPONSE + 1)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(MAX_RESPONSE + 1)
+
+    def get_json(self, path: str):
+        status, body = self.request("GET", path)
+        assert status == 200, (path, status, body[:300])
+        return json.loads(body)
+
+    def new_session(self) -> str:
+        """The session id of a new page load (the layout's ``session`` store)."""
+        def find(node):
+            if isinstance(node, dict):
+                props = node.get("props", {})
+                if isinstance(props, dict) and props.get("id") == "session":
+                    return props["data"]
+                return next((f for f in map(find, node.values()) if f), None)
+            if isinstance(node, list):
+                return next((f for f in map(find, node) if f), None)
+            return None
+        return find(self.get_json("_dash-layout"))
+
+    def callback(self, output: str) -> dict:
+        """The callback with the output ``output`` (``status.children``)."""
+        return next(dep for key, dep in self.callbacks.items()
+                    if output in key.strip(".").split("..."))
+
+    def payload(self, output: str, values: dict, changed: list[str] | None = None) -> dict:
+        """The body a browser posts for the callback: every input and state with its value
+        (``values`` by ``id.property``; a missing one is sent without a value)."""
+        dep = self.callback(output)
+        key = dep["output"]
+        if key.startswith(".."):
+            outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+                       for part in key[2:-2].split("...")]
+        else:
+            outputs = dict(zip(("id", "property"), key.rsplit(".", 1), strict=True))
+
+        def items(group):
+            out = []
+            for item in group:
+                name = f"{item['id']}.{item['property']}"
+                out.append({**item, "value": values[name]} if name in values else dict(item))
+            return out
+        inputs = items(dep["inputs"])
+        return {"output": key, "outputs": outputs, "inputs": inputs, "state": items(dep["state"]),
+                "changedPropIds": changed if changed is not None else
+                [f"{i['id']}.{i['property']}" for i in dep["inputs"]]}
+
+    def post(self, body: object, raw: bytes | None = None) -> tuple[int, bytes]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        return self.request("POST", "_dash-update-component", data)
+
+    def call(self, output: str, values: dict) -> dict:
+        """The callback's answer: ``id.property`` -> value (no_update outputs left out)."""
+        status, body = self.post(self.payload(output, values))
+        assert status in (200, 204), (status, body[:500])
+        if status == 204:
+            return {}
+        response = json.loads(body)["response"]
+        return {f"{i}.{p}": v for i, props in response.items() for p, v in props.items()}
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return "".join(self.output)
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = Server()
+    yield server
+    output = server.stop()
+    assert "Traceback" not in output, output[-5000:]
+    assert " 500 " not in output, [line for line in output.splitlines() if " 500 " in line]
+
+
+def wait_for(condition, seconds: float = 180, every: float = 0.2):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(every)
+
+
+def encoded(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def upload(server: Server, filename: str, text: str) -> dict:
+    return server.call("scenario.options", {
+        "upload.contents": "data:application/x-yaml;base64," + encoded(text),
+        "upload.filename": filename})
+
+
+def form(server: Server, scenario: str = "finland_pilot", uploaded: dict | None = None,
+         **changes: object) -> dict:
+    """The form of a page showing ``scenario``, as the browser sends it to Run."""
+    picked = server.call("regions.data", {"scenario.value": scenario, "uploaded.data": uploaded})
+    values = {"scenario.value": scenario, "uploaded.data": uploaded,
+              "budget_mode.value": "scenario", "budget_eur_per_year.value": None,
+              "demand_mode.value": picked["demand_mode.value"],
+              "regions.data": picked["regions.data"],
+              "caseload_cap.value": picked["caseload_cap.value"], "fidelity.value": None,
+              "integrated.value": "keep", "years_funded.value": None,
+              "horizon_years.value": picked["horizon_years.value"],
+              "discount_rate.value": picked["discount_rate.value"], "replications.value": 4,
+              "seed.value": 20240601, "run.n_clicks": 1}
+    values.update({k.replace("__", "."): v for k, v in changes.items()})
+    return values
+
+
+def status(server: Server, session: str) -> str:
+    return server.call("status.children", {"session.data": session, "tick.n_intervals": 1,
+                                           "shown.data": 0, "history.value": [],
+                                           "history.options": []})["status.children"]
+
+
+def run_errors(answer: dict) -> dict[str, str]:
+    return {k.removesuffix(".children"): v for k, v in answer.items() if v}
+
+
+@pytest.fixture(scope="module")
+def finished(server) -> str:
+    """A session with one finished quick run of a small uploaded team."""
+    session = server.new_session()
+    text = ("name: one_team\ndescription: One uploaded team\ncalibration: calibrated.yaml\n"
+            "mode: programme\nhorizon_months: 48\nregions:\n  - {name: Team, coaches: 3, "
+            "eligible_people: 2000, uptake_per_year: 0.03}\n")
+    uploaded = upload(server, "one_team.yaml", text)["uploaded.data"]
+    values = form(server, "upload:", uploaded, session__data=session)
+    assert run_errors(server.call("form-error.children", values)) == {}
+    wait_for(lambda: "Run 1 finished" in status(server, session))
+    return session
+
+
+PATHS = {"passwd": "/etc/passwd", "climb": "../../something", "zero": "/dev/zero",
+         "existing": "{outside}", "missing": "/nonexistent/folder/x.yaml",
+         "folder": "/etc", "climb to the existing": "../../../../../../../..{outside}"}
+
+
+@pytest.mark.parametrize("key", ["extends", "calibration", "regions_table"])
+def test_an_upload_reads_no_file_of_the_server(server, key, tmp_path):
+    """An upload naming a path in any field gets the same one line whatever the path: no word
+    on whether it exists, none of its content."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(f"values:\n  {SECRET}: 1\nname,coaches\n{SECRET},2\n")
+    lines = {}
+    for what, path in PATHS.items():
+        text = yaml.safe_dump({"name": "probe", "mode": "programme", key: path.format(
+            outside=outside), "regions": [{"name": "A", "coaches": 2, "referrals_per_month": 3}]})
+        answer = upload(server, "probe.yaml", text)
+        lines[what] = answer["error-upload.children"]
+        assert "scenario.value" not in answer  # the pick stays
+    assert len(set(lines.values())) == 1, lines
+    line = lines["passwd"]
+    assert line.startswith(f"probe.yaml: {key}: ") and "bundled" in line and "\n" not in line
+    assert SECRET not in line and "root:" not in line and "outside" not in line
+
+
+def test_an_upload_may_extend_a_bundled_scenario_by_name(server):
+    answer = upload(server, "variant.yaml", "extends: finland_pilot\nname: variant\n"
+                    "description: The pilots at a cap of 12\ncoaching: {caseload_cap: 12}\n")
+    assert answer["error-upload.children"] == ""
+    assert answer["scenario.value"] == "upload:"
+    picked = server.call("regions.data", {"scenario.value": "upload:",
+                                          "uploaded.data": answer["uploaded.data"]})
+    assert picked["caseload_cap.value"] == 12
+    assert picked["scenario-about.children"].startswith("The pilots at a cap of 12")
+
+
+def test_an_oversize_body_is_refused_unread(server):
+    status_code, body = server.post(None, raw=b'{"output": "' + b"x" * 4_000_000 + b'"}')
+    assert status_code == 413, (status_code, body[:300])
+    assert b"Traceback" not in body and len(body) < 10_000
+    big = "#" * 1_100_000  # over 1 MB, under the body limit in base64
+    answer = upload(server, "big.yaml", big)
+    assert answer["error-upload.children"] == "upload: a scenario file of at most 1 MB is allowed"
+    assert server.answers()
+
+
+def test_an_unknown_session_is_refused(server):
+    stranger = "0123456789abcdef" * 2
+    assert status(server, stranger) == EXPIRED
+    answer = server.call("form-error.children", form(server, session__data=stranger))
+    assert run_errors(answer) == {"form-error": EXPIRED}
+    for crafted in ({"id": 1}, ["a"], 7, None, "../" * 11):
+        assert status(server, crafted) == EXPIRED
+    assert server.request("GET", f"download/{stranger}/1.yaml")[0] == 404
+
+
+@pytest.mark.parametrize(("lever", "value"), [
+    ("replications", 0), ("replications", -5), ("replications", 100_000), ("replications", "abc"),
+    ("replications", None), ("replications", 2.5), ("replications", True),
+    ("seed", -1), ("seed", 2.5), ("seed", "7"), ("seed", 2**70), ("seed", None),
+    ("budget_mode", "bogus"), ("budget_mode", None), ("demand_mode", {"a": 1}),
+    ("integrated", 1), ("caseload_cap", "12"), ("fidelity", [80]), ("horizon_years", True),
+    ("regions", "rows"), ("regions", [{"name": "X"}]),
+])
+def test_a_crafted_value_is_refused_beside_its_field_and_nothing_runs(server, lever, value):
+    session = server.new_session()
+    property_ = "data" if lever == "regions" else "value"
+    answer = server.call("form-error.children", form(server, **{
+        "session__data": session, f"{lever}__{property_}": value}))
+    errors = run_errors(answer)
+    assert list(errors) == [f"error-{lever}"], errors
+    assert errors[f"error-{lever}"].startswith(f"{lever}: "), errors
+    assert status(server, session).startswith("No runs yet")
+
+
+CRAFTED = [None, 0, -5, 100_000, 2.5, 1e308, "abc", "", True, [], {}, {"a": [1, {"b": 2}]},
+           [1, "x", None], "x" * 100_000, list(range(2000)), float("nan"), float("inf"),
+           [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]], "../../../etc/passwd", "\x00\n\r"]
+
+
+def crafted_bodies(server: Server, finished: str):
+    """Each callback of the page with one input or state replaced by each crafted value (the
+    others as a browser sends them), then envelopes no browser sends."""
+    base = form(server, session__data=finished, caseload_cap__value=0, horizon_years__value=1)
+    base.update({"tick.n_intervals": 1, "shown.data": 1, "history.value": [1],
+                 "history.options": [], "cancel.n_clicks": 1, "upload.filename": "x.yaml",
+                 "upload.contents": "data:;base64," + encoded("name: x\n")})
+    for key, dep in server.callbacks.items():
+        first = key.strip(".").split("...")[0]
+        if first == "cancel.title":
+            continue  # the burst below cancels
+        for item in dep["inputs"] + dep["state"]:
+            name = f"{item['id']}.{item['property']}"
+            for value in CRAFTED:
+                yield f"{name}={str(value)[:20]}", server.payload(first, {**base, name: value})
+    good = server.payload("status.children", base)
+    yield "not json", b"{not json"
+    yield "deep json", b"[" * 100_000 + b"]" * 100_000
+    for name, body in [("a list", [good]), ("a string", "x"), ("no output", {}),
+                       ("unknown output", {**good, "output": "nothing.children"}),
+                       ("output an object", {**good, "output": {"a": 1}}),
+                       ("inputs missing", {k: v for k, v in good.items() if k != "inputs"}),
+                       ("inputs a string", {**good, "inputs": "x"}),
+                       ("inputs of another callback", {**good, "inputs": [
+                           {"id": "run", "property": "n_clicks", "value": 1}]}),
+                       ("state too short", {**good, "state": good["state"][:1]}),
+                       ("state not objects", {**good, "state": [1, 2, 3, 4]}),
+                       ("outputs wrong", {**good, "outputs": [{"id": "x", "property": "y"}]}),
+                       ("outputs missing", {k: v for k, v in good.items() if k != "outputs"}),
+                       ("changed unknown", {**good, "changedPropIds": ["nothing.value"]}),
+                       ("changed not a list", {**good, "changedPropIds": {"a": 1}}),
+                       ("extra key in an input", {**good, "inputs": [
+                           {**good["inputs"][0], "extra": 1}]})]:
+        yield name, body
+
+
+def test_crafted_callback_payloads_get_no_500(server, finished):
+    """Every callback, every input and state, twenty crafted values each, then malformed
+    envelopes: never a 500, never a traceback, a bounded answer, and the server answers on."""
+    seen = []
+    for name, body in crafted_bodies(server, finished):
+        status_code, answer = server.post(None, raw=body) if isinstance(body, bytes) \
+            else server.post(body)
+        seen.append(status_code)
+        assert status_code in (200, 204, 400), (name, status_code, answer[:500])
+        assert b"Traceback" not in answer and len(answer) <= MAX_RESPONSE, name
+    assert len(seen) > 450
+    assert seen.count(400) >= 15
+    assert server.answers()
+    assert status(server, finished).startswith("Run 1 finished")  # no crafted run got in
+
+
+def processes(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return root.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def test_a_burst_of_runs_from_ten_sessions_is_queued_on_one_pool(server, finished):
+    """Ten sessions press Run at once: one run goes and four wait (server-wide), the other
+    five are told the server is busy; the server never has more than ``--workers`` worker
+    processes. Then every run is cancelled."""
+    sessions = [server.new_session() for _ in range(10)]
+    bodies = [form(server, session__data=s) for s in sessions]
+    root = psutil.Process(server.process.pid)
+    peak, stop = [0], threading.Event()
+
+    def count():
+        while not stop.is_set():
+            peak[0] = max(peak[0], len(processes(root)))
+            time.sleep(0.05)
+    counter = threading.Thread(target=count)
+    counter.start()
+    answers: dict[str, dict] = {}
+    threads = [threading.Thread(target=lambda s=s, b=b: answers.__setitem__(
+        s, run_errors(server.call("form-error.children", b)))) for s, b in zip(sessions, bodies,
+                                                                            strict=True)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        accepted = [s for s in sessions if answers[s] == {}]
+        refused = [s for s in sessions if answers[s] != {}]
+        assert len(accepted) == 5, answers
+        assert all(answers[s] == {"form-error": BUSY} for s in refused), answers
+        states = {s: status(server, s) for s in accepted}
+        running = [s for s, text in states.items() if " running: " in text]
+        positions = sorted(int(re.search(r"queued \(position (\d+)\)", text).group(1))
+                           for s, text in states.items() if s not in running)
+        assert len(running) <= 1 and positions == list(range(1, 6 - len(running))), states
+        going = wait_for(lambda: next((s for s in accepted if re.search(
+            r"running: [1-9]\d* of|finished", status(server, s))), None))
+        assert status(server, refused[0]) == "No runs yet in this tab: move the levers and press Run."
+    finally:
+        for session in sessions:
+            server.call("cancel.title", {"cancel.n_clicks": 1, "session.data": session})
+        stop.set()
+        counter.join()
+    wait_for(lambda: all("cancelled" in status(server, s) for s in accepted))
+    print(f"\nburst of 10 runs: peak {peak[0]} child processes of the server "
+          f"({WORKERS} workers allowed)")
+    assert 1 <= peak[0] <= WORKERS + 1, peak  # the pool's workers and multiprocessing's tracker
+    assert going in accepted and server.answers()
