@@ -21,7 +21,12 @@ ARMS = ("ips", "usual", "difference")
 PROGRAMMES = ("norway", "belgium", "denmark_ips_ma", "sweden_sia")
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+NATIONAL = "finland_national"
+"""Runs through the command line in ``tests/test_tables.py`` (two replications of 40,000 clients)."""
+
+
+@pytest.mark.parametrize("path", [p for p in sorted(SCENARIOS.glob("*.yaml")) if p.stem != NATIONAL],
+                         ids=lambda p: p.stem)
 def test_every_bundled_scenario_loads_and_runs(path):
     scenario, digest = read_scenario_file(path)
     assert scenario.name == path.stem and len(digest) == 64

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.scenario.load import parse_scenario
@@ -28,6 +29,7 @@ def erlang_c_mean_wait(servers: int, arrival_rate: float, service_rate: float) -
     return top / (below + top) / (servers * service_rate - arrival_rate)
 
 
+@pytest.mark.slow
 def test_mean_wait_matches_erlang_c():
     servers = COACHES * CAP
     service_rate = 1.0 / MEAN_STAY_DAYS  # per day

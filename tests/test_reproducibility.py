@@ -11,6 +11,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from conftest import SCENARIOS
 from ipssim.experiments.runner import run_replication
@@ -30,6 +31,7 @@ def run(out, *extra):
     return out
 
 
+@pytest.mark.slow
 def test_same_seed_identical_files_for_1_and_2_workers(tmp_path):
     first = run(tmp_path / "a", "--workers", "1")
     again = run(tmp_path / "b", "--workers", "1")

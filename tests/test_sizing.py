@@ -54,6 +54,7 @@ def test_the_analytic_answer_is_clear_cut():
     assert quantiles[0] > 1.8 * MAX_WAIT and quantiles[1] < 0.6 * MAX_WAIT  # 97.6 d, 25.8 d
 
 
+@pytest.mark.slow
 def test_size_finds_the_smallest_mmc_team_in_few_evaluations():
     options, sure, point = size(parse_scenario(mmc_data(2)), 0, MAX_WAIT, QUANTILE, 7, 20, 2)
     assert point is not None and point.coaches == 5  # the analytic answer, on the point estimate
@@ -71,6 +72,7 @@ def test_size_finds_the_smallest_mmc_team_in_few_evaluations():
     assert by_size[8].utilisation < by_size[5].utilisation < 1
 
 
+@pytest.mark.slow
 def test_size_command_writes_every_option_tried(tmp_path):
     path = write_yaml(tmp_path / "mmc.yaml", mmc_data(8))
     out = tmp_path / "size.csv"

@@ -192,6 +192,7 @@ def _grid_sweep(tmp_path: Path, **changes) -> Path:
                        "regions[0].coaches": [1, 2, 3]}} | changes)
 
 
+@pytest.mark.slow
 def test_interrupted_sweep_computes_only_the_missing_points(tmp_path):
     """Ctrl-C (SIGINT to the whole process group, workers included) part-way through a real
     `ipssim sweep` on a local Dask cluster; the rerun computes only the missing points and the
@@ -243,6 +244,7 @@ def test_interrupted_sweep_computes_only_the_missing_points(tmp_path):
     assert len(other.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_scheduler_option_runs_on_an_existing_cluster(tmp_path):
     from distributed import LocalCluster
 

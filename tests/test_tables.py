@@ -65,6 +65,7 @@ def test_bad_tables_option_is_one_line(tmp_path):
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.slow
 def test_national_scenario_validates_and_runs_with_summary_tables(tmp_path):
     """``scenarios/finland_national.yaml`` (every wellbeing services county and Helsinki, about
     40,000 clients a replication) validates and runs 2 replications through the command line."""

@@ -30,7 +30,12 @@ _SESSION = re.compile(r"[0-9a-f]{32}")
 
 
 class Invalid(ValueError):
-    """A value the page's control could not hold; the message is one line for the page."""
+    """A value the page's control could not hold: ``lever`` is the form field it is about, and
+    the message (one line for the page) starts with it."""
+
+    def __init__(self, lever: str, message: str) -> None:
+        super().__init__(f"{lever}: {message}")
+        self.lever = lever
 
 
 def session_id(value: object) -> str | None:
@@ -42,14 +47,14 @@ def choice(value: object, allowed, field: str):
     """One of the values of a radio list or dropdown."""
     if isinstance(value, str | int) and not isinstance(value, bool) and value in allowed:
         return value
-    raise Invalid(f"{field}: pick one of {', '.join(str(a) for a in allowed)}")
+    raise Invalid(field, f"pick one of {', '.join(str(a) for a in allowed)}")
 
 
 def number(value: object, field: str) -> float | int | None:
     """A number input: nothing (the scenario's own value) or a finite number."""
     if value is None or (isinstance(value, int | float) and _finite(value)):
         return value
-    raise Invalid(f"{field}: give a number, or leave it empty")
+    raise Invalid(field, "give a number, or leave it empty")
 
 
 def replications(value: object) -> int:
@@ -59,7 +64,7 @@ def replications(value: object) -> int:
 def seed(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED:
         return value
-    raise Invalid(f"seed: give a whole number from 0 to {MAX_SEED:,}")
+    raise Invalid("seed", f"give a whole number from 0 to {MAX_SEED:,}")
 
 
 def rows(value: object, scenario: api.Scenario) -> list[dict]:
@@ -69,16 +74,16 @@ def rows(value: object, scenario: api.Scenario) -> list[dict]:
     if not isinstance(value, list) or len(value) != len(regions) or not all(
             isinstance(row, dict) and row.get("name") == name for row, name in zip(
                 value, regions, strict=False)):
-        raise Invalid("regions: the table does not match the scenario; pick the scenario again")
+        raise Invalid("regions", "the table does not match the scenario; pick the scenario again")
     for row, name in zip(value, regions, strict=True):
         unknown = set(row) - {"name", *ROW_NUMBERS}
         if unknown:
-            raise Invalid(f"regions: the table has a column it does not show; allowed: "
-                          f"{', '.join(ROW_NUMBERS)}")
+            raise Invalid("regions", "the table has a column it does not show; allowed: "
+                                     f"{', '.join(ROW_NUMBERS)}")
         for key in ROW_NUMBERS:
             cell = row.get(key)
             if not (cell is None or cell == "" or _finite(cell)):
-                raise Invalid(f"regions: {key} for {name}: give a number, or leave it empty")
+                raise Invalid("regions", f"{key} for {name}: give a number, or leave it empty")
     return value
 
 
@@ -89,7 +94,7 @@ def ticks(value: object) -> list[int]:
     if isinstance(value, list) and len(value) <= MAX_TICKS and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value):
         return value
-    raise Invalid("history: tick runs of the list")
+    raise Invalid("history", "tick runs of the list")
 
 
 def callback_problem(body: object, callbacks: dict) -> str | None:
