@@ -8,8 +8,10 @@ import math
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.experiments.runner import run_replication
 from ipssim.experiments.workload import expected_clients
+from ipssim.parallel import ClusterError, cluster
 from ipssim.scenario.load import parse_scenario, read_scenario_data
 from ipssim.scenario.schema import ScenarioError
 from ipssim.validation import MAX_MESSAGE
@@ -238,6 +241,59 @@ def test_bad_scheduler_address_is_one_line(tmp_path):
     assert done.returncode == 2 and "--scheduler: 'not a url' is not a Dask scheduler address" \
         in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _listening(reply: bytes | None) -> tuple[str, socket.socket]:
+    """A loopback server that is not Dask: to each connection it sends ``reply`` (or nothing)
+    and keeps it open."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed by the test
+                return
+            held.append(connection)
+            if reply is not None:
+                connection.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"tcp://127.0.0.1:{listener.getsockname()[1]}", listener
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n",
+    bytes(range(256)) * 4,
+    None,  # says nothing, as a web server waiting for a request line does
+], ids=["http", "bytes", "silent"])
+def test_a_scheduler_that_is_not_dask_is_one_line_within_seconds(tmp_path, reply):
+    address, listener = _listening(reply)
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "ipssim", "run", write_yaml(tmp_path / "s.yaml", SMALL),
+             "--replications", "2", "--scheduler", address, "--out", tmp_path / "out"],
+            capture_output=True, text=True, timeout=120)
+        assert time.monotonic() - started < 100
+    finally:
+        listener.close()
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = done.stderr.strip().splitlines()
+    assert f"--scheduler: {address} is not a Dask scheduler" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_one_line_within_seconds():
+    closed = socket.create_server(("127.0.0.1", 0))
+    address = f"tcp://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match=f"cannot reach a Dask scheduler at {address}"), \
+            cluster(address):
+        pass
+    assert time.monotonic() - started < 15  # 5 s to connect, as Dask retries, then refused
 
 
 # -- output places: claimed first, checked up front, cleaned after the dead ------------------------
