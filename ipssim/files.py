@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ipssim._version import __version__
+from ipssim.validation import read_file
 
 PARQUET_COMPRESSION = "zstd"
 """Codec of every Parquet file the outputs write (zstd at pyarrow's default level: smaller files
@@ -303,10 +304,11 @@ def atomic_folder(out: Path) -> Iterator[Path]:
 
 
 def sha256_of(*paths: Path) -> str:
-    """SHA-256 of the bytes of ``paths``, one after the other."""
+    """SHA-256 of the bytes of the input files ``paths``, one after the other (read as every
+    input file is: :func:`ipssim.validation.read_file`)."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(Path(path).read_bytes())
+        digest.update(read_file(Path(path), "input"))
     return digest.hexdigest()
 
 
