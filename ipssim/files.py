@@ -8,21 +8,28 @@ folder is built the same way as a whole (:func:`atomic_folder`).
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ipssim._version import __version__, code_id
+from ipssim.validation import read_file
 
 PARQUET_COMPRESSION = "zstd"
 """Codec of every Parquet file the outputs write (zstd at pyarrow's default level: smaller files
@@ -52,11 +59,13 @@ def remove_partials(folder: Path) -> None:
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(temporary path)``, then rename the file into place; on any failure remove it."""
+    """Call ``write(temporary path)``, then rename the file into place (unless this process's
+    claim on its place was lost: :func:`check_claims`); on any failure remove it."""
     path = Path(path)
     partial = partial_path(path)
     try:
         write(partial)
+        check_claims()
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -111,6 +120,13 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+_scratch_folder: ContextVar[Path | None] = ContextVar("scratch_folder", default=None)
+"""Where :func:`scratch_file` puts its files: beside the output place being written, if any."""
+
+_held: dict[Path, tuple[int, int]] = {}
+"""The lock files of this process's claims, with the (device, inode) each was locked on."""
+
+
 @contextmanager
 def claimed(out: Path, *, kind: str = "folder", reuse: bool = False,
             min_free_bytes: int = MIN_FREE_BYTES) -> Iterator[Path]:
@@ -118,9 +134,14 @@ def claimed(out: Path, *, kind: str = "folder", reuse: bool = False,
 
     Checks it first (a new or empty folder, or with ``reuse`` a folder this command resumes or
     updates; a new file for ``kind="file"``), that its folder can be written and has room, and
-    clears what dead processes left for the same name (hidden ``.partial`` copies, stale claims).
-    The claim is a lock file beside ``out`` (``.<name>.lock``, created atomically), released when
-    the block ends; a second command writing to the same place meanwhile is refused.
+    clears what dead processes left for the same name (hidden ``.partial`` copies).
+
+    The claim is a lock (``flock``) held on an open file beside ``out`` (``.<name>.lock``): a
+    second command writing to the same place meanwhile is refused, and the kernel releases the
+    lock when its process ends however it ends, so a lock file left by a dead process, or one
+    holding anything else, is no bar. Should the file be removed while held (letting another
+    command lock a new one), the next file this process writes stops with an OutputError
+    (:func:`atomic_write`). Meanwhile :func:`scratch_file` puts its files beside ``out``.
     """
     out = Path(out)
     if out.is_symlink():
@@ -138,41 +159,100 @@ def claimed(out: Path, *, kind: str = "folder", reuse: bool = False,
         raise OutputError(f"--out: {parent} is not a folder") from None
     except OSError as exc:
         raise OutputError(f"--out: cannot create {parent} ({exc.strerror})") from None
-    _clear_dead(parent, out.name)
     lock = parent / f".{out.name}.lock"
+    handle = _lock(lock, out)
     try:
-        handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        owner = _lock_owner(lock)
-        raise OutputError(f"--out: {out} is being written by another ipssim (process {owner}); "
-                          "wait for it to finish or choose another place") from None
-    except OSError as exc:
-        raise OutputError(f"--out: cannot write in {parent} ({exc.strerror})") from None
-    try:
+        _held[lock] = _identity(os.fstat(handle))
+        os.ftruncate(handle, 0)
         os.write(handle, str(os.getpid()).encode())
-        os.close(handle)
+        _clear_dead(parent, out.name)
         free = shutil.disk_usage(parent).free
         if free < min_free_bytes:
             raise OutputError(f"--out: only {free / 2**20:.0f} MB free in {parent}; at least "
                               f"{min_free_bytes / 2**20:.0f} MB needed")
-        yield out
+        scratch = _scratch_folder.set(parent)
+        try:
+            yield out
+        finally:
+            _scratch_folder.reset(scratch)
     finally:
-        lock.unlink(missing_ok=True)
+        if _still_ours(lock):  # never remove a lock file another process holds
+            lock.unlink(missing_ok=True)
+        _held.pop(lock, None)
+        os.close(handle)
 
 
-def _lock_owner(lock: Path) -> str:
+def _lock(lock: Path, out: Path) -> int:
+    """An open descriptor of ``lock`` holding its exclusive ``flock``; OutputError if another
+    process holds it. Retries when the file it locked was meanwhile removed or replaced (by a
+    holder releasing it), so the lock held is always the one the path names."""
+    for _ in range(100):
+        try:
+            handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                             | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OutputError(f"--out: {lock} is a symbolic link; remove it") from None
+            raise OutputError(f"--out: cannot write in {lock.parent} ({exc.strerror})") from None
+        try:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                raise OutputError(f"--out: {lock} is not a regular file; remove it")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = os.pread(handle, 20, 0).decode(errors="replace").strip() or "?"
+                raise OutputError(f"--out: {out} is being written by another ipssim (process "
+                                  f"{owner}); wait for it to finish or choose another place"
+                                  ) from None
+            if _still_named(lock, os.fstat(handle)):
+                return handle
+        except BaseException:
+            os.close(handle)
+            raise
+        os.close(handle)
+    raise OutputError(f"--out: cannot lock {lock}: it keeps being replaced")
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _still_named(lock: Path, status: os.stat_result) -> bool:
+    """Whether the path ``lock`` still names the file whose status is ``status``."""
     try:
-        return lock.read_text().strip() or "?"
-    except OSError:
-        return "?"
+        return _identity(os.lstat(lock)) == _identity(status)
+    except FileNotFoundError:
+        return False
+
+
+def _still_ours(lock: Path) -> bool:
+    """Whether this process's claim on ``lock`` still holds (the path names the file it locked)."""
+    held = _held.get(lock)
+    try:
+        return held is not None and _identity(os.lstat(lock)) == held
+    except FileNotFoundError:
+        return False
+
+
+def check_claims() -> None:
+    """Stop, in one line, if a lock file of this process's claims was removed or replaced while
+    held: another command may since have claimed the same place."""
+    for lock in list(_held):
+        if not _still_ours(lock):
+            raise OutputError(f"--out: the lock file {lock} was removed while this ipssim was "
+                              "writing; stopped so that no other command's output mixes with "
+                              "this one's")
+
+
+def scratch_file() -> IO[bytes]:
+    """A temporary file that has no name (nothing is left behind, whatever ends the process):
+    beside the output place this process has claimed, whose room was checked, or else in the
+    system's temporary folder."""
+    return tempfile.TemporaryFile(dir=_scratch_folder.get())
 
 
 def _clear_dead(folder: Path, name: str) -> None:
-    """Remove the claim and the partial copies of ``name`` whose process is gone."""
-    lock = folder / f".{name}.lock"
-    owner = _lock_owner(lock) if lock.exists() else ""
-    if owner.isdigit() and not process_alive(int(owner)):
-        lock.unlink(missing_ok=True)
+    """Remove the partial copies of ``name`` whose process is gone."""
     for stale in folder.glob(f".{name}{PARTIAL}*"):
         pid = stale.name.rsplit(PARTIAL, 1)[-1]
         if pid.isdigit() and not process_alive(int(pid)):
@@ -214,6 +294,7 @@ def atomic_folder(out: Path) -> Iterator[Path]:
     partial.mkdir()
     try:
         yield partial
+        check_claims()
         if out.exists():
             out.rmdir()
         os.rename(partial, out)
@@ -223,10 +304,11 @@ def atomic_folder(out: Path) -> Iterator[Path]:
 
 
 def sha256_of(*paths: Path) -> str:
-    """SHA-256 of the bytes of ``paths``, one after the other."""
+    """SHA-256 of the bytes of the input files ``paths``, one after the other (read as every
+    input file is: :func:`ipssim.validation.read_file`)."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(Path(path).read_bytes())
+        digest.update(read_file(Path(path), "input"))
     return digest.hexdigest()
 
 

@@ -15,6 +15,8 @@ with SIGKILL runs no code of its own), so no worker is ever left holding the par
 from __future__ import annotations
 
 import ast
+import asyncio
+import concurrent.futures
 import ctypes
 import ctypes.util
 import functools
@@ -158,17 +160,23 @@ class ClusterError(InputError):
     """A Dask cluster that cannot be used (unreachable, another ipssim, no dask installed)."""
 
 
+CONNECT_SECONDS = 5.0
+"""How long a Dask scheduler has to accept a connection, and again to answer who it is."""
+
+
 @contextmanager
 def cluster(scheduler: str) -> Iterator[Any]:
     """A Dask client of the existing cluster whose scheduler is at ``scheduler``; its workers
     must run this ipssim, the same version and code (checked, since results must not depend on
-    where they ran)."""
+    where they ran). An address where no Dask scheduler answers within seconds is refused in
+    one line (:func:`check_scheduler`)."""
     try:
         from distributed import Client
     except ImportError:
         raise ClusterError("--scheduler needs Dask: pip install -e \".[dask]\"") from None
+    check_scheduler(scheduler)
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} "
                            f"({str(exc).splitlines()[0][:200]})") from None
@@ -181,6 +189,55 @@ def cluster(scheduler: str) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+def check_scheduler(scheduler: str) -> None:
+    """Refuse, in one line and within about ``2 * CONNECT_SECONDS``, an address that accepts no
+    connection, or whose server does not answer Dask's handshake and ``identity`` request as a
+    Dask scheduler does (a web server, or anything else: its bytes read as Dask's frames can ask
+    for exabytes, and a server waiting for more says nothing at all). The exchange runs on an
+    event loop of its own in a thread of its own, so it works where a loop is already running
+    (a notebook)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        try:
+            reply = thread.submit(asyncio.run, _identity(scheduler)).result()
+        except _Unreachable:
+            raise ClusterError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} "
+                               f"(no connection within {CONNECT_SECONDS:g} s)") from None
+        except Exception as exc:  # whatever the bytes were, they were not Dask's
+            reason = (f"no answer within {2 * CONNECT_SECONDS:g} s"
+                      if isinstance(exc, TimeoutError) else "it answers in another protocol")
+            raise ClusterError(f"--scheduler: {scheduler} is not a Dask scheduler ({reason})"
+                               ) from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        found = reply.get("type") if isinstance(reply, dict) else type(reply).__name__
+        raise ClusterError(f"--scheduler: {scheduler} is not a Dask scheduler (it answers as "
+                           f"{str(found)[:40]!r})")
+
+
+class _Unreachable(Exception):
+    """No connection could be made."""
+
+
+async def _identity(scheduler: str) -> object:
+    """What the server at ``scheduler`` says it is, asked as Dask asks (a bounded wait)."""
+    from distributed.comm import CommClosedError, connect
+    from distributed.comm.core import FatalCommClosedError
+
+    async def ask() -> object:
+        try:
+            comm = await connect(scheduler, timeout=CONNECT_SECONDS)
+        except (CommClosedError, FatalCommClosedError):
+            raise  # connected, then closed by the server: not a Dask scheduler
+        except OSError:
+            raise _Unreachable from None
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    return await asyncio.wait_for(ask(), 2 * CONNECT_SECONDS)
 
 
 def _version() -> str:

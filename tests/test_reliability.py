@@ -8,8 +8,10 @@ import math
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.experiments.runner import run_replication
 from ipssim.experiments.workload import expected_clients
+from ipssim.parallel import ClusterError, cluster
 from ipssim.scenario.load import parse_scenario, read_scenario_data
 from ipssim.scenario.schema import ScenarioError
 from ipssim.validation import MAX_MESSAGE
@@ -240,13 +243,67 @@ def test_bad_scheduler_address_is_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _listening(reply: bytes | None) -> tuple[str, socket.socket]:
+    """A loopback server that is not Dask: to each connection it sends ``reply`` (or nothing)
+    and keeps it open."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed by the test
+                return
+            held.append(connection)
+            if reply is not None:
+                connection.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"tcp://127.0.0.1:{listener.getsockname()[1]}", listener
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n",
+    bytes(range(256)) * 4,
+    None,  # says nothing, as a web server waiting for a request line does
+], ids=["http", "bytes", "silent"])
+def test_a_scheduler_that_is_not_dask_is_one_line_within_seconds(tmp_path, reply):
+    address, listener = _listening(reply)
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "ipssim", "run", write_yaml(tmp_path / "s.yaml", SMALL),
+             "--replications", "2", "--scheduler", address, "--out", tmp_path / "out"],
+            capture_output=True, text=True, timeout=120)
+        assert time.monotonic() - started < 100
+    finally:
+        listener.close()
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = done.stderr.strip().splitlines()
+    assert f"--scheduler: {address} is not a Dask scheduler" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_one_line_within_seconds():
+    closed = socket.create_server(("127.0.0.1", 0))
+    address = f"tcp://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match=f"cannot reach a Dask scheduler at {address}"), \
+            cluster(address):
+        pass
+    assert time.monotonic() - started < 15  # 5 s to connect, as Dask retries, then refused
+
+
 # -- output places: claimed first, checked up front, cleaned after the dead ------------------------
 
-def _slow_run(out: Path, *extra: str) -> subprocess.Popen:
+def _slow_run(out: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "ipssim", "run", str(SCENARIOS / "finland_pilot.yaml"),
          "--replications", "400", "--out", str(out), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=env)
 
 
 def _wait_for(condition, seconds: float = 120) -> None:
@@ -293,15 +350,33 @@ def test_two_sweeps_into_one_folder_never_mix(tmp_path):
     assert again.returncode == 2 and "holds another sweep" in again.stderr
 
 
+def _spooled(pid: int, *folders: Path) -> bool:
+    """Whether process ``pid`` has spooled replications: a nameless file it holds open in one
+    of ``folders`` has data (or, as ipssim used to spool, a spool folder there has files)."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+            if target.endswith(" (deleted)") and any(target.startswith(f"{f}/") for f in folders) \
+                    and fd.stat().st_size > 0:
+                return True
+        except OSError:  # closed meanwhile
+            continue
+    return any(any(f.glob("ipssim-spool-*/*")) for f in folders)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_to_a_parallel_run_leaves_no_process_and_no_folder(tmp_path, sig):
-    out = tmp_path / "out"
-    run = _slow_run(out, "--workers", "2")
+    """Nothing is left in the temporary folder either: the spool is a nameless file beside the
+    output place (a SIGKILL runs no code of the run's own, yet the kernel frees it)."""
+    place, temporary = tmp_path / "place", tmp_path / "tmp"
+    place.mkdir()
+    temporary.mkdir()
+    out = place / "out"
+    run = _slow_run(out, "--workers", "2", env={**os.environ, "TMPDIR": str(temporary)})
     parent = psutil.Process(run.pid)
-    _wait_for(lambda: len([c for c in parent.children() if "spawn" in " ".join(c.cmdline())])
-              >= 2)
-    time.sleep(1.0)  # replications under way
+    _wait_for(lambda: _spooled(run.pid, place, temporary))  # replications under way
     workers = parent.children(recursive=True)
+    assert len(workers) >= 2
     run.send_signal(sig)
     _, stderr = run.communicate(timeout=60)  # returns: no worker holds the pipes open
     _, alive = psutil.wait_procs(workers, timeout=20)
@@ -310,10 +385,11 @@ def test_a_signal_to_a_parallel_run_leaves_no_process_and_no_folder(tmp_path, si
     if sig == signal.SIGTERM:
         assert run.returncode == 143 and "terminated; nothing written" in stderr
     assert not out.exists()
-    done = ipssim("run", write_yaml(tmp_path / "s.yaml", SMALL), "--replications", "2",
+    assert list(temporary.iterdir()) == []
+    done = ipssim("run", write_yaml(place / "s.yaml", SMALL), "--replications", "2",
                   "--out", out)  # a rerun works and clears what the killed run left
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.yaml"]
+    assert sorted(p.name for p in place.iterdir()) == ["out", "s.yaml"]
 
 
 def test_stale_partial_folders_of_dead_processes_are_removed(tmp_path):

@@ -9,7 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -39,19 +41,35 @@ def test_streamed_run_equals_in_memory_run(tmp_path):
                            shallow=False), name
 
 
-def test_spool_is_removed_with_the_result():
+def spooled(pid: int | str, folder: Path) -> list[int]:
+    """Sizes of the nameless files (a spool) that process ``pid`` holds open in ``folder``."""
+    sizes = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+            if target.startswith(f"{folder}/") and target.endswith(" (deleted)"):
+                sizes.append(fd.stat().st_size)
+        except OSError:  # closed meanwhile
+            continue
+    return sizes
+
+
+def test_spool_is_a_nameless_file_closed_with_the_result():
     scenario = ipssim.load_scenario(SCENARIOS / "finland_pilot.yaml")
+    folder = Path(tempfile.gettempdir())
+    before = spooled("self", folder)
     result = ipssim.run(scenario, replications=1, seed=5)
-    folder = result.replications[0].clients.path.parent
-    assert folder.is_dir()
+    assert len(spooled("self", folder)) == len(before) + 1
+    assert max(spooled("self", folder)) > 10_000
     del result
     gc.collect()
-    assert not folder.exists()
+    assert len(spooled("self", folder)) == len(before)
 
 
 def test_interrupted_streamed_run_leaves_no_folder_and_no_spool(tmp_path):
     """Ctrl-C in the middle of a streamed run: no output folder (complete-looking or not) and
-    the spooled tables removed."""
+    nothing spooled left (the spool is a nameless file beside the output place, not in the
+    temporary folder)."""
     spool = tmp_path / "tmp"
     spool.mkdir()
     out = tmp_path / "runs"
@@ -61,11 +79,11 @@ def test_interrupted_streamed_run_leaves_no_folder_and_no_spool(tmp_path):
          "--replications", "500", "--workers", "1", "--out", str(out / "run")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         env={**os.environ, "TMPDIR": str(spool)})
-    deadline = time.monotonic() + 60
-    while not list(spool.glob("ipssim-spool-*/*.parquet")) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 120
+    while not any(spooled(process.pid, out)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert process.poll() is None, "the run ended before it could be interrupted"
-    assert list(spool.glob("ipssim-spool-*/*.parquet")), "nothing was spooled"
+    assert any(spooled(process.pid, out)), "nothing was spooled"
     os.killpg(process.pid, signal.SIGINT)
     process.communicate(timeout=120)
     assert process.returncode != 0

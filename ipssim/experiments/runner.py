@@ -7,10 +7,9 @@ gathered in replication order, so the outputs are bit-identical whatever the num
 
 from __future__ import annotations
 
-import tempfile
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ipssim.accounts.metrics import waits_for_coach
 from ipssim.accounts.rollup import Accounts, account_replication
+from ipssim.files import scratch_file
 from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
@@ -161,34 +161,47 @@ def _arrow(values: np.ndarray) -> pa.Array:
 
 
 class Spool:
-    """A temporary folder holding each replication's long tables as Parquet files (one per
-    replication and table), removed once nothing refers to it any more."""
+    """Each replication's long tables as Parquet, one after the other in a temporary file that
+    has no name (:func:`ipssim.files.scratch_file`: beside the claimed output place, if any), so
+    the kernel frees it when the run ends, however it ends; closed once nothing refers to it."""
 
     def __init__(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="ipssim-spool-")
-        self.path = Path(self._folder.name)
+        self._file = scratch_file()
+        self._end = 0
 
     def keep(self, result: ReplicationResult) -> ReplicationResult:
         """Write the result's client and spell tables to the spool; the result then reads them
         from there when asked (see :class:`SpooledTables`)."""
         for table in LONG_TABLES:
-            path = self.path / f"{table}-{result.replication:06d}.parquet"
-            pq.write_table(long_table(result, table), path)
-            setattr(result, table, SpooledTables(path, self))
+            sink = pa.BufferOutputStream()
+            pq.write_table(long_table(result, table), sink)
+            data = sink.getvalue()
+            if os.pwrite(self._file.fileno(), data, self._end) != data.size:
+                raise OSError(f"the spool could not keep replication {result.replication}")
+            setattr(result, table, SpooledTables(self, self._end, data.size))
+            self._end += data.size
         return result
+
+    def read(self, start: int, size: int) -> bytes:
+        """The ``size`` bytes kept at ``start``."""
+        data = os.pread(self._file.fileno(), size, start)
+        if len(data) != size:
+            raise OSError(f"the spool lost data at {start} ({len(data)} of {size} bytes)")
+        return data
 
 
 class SpooledTables(Mapping):
-    """A spooled replication's table per arm (``arm -> {column: values}``), read from its file
+    """A spooled replication's table per arm (``arm -> {column: values}``), read from the spool
     when asked; the spool lives as long as this does."""
 
-    def __init__(self, path: Path, spool: Spool):
-        self.path = path
+    def __init__(self, spool: Spool, start: int, size: int):
         self._spool = spool
+        self._start = start
+        self._size = size
 
     def table(self) -> pa.Table:
         """The long table as written (``replication``, ``arm``, then the columns)."""
-        return pq.read_table(self.path)
+        return pq.read_table(pa.BufferReader(self._spool.read(self._start, self._size)))
 
     def __getitem__(self, arm: str) -> dict[str, np.ndarray]:
         if arm not in ARMS:
