@@ -102,6 +102,16 @@ def finish_run(page, number: int) -> None:
     PLACES[number] = re.search(r"coaches offer ([\d,]+) places\.", words).group(1)
 
 
+def served(page, shown: bool) -> None:
+    """Wait until the panel of what the staff can serve is shown (the server has the levers
+    and they make a scenario) or gone (they do not): the levers typed have reached the server."""
+    table = page.locator("#capacity-table")
+    if shown:
+        expect(table).to_be_visible()
+    else:
+        expect(table).to_have_count(0)
+
+
 def next_ticks(page, count: int = 3) -> None:
     """Wait until the page has had ``count`` more answers to its tick (what the server holds
     for this tab, as of after any request sent before)."""
@@ -120,7 +130,9 @@ def shown_headline(page) -> dict[str, str]:
 
 def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
     page.get_by_label("total budget a year, split by demand").check()
+    served(page, False)  # no total yet
     page.fill("#budget_eur_per_year", "3000000")
+    served(page, True)
     finish_run(page, 1)
     shown = shown_headline(page)
     assert shown["Additional people in competitive work"] and shown["Net effect for the public purse"]
@@ -157,6 +169,7 @@ def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
 def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     before = page.locator("#history input").count()
     page.fill("#caseload_cap", "0")
+    served(page, False)
     page.click("#run")
     expect(page.locator("#error-caseload_cap")).to_contain_text("caseload_cap: must be a whole number")
     next_ticks(page)  # a run started by the click would show by now
@@ -164,7 +177,9 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     assert page.locator("#history input").count() == before
     assert "Traceback" not in page.content()
     page.fill("#caseload_cap", "15")
+    served(page, True)
     page.get_by_label("budget per region (table below)").check()  # no budgets in the table yet
+    served(page, False)
     page.click("#run")
     expect(page.locator("#error-regions")).to_contain_text("give a budget in EUR a year for HUS")
     expect(page.locator("#error-caseload_cap")).to_have_text("")
@@ -172,6 +187,7 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_runs(page):
     expect(page.locator("#status")).to_contain_text("Run 1 finished")
     assert page.locator("#history input").count() == before
     page.get_by_label("total budget a year, split by demand").check()
+    served(page, True)
 
 
 def test_two_runs_side_by_side(page):

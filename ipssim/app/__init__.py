@@ -8,9 +8,14 @@ are plotly figures already; the page shows the same figures the report writes.
 
 from __future__ import annotations
 
+from ipssim.app.runs import AT_ONCE, WAITING
 
-def serve(host: str = "127.0.0.1", port: int = 8050, workers: int = 2) -> None:
-    """Serve the page on ``host:port`` until interrupted (loopback unless told otherwise)."""
+
+def serve(host: str = "127.0.0.1", port: int = 8050, workers: int = 2, at_once: int = AT_ONCE,
+          waiting: int = WAITING) -> None:
+    """Serve the page on ``host:port`` until interrupted (loopback unless told otherwise): at
+    most ``at_once`` runs at a time for all its visitors, on ``workers`` worker processes in
+    all, ``waiting`` more in the queue."""
     from ipssim.app.page import build_app
 
-    build_app(workers=workers).run(host=host, port=port, debug=False)
+    build_app(workers, at_once, waiting).run(host=host, port=port, debug=False)

@@ -141,7 +141,7 @@ def layout(session: str) -> html.Div:
     return html.Div([
         dcc.Store(id="session", data=session),
         dcc.Store(id="uploaded", data=None),
-        dcc.Store(id="shown", data=0),
+        dcc.Store(id="finished", data=0),
         dcc.Interval(id="tick", interval=600),
         html.Div(style=CSS["page"], children=[form, main]),
     ])
@@ -442,16 +442,19 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         return "cancel requested"
 
     @app.callback(Output("status", "children"), Output("progress", "value"),
-                  Output("progress", "max"), Output("headline", "children"),
-                  Output("charts", "children"), Output("history", "options"), Output("shown", "data"),
-                  Input("tick", "n_intervals"), State("session", "data"), State("shown", "data"),
+                  Output("progress", "max"), Output("history", "options"),
+                  Output("finished", "data"),
+                  Input("tick", "n_intervals"), State("session", "data"), State("finished", "data"),
                   State("history", "value"), State("history", "options"))
-    def tick(_, session, shown, ticked, listed):
+    def tick(_, session, finished, ticked, listed):
+        """The state of the session's runs, every 600 ms: light, so that its answers keep
+        pace under load; a newly finished run is only named (``finished``), and shown once by
+        :func:`show`."""
         if not store.known(session):
-            return (EXPIRED, *(dash.no_update,) * 6)
+            return (EXPIRED, *(dash.no_update,) * 4)
         runs = store.runs(session)
         if not runs:
-            return (IDLE, *(dash.no_update,) * 6)
+            return (IDLE, *(dash.no_update,) * 4)
         last = runs[-1]
         try:
             ticked = set(values.ticks(ticked))
@@ -463,13 +466,21 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         if options == listed:
             options = dash.no_update  # the list is not redrawn under the planner's pointer
         done = last.replications if last.state == "finished" else last.done
-        if last.state != "finished" or shown == last.number:
-            return status(store, last), str(done), str(last.replications), dash.no_update, \
-                dash.no_update, options, dash.no_update
-        panel = headline_panel(last)
+        newly = last.number if last.state == "finished" and finished != last.number \
+            else dash.no_update
+        return status(store, last), str(done), str(last.replications), options, newly
+
+    @app.callback(Output("headline", "children"), Output("charts", "children"),
+                  Input("finished", "data"), State("session", "data"), prevent_initial_call=True)
+    def show(number, session):
+        """The headline and charts of a run that has just finished, built once."""
+        known = store.known(session) and isinstance(number, int) and not isinstance(number, bool)
+        run = store.get(session, number) if known else None
+        if run is None or run.result is None:
+            return dash.no_update, dash.no_update
+        panel = headline_panel(run)
         _fill_session(panel, session)
-        return status(store, last), str(done), str(last.replications), panel, charts(last), \
-            options, last.number
+        return panel, charts(run)
 
     @app.callback(Output("side-by-side", "children"), Input("history", "value"),
                   State("session", "data"), prevent_initial_call=True)

@@ -1,16 +1,16 @@
 """The page's values as the server receives them, checked before any is used.
 
 A browser sends what the page's controls hold, but anyone can post anything to the server's
-callback address: a number where a choice belongs, text where a number belongs, an object for a
-session id, a million table rows. Each value is checked here against what its control can hold;
-what fails raises :class:`Invalid` with one line naming the field and what is allowed, which the
-page shows beside the field (or ignores, for values no planner can type).
+callback address: a number where a choice belongs, text where a number belongs, a million table
+rows, a malformed request (session ids are checked by the store that handed them out). Each value
+is checked here against what its control can hold; what fails raises :class:`Invalid` with one
+line naming the field and what is allowed, which the page shows beside the field (or ignores,
+for values no planner can type).
 """
 
 from __future__ import annotations
 
 import math
-import re
 
 from ipssim import api
 
@@ -26,7 +26,6 @@ ROW_NUMBERS = ("referrals", "eligible", "uptake", "budget", "coaches")
 MAX_SEED = 2**53 - 1
 """The largest whole number a browser holds exactly."""
 MAX_TICKS = 50
-_SESSION = re.compile(r"[0-9a-f]{32}")
 
 
 class Invalid(ValueError):
@@ -36,11 +35,6 @@ class Invalid(ValueError):
     def __init__(self, lever: str, message: str) -> None:
         super().__init__(f"{lever}: {message}")
         self.lever = lever
-
-
-def session_id(value: object) -> str | None:
-    """A session id as the page holds it (32 hexadecimal digits), else None."""
-    return value if isinstance(value, str) and _SESSION.fullmatch(value) else None
 
 
 def choice(value: object, allowed, field: str):
