@@ -18,6 +18,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from ipssim import api
+from ipssim.validation import InputError
 
 MAX_RUNS = 12
 """Runs kept per session; older finished runs are forgotten (their results free memory)."""
@@ -67,7 +68,8 @@ class RunStore:
 
     def __init__(self, workers: int, at_once: int = AT_ONCE, waiting: int = WAITING) -> None:
         if at_once < 1 or waiting < 0 or workers < 1:
-            raise ValueError("workers and at_once must be at least 1, waiting at least 0")
+            raise InputError("serve: workers and runs at once must be at least 1, runs waiting "
+                             "at least 0")
         self.workers = max(1, workers // at_once)
         """Worker processes of each run (one: the run's own thread, no process)."""
         self.at_once, self.waiting = at_once, waiting
