@@ -27,6 +27,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing import resource_tracker
 from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
@@ -61,17 +62,15 @@ def worker_pool(workers: int) -> Iterator[Pool | None]:
         yield None
         return
     refuse_unguarded_main(workers)
-    # Ctrl-C reaches the whole process group: blocked while the workers start (they inherit the
-    # mask, and ignore the signal before unblocking it), so none can die of it mid-start-up.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+    # Multiprocessing's resource tracker is started first: starting it unblocks Ctrl-C in this
+    # thread, so the workers started after it would be born unprotected (_interrupts_held).
+    resource_tracker.ensure_running()
+    with _interrupts_held() as held:
         pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_setup,
                                                          initargs=(os.getpid(),))
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        raise
     try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C meanwhile is raised here
+        for stop in dict.fromkeys(held):  # raised now that the workers can be terminated
+            signal.raise_signal(stop)
         yield pool
     except BaseException:
         pool.terminate()
@@ -154,6 +153,33 @@ def _test_in_worker(test: ast.expr) -> bool | None:
     if "__name__" in names or "parent_process" in source or "current_process" in source:
         return False
     return None
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C and SIGTERM: the signals that stop a run (the command line handles SIGTERM as Ctrl-C)."""
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[list[int]]:
+    """Ctrl-C and SIGTERM held off while workers start. Ctrl-C reaches the whole process group:
+    both are blocked in this thread, whose mask the workers inherit (they ignore Ctrl-C before
+    unblocking them), so none can die of it mid-start-up; and, in the main thread, one that
+    another thread of this process catches meanwhile is noted in the list yielded instead of
+    being raised half-way through starting them (a worker left without its start-up data
+    prints a traceback)."""
+    held: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.getsignal(s) for s in STOPS} if main else {}
+    noted = {s: h for s, h in previous.items() if h is not None}  # None: set outside Python
+    for stop in noted:
+        signal.signal(stop, lambda signum, frame: held.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield held
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one pending is noted here
+        for stop, handler in noted.items():
+            signal.signal(stop, handler)
 
 
 class ClusterError(InputError):
@@ -280,7 +306,7 @@ def _call(fn: Callable, args: tuple) -> object:
 def _worker_setup(parent: int) -> None:
     """In each worker: ignore Ctrl-C (the parent handles it) and die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -306,11 +306,11 @@ def _slow_run(out: Path, *extra: str, env: dict | None = None) -> subprocess.Pop
         env=env)
 
 
-def _wait_for(condition, seconds: float = 120) -> None:
+def _wait_for(condition, seconds: float = 120, step: float = 0.1) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+        time.sleep(step)
 
 
 def test_a_second_run_into_the_same_place_is_refused_at_once(tmp_path):
@@ -390,6 +390,58 @@ def test_a_signal_to_a_parallel_run_leaves_no_process_and_no_folder(tmp_path, si
                   "--out", out)  # a rerun works and clears what the killed run left
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in place.iterdir()) == ["out", "s.yaml"]
+
+
+def _workers(parent: int) -> list[tuple[int, int]]:
+    """Each spawned worker of process ``parent``: its id, and what it does with Ctrl-C (0 not
+    yet set up by Python, 1 Python raises KeyboardInterrupt, 2 ignored: set up as a worker)."""
+    sigint = 1 << (signal.SIGINT - 1)
+    found = []
+    try:
+        for child in psutil.Process(parent).children():
+            if "spawn_main" in " ".join(child.cmdline()):
+                status = dict(line.split(":", 1) for line in
+                              Path(f"/proc/{child.pid}/status").read_text().splitlines())
+                state = 2 if int(status["SigIgn"], 16) & sigint else \
+                    1 if int(status["SigCgt"], 16) & sigint else 0
+                found.append((child.pid, state))
+    except (psutil.Error, OSError):  # a process ended meanwhile
+        pass
+    return found
+
+
+def test_ctrl_c_while_workers_start_is_quiet(tmp_path):
+    """Ctrl-C, as a terminal sends it, to the whole process group the moment the first worker
+    exists, while the pool is still starting the others: no traceback from any process (one
+    left without its start-up data by an interrupted parent prints one), nothing written."""
+    out = tmp_path / "out"
+    run = _slow_run(out, "--workers", "2")
+    _wait_for(lambda: _workers(run.pid), step=0.005)
+    os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_loading_python_does_not_die_of_ctrl_c(tmp_path):
+    """A Ctrl-C that reaches a worker while it is still loading (Python's own handler in
+    place, its set-up not yet run) is held until the worker ignores it: the worker lives on,
+    quietly; the run then stops on a Ctrl-C to the whole group."""
+    out = tmp_path / "out"
+    run = _slow_run(out, "--workers", "2")
+    try:
+        _wait_for(lambda: any(state == 1 for _, state in _workers(run.pid)), step=0.005)
+        worker = next(pid for pid, state in _workers(run.pid) if state == 1)
+        os.kill(worker, signal.SIGINT)
+        _wait_for(lambda: (worker, 2) in _workers(run.pid) or
+                  worker not in [pid for pid, _ in _workers(run.pid)])
+        assert (worker, 2) in _workers(run.pid), "the worker died of the Ctrl-C"
+    finally:
+        os.killpg(run.pid, signal.SIGINT)
+        _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130 and "Traceback" not in stderr, stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_stale_partial_folders_of_dead_processes_are_removed(tmp_path):
