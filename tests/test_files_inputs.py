@@ -118,3 +118,17 @@ def test_a_nul_byte_in_a_path_is_one_line(tmp_path):
     scenario = write_yaml(tmp_path / "s.yaml", {**SMALL, "regions_table": "a\0b.csv"})
     _refused(ipssim("validate", scenario), "regions table path is not a valid file name")
 
+
+
+def test_a_nul_byte_in_a_base_path_is_one_line(tmp_path):
+    scenario = write_yaml(tmp_path / "s.yaml", {**SMALL, "extends": "a\0b.yaml"})
+    _refused(ipssim("validate", scenario), "extends: must be the path of a base scenario file")
+
+
+def test_a_sweep_manifest_that_is_not_a_file_is_refused_unread(tmp_path):
+    """An output folder whose ``sweep.json`` is a named pipe: reading it would block for ever."""
+    out = tmp_path / "sweep"
+    out.mkdir()
+    os.mkfifo(out / "sweep.json")
+    _refused(ipssim("sweep", ROOT / "tests" / "golden" / "sweep.yaml", "--serial", "--out", out),
+             "a named pipe")

@@ -57,7 +57,7 @@ def _scenario_data(path: Path, seen: tuple[Path, ...], text: bytes | None = None
     base = data.pop("extends", None)
     if base is None:
         return data, raw
-    if not isinstance(base, str):
+    if not isinstance(base, str) or not base or "\0" in base:
         raise ScenarioError(f"{path}: extends: must be the path of a base scenario file")
     base_path = path.parent / base
     if base_path.resolve() in seen:

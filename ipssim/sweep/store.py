@@ -29,6 +29,7 @@ from ipssim.files import remove_partials, write_csv, write_json, write_parquet
 from ipssim.sweep.design import Design, Point, design_table
 from ipssim.sweep.evaluators import Columns
 from ipssim.sweep.spec import SweepError
+from ipssim.validation import read_file
 
 MANIFEST = "sweep.json"
 POINTS = "points"
@@ -48,8 +49,8 @@ def check_folder(out: Path, sha256: str) -> None:
     manifest = out / MANIFEST
     if manifest.exists():
         try:
-            found = json.loads(manifest.read_text()).get("spec_sha256")
-        except (json.JSONDecodeError, AttributeError):
+            found = json.loads(read_file(manifest, "sweep manifest", SweepError)).get("spec_sha256")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             found = None
         if found != sha256:
             raise SweepError(f"--out: {out} holds another sweep (spec sha256 {str(found)[:12]}, "
@@ -93,7 +94,10 @@ def open_folder(out: Path) -> dict:
     (out / POINTS).mkdir(parents=True, exist_ok=True)
     path = out / MANIFEST
     if path.exists():
-        return json.loads(path.read_text())
+        try:
+            return json.loads(read_file(path, "sweep manifest", SweepError))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise SweepError(f"--out: {path} is not a sweep manifest (not JSON)") from None
     return {"created": datetime.now(UTC).isoformat(timespec="seconds"), "runs": []}
 
 
@@ -152,7 +156,7 @@ def write_tables(out: Path, tables: dict[str, dict[str, list]]) -> None:
 def read_progress(out: Path) -> tuple[int, int]:
     """(points saved, points in the sweep) of an output folder; (0, 0) if it holds no sweep."""
     try:
-        total = int(json.loads((Path(out) / MANIFEST).read_text())["points"])
-    except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or not a sweep.json
+        total = int(json.loads(read_file(Path(out) / MANIFEST, "sweep manifest"))["points"])
+    except (OSError, ValueError, KeyError, TypeError):  # missing, not a file, not a sweep.json
         return 0, 0
     return len(list((Path(out) / POINTS).glob("*.parquet"))), total
