@@ -12,6 +12,7 @@ import pytest
 from conftest import SCENARIOS, SMALL, ipssim, write_yaml
 from ipssim.accounts.metrics import summarise
 from ipssim.experiments.runner import net_effects, run_replications
+from ipssim.reports.numbers import range_text
 from ipssim.reports.run import _cell, published_section
 from ipssim.scenario.load import parse_scenario, read_scenario_file
 from ipssim.scenario.schema import ScenarioError
@@ -117,9 +118,9 @@ def test_run_report_shows_published_beside_simulated(tmp_path):
     for item in scenario.published:
         row = rows[(item.metric, item.arm)]
         simulated = _cell(float(row["mean"]))
+        band = range_text(float(row["lo95"]), float(row["hi95"]))  # none where lo = hi
         expected = (f"<td>{item.metric}</td><td>{item.arm}</td><td>{_cell(item.value)}</td>"
-                    f"<td>{simulated}</td><td>{_cell(float(row['lo95']))} to "
-                    f"{_cell(float(row['hi95']))}</td>")
+                    f"<td>{simulated}</td><td>{band}</td>")
         assert expected in section
         assert item.source in section
     assert "0.444" in section and "0.378" in section
