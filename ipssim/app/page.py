@@ -22,7 +22,7 @@ from flask import Response, abort, request
 
 from ipssim import api
 from ipssim.app import values
-from ipssim.app.runs import AT_ONCE, WAITING, Refused, RunStore, one_line
+from ipssim.app.runs import AT_ONCE, WAITING, Refused, RunStore
 from ipssim.app.uploads import (
     MAX_ENCODED,
     MAX_UPLOAD,
@@ -31,6 +31,7 @@ from ipssim.app.uploads import (
     load_upload,
     shown_name,
 )
+from ipssim.validation import one_line
 
 SIDE_BY_SIDE = 4
 MAX_BODY = MAX_ENCODED + MAX_UPLOAD + 500_000
@@ -409,7 +410,7 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         errors = dict.fromkeys((*FIELDS, "form"), "")
 
         def refused(message: object, lever: str | None = None) -> list[str]:
-            errors[lever if lever in errors else "form"] = one_line(message)
+            errors[lever if lever in errors else "form"] = one_line(str(message))
             return list(errors.values())
 
         if not store.known(session):

@@ -18,7 +18,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from ipssim import api
-from ipssim.validation import InputError
+from ipssim.validation import InputError, one_line
 
 MAX_RUNS = 12
 """Runs kept per session; older finished runs are forgotten (their results free memory)."""
@@ -172,13 +172,4 @@ class RunStore:
         except Cancelled:
             run.state, run.message = "cancelled", f"cancelled after {run.done} replications"
         except Exception as exc:  # the page shows one line, never a traceback
-            run.state, run.message = "failed", one_line(exc)
-
-
-def one_line(message: object, limit: int = 300) -> str:
-    """The first line of a message (of an exception: its text, else its type's name), at most
-    ``limit`` characters."""
-    text = str(message).strip()
-    if not text:
-        text = type(message).__name__ if isinstance(message, BaseException) else "no message"
-    return text.splitlines()[0][:limit]
+            run.state, run.message = "failed", one_line(str(exc) or type(exc).__name__)

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from ipssim.calibration.spec import Settings, Spec, Target
 
@@ -94,6 +93,8 @@ def chi_square(spec: Spec, result: CalibrationResult) -> dict[str, float]:
     (targets minus fitted parameters) and p-value. Approximate: the JOB-08 bands are cumulative
     shares of the same spells, so their errors are correlated, and the SEs of unreported n are
     assumptions (targets.yaml)."""
+    from scipy import stats  # here, not at the top: it is a second of every command's start-up
+
     df = len(spec.targets) - len(spec.parameters)
     value = result.report.objective
     p = float(stats.chi2.sf(value, df)) if df > 0 else math.nan

@@ -23,8 +23,6 @@ import math
 from multiprocessing.pool import Pool
 
 import numpy as np
-from scipy import optimize, stats
-from scipy.stats import qmc
 
 from ipssim.calibration.observation import (
     documented_window,
@@ -151,6 +149,9 @@ def calibrate(spec: Spec, seed: int, budget: int, workers: int, quick: bool = Fa
     ``start`` (a warm start, e.g. an earlier fit's values) joins the design beside the defaults;
     parameters it does not name take their defaults, and values outside the bounds are clipped.
     """
+    from scipy import optimize, stats  # here, not at the top: a second of every start-up
+    from scipy.stats import qmc
+
     settings = spec.quick if quick else spec.settings
     dims = len(spec.names)
     n_design = max(2, round(budget * settings.design_share))

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy import stats
 
 from ipssim.calibration.result import (
     BOUND_MARGIN,
@@ -128,6 +127,8 @@ def fit_figure(rows: list[dict], days: np.ndarray, spec: Spec) -> go.Figure:
     sd_target = spec.targets.get("fin_days_to_first_transition_sd")
     if mean_target is not None and sd_target is not None:  # a targets file may leave them out
         target_mean, target_sd = mean_target.value, sd_target.value
+        from scipy import stats  # here, not at the top: it is a second of every command's start-up
+
         shape = (target_mean / target_sd) ** 2
         x = np.linspace(1, max(500.0, float(np.max(days, initial=0))), 200)
         figure.add_trace(go.Scatter(x=x, y=stats.gamma.pdf(x, shape, scale=target_mean / shape),

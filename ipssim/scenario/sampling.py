@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ipssim.scenario.schema import ScenarioError
 from ipssim.scenario.uncertainty import (
@@ -60,6 +59,8 @@ def unbounded(d: Distribution) -> bool:
 
 
 def _ppf(d: Distribution, u: np.ndarray) -> np.ndarray:
+    from scipy import stats  # here, not at the top: it is a second of every command's start-up
+
     if isinstance(d, UniformDistribution):
         return d.low + u * (d.high - d.low)
     if isinstance(d, TriangularDistribution):
