@@ -216,7 +216,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     stays.sort(key=itemgetter(1))
     stay_table = np.array(stays, dtype=float).reshape(-1, 4)
     return ArmHistory(
-        clients=_client_table(clients, cohort.baseline_table, stay_table),
+        clients=_client_table(clients, cohort.baseline_table, stay_table, horizon),
         spells=_spell_table(spells, horizon),
         caseload_traces=caseload_traces,
         staffing_traces=staffing_traces,
@@ -244,7 +244,7 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
 
 
 def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray],
-                  stays: np.ndarray) -> dict[str, np.ndarray]:
+                  stays: np.ndarray, horizon: float) -> dict[str, np.ndarray]:
     """The arm's record of each client, then the baseline columns (the same in both arms)."""
     who = stays[:, 0].astype(np.int64)
     first_admission = np.full(len(clients), np.nan)
@@ -264,6 +264,8 @@ def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray],
                                                dtype=float),
         "first_admission_day": first_admission,
         "admissions": np.bincount(who, minlength=len(clients)).astype(np.int64),
+        "inpatient_days": np.bincount(who, weights=np.minimum(stays[:, 2], horizon) - stays[:, 1],
+                                      minlength=len(clients)),
         **baseline_table,
     }
 
