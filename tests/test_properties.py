@@ -44,6 +44,8 @@ def scenarios(draw) -> Scenario:
                      "full_attention_caseload": draw(st.floats(1.0, 10.0))},
         "jobs": {"ips_offer_rate_per_month": draw(st.floats(0.05, 3.0)),
                  "usual_offer_rate_per_month": draw(st.floats(0.01, 1.0))},
+        "care": {"admission_rate_per_month": draw(st.sampled_from([0.0, 0.022, 0.3])),
+                 "job_loss_share": draw(st.floats(0.0, 1.0))},
     })
 
 

@@ -58,6 +58,7 @@ class CareUse:
         self.working = care.relative_rate ** care.effect_from_work
         self.coached = care.relative_rate ** (1.0 - care.effect_from_work)
         self.job_loss = care.job_loss_share
+        self.affects_work = care.affects_work
         mean, sd = care.stay_days_mean, care.stay_days_sd
         self.sdlog = math.sqrt(math.log1p((sd / mean) ** 2))
         self.meanlog = math.log(mean) - self.sdlog ** 2 / 2
@@ -89,7 +90,7 @@ class CareUse:
     def _candidate(self, event: simpy.Event) -> None:
         """A candidate day: admitted with probability hazard(state) / highest; a stay starts,
         may end the job, and the next candidate is drawn from discharge (none in hospital)."""
-        client: Client = event.value
+        client: Client = event.value  # type: ignore[assignment]  # the timeout carries its client
         luck = client.care_luck
         if luck.uniform(ADMIT) >= self.relative(client):
             self._candidate_after(client, 0.0)
@@ -97,11 +98,15 @@ class CareUse:
         days = math.exp(self.meanlog + self.sdlog * NORMAL.inv_cdf(
             min(max(luck.uniform(STAY), 1e-12), 1 - 1e-12)))
         now = self.env.now
+        self.stays.append((client.client_id, now, now + days, False))
+        if not self.affects_work:
+            self._candidate_after(client, days)
+            return
         job = client.job
         ended = job is not None and job.end_day > now and luck.uniform(JOB) < self.job_loss
         client.hospital_until = now + days
-        self.stays.append((client.client_id, now, now + days, ended))
         if ended:
+            self.stays[-1] = (client.client_id, now, now + days, True)
             job.end_day = now
             process = client.process
             if process is not None and process.is_alive:

@@ -66,6 +66,10 @@ class Care(Strict):
     """ASSUMPTION: probability that a stay ends the client's current job on the day of
     admission (no figure in the evidence; fragile jobs, JOB-08, and disclosure worries, BAR-10,
     argue for a fair share). Swept over 0-0.6."""
+    affects_work: bool = True
+    """Whether stays act on work: no offer taken in hospital, a job may end. False keeps the
+    stays and their costs but leaves every job and search exactly as without care use (the
+    effect of care on employment switched off)."""
     outpatient_visits_per_month: dict[str, Annotated[Real, Field(ge=0, le=100)]] = Field(
         default_factory=_visits)
     """ASSUMPTION: specialist mental-health outpatient contacts a month, by state (working,
