@@ -7,8 +7,8 @@ neither, as work and support only lower it), and a candidate is an admission wit
 hazard(state now) / highest. So a client costs one event per candidate (about one every four
 years at the default), never an event a month, and the draws come from the client's own care
 stream (:data:`ipssim.model.streams.CARE`), keyed like the client's luck and shared by both
-arms: with no admissions, the pathway's draws and events are exactly those of a run without
-care use.
+arms: with no admission hazard, or with stays that do not act on work (``care.affects_work``),
+the pathway's draws and events are exactly those of a run without care use.
 
 A stay: the client is in hospital from admission to discharge (``Client.hospital_until``), and
 takes no job offer meanwhile (the pathway turns it down: ``Pathway._try_hire``); since offers

@@ -97,7 +97,9 @@ class Pathway:
             while reason is None:
                 try:
                     reason = yield from self._coaching(client, team, market, engaged_at)
-                except simpy.Interrupt:
+                except simpy.Interrupt as stop:
+                    if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
+                        continue
                     requeue = [client.client_id, env.now, INF]
                     self.requeues.append(requeue)
                     coach = yield from self._placed(client, team, team.request(client, first=True))
