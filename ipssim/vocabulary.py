@@ -73,7 +73,7 @@ HEADLINE: tuple[tuple[str, str, str, str], ...] = (
      "Additional months in competitive work", "months"),
     ("benefits_saved_eur_pv", "difference", "Benefits saved", "eur"),
     ("taxes_gained_eur_pv", "difference", "Taxes and contributions gained", "eur"),
-    ("care_saved_eur_pv", "difference", "Health and social care saved (the county's)", "eur"),
+    ("care_saved_eur_pv", "difference", "Health and social care saved (county)", "eur"),
     ("usual_services_saved_eur_pv", "difference", "Usual services saved", "eur"),
     ("wage_subsidy_eur_pv", "difference", "Wage subsidy paid", "eur"),
     ("programme_cost_eur_pv", "difference", "Programme cost", "eur"),
