@@ -426,7 +426,9 @@ def _print_validation(rows: list[dict]) -> None:
     for r in rows:
         band = f"[{r['band_low']:.4g}, {r['band_high']:.4g}]"
         interval = f"[{r['lo95']:.4g}, {r['hi95']:.4g}]"
-        print(f"{r['figure']:20} {r['published']:9.4g} {band:>16} {r['simulated']:9.4g} "
+        direction = r["published"] is None or r["published"] != r["published"]  # null or NaN
+        published = "direction" if direction else f"{r['published']:9.4g}"
+        print(f"{r['figure']:20} {published:>9} {band:>16} {r['simulated']:9.4g} "
               f"{interval:>20} {'yes' if r['in_band'] else 'NO'}")
     print(f"{sum(r['in_band'] for r in rows)} of {len(rows)} validation figures in band")
 

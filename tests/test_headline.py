@@ -18,11 +18,13 @@ from ipssim.vocabulary import HEADLINE, PAYERS, PERSPECTIVES, summary_metrics
 
 
 def test_money_adds_up_to_the_net_public_effect():
-    """benefits saved + taxes gained - wage subsidy paid - programme cost = net public (all
-    discounted, IPS minus usual services), in every replication's mean within rounding."""
+    """benefits saved + taxes gained + care saved + usual services saved - wage subsidy paid -
+    programme cost = net public (all discounted, IPS minus usual services), in every
+    replication's mean within rounding."""
     result = ipssim.run(small_scenario(), replications=3, seed=11)
     value = result.value
     parts = (value("benefits_saved_eur_pv") + value("taxes_gained_eur_pv")
+             + value("care_saved_eur_pv") + value("usual_services_saved_eur_pv")
              - value("wage_subsidy_eur_pv") - value("programme_cost_eur_pv"))
     assert abs(parts - value("net_public_eur_pv")) < 1e-6 * max(1.0, abs(parts))
     assert value("wage_subsidy_eur_pv") != 0 or value("wage_subsidy_eur") == 0

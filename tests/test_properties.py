@@ -44,6 +44,8 @@ def scenarios(draw) -> Scenario:
                      "full_attention_caseload": draw(st.floats(1.0, 10.0))},
         "jobs": {"ips_offer_rate_per_month": draw(st.floats(0.05, 3.0)),
                  "usual_offer_rate_per_month": draw(st.floats(0.01, 1.0))},
+        "care": {"admission_rate_per_month": draw(st.sampled_from([0.0, 0.022, 0.3])),
+                 "job_loss_share": draw(st.floats(0.0, 1.0))},
     })
 
 
@@ -127,9 +129,12 @@ def test_money_identities(scenario, seed):
     horizon = scenario.horizon_months * MONTH_DAYS
     for arm in ("ips", "usual"):
         t = result.trajectories[arm]
+        # care and the usual services are paid from the public purse (their default payers), the
+        # clients' inpatient fees flow into it
+        care = t["care_cost_eur"] - t["care_fees_eur"] + t["usual_services_cost_eur"]
         np.testing.assert_allclose(t["net_fiscal_eur"],
                                    t["taxes_eur"] - t["benefits_eur"] - t["wage_subsidy_eur"]
-                                   - t["programme_cost_eur"], atol=1e-6)
+                                   - t["programme_cost_eur"] - care, atol=1e-6)
         np.testing.assert_allclose(t["benefits_eur"], sum(t[f"{k}_eur"] for k in BENEFIT_TYPES))
         # every euro is booked to a payer: the payers sum to the perspective totals
         np.testing.assert_allclose(t["net_public_eur"],
@@ -138,12 +143,12 @@ def test_money_identities(scenario, seed):
         np.testing.assert_allclose(t["net_society_eur"], sum(t[f"net_{k}_eur"] for k in PAYERS),
                                    atol=1e-6)
         production = t["earnings_eur"] * (1 + employer_contribution_rate(econ))
-        np.testing.assert_allclose(t["net_society_eur"], production - t["programme_cost_eur"],
-                                   atol=1e-6)
+        np.testing.assert_allclose(t["net_society_eur"], production - t["programme_cost_eur"]
+                                   - t["care_cost_eur"] - t["usual_services_cost_eur"], atol=1e-6)
         # the client's net is earnings plus benefits less taxes and employee contributions
         employer = employer_contribution_rate(econ) * t["earnings_eur"]
         np.testing.assert_allclose(t["net_client_eur"], t["earnings_eur"] + t["benefits_eur"]
-                                   - (t["taxes_eur"] - employer), atol=1e-6)
+                                   - (t["taxes_eur"] - employer) - t["care_fees_eur"], atol=1e-6)
         # earnings and hours over the horizon equal the sum over spells of their worked days
         s = result.spells[arm]
         days = np.where(np.isnan(s["end_day"]), horizon, s["end_day"]) - s["start_day"]

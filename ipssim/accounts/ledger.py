@@ -11,9 +11,9 @@ from typing import cast
 import numpy as np
 
 from ipssim.model.simulation import ArmHistory, close_day
-from ipssim.money import rules
+from ipssim.money import care, rules
 from ipssim.scenario.schema import Scenario
-from ipssim.vocabulary import MONTH_DAYS, PAYERS
+from ipssim.vocabulary import MONTH_DAYS, PAYERS, PUBLIC_PAYERS
 
 TRAJECTORY_COLUMNS = (
     "month", "clients", "referred", "waiting", "enrolled", "exited", "employed",
@@ -22,8 +22,14 @@ TRAJECTORY_COLUMNS = (
     "wage_subsidy_eur", "pensions_suspended", "pensions_ended", "discount_factor",
     *(f"{k}_eur" for k in rules.BENEFIT_TYPES),
     *(f"net_{k}_eur" for k in (*PAYERS, "public", "society")),
+    "admissions", "inpatient_days", "outpatient_visits",
+    *(f"{k}_eur" for k in (*care.CARE_COSTS, "care_fees", "care_cost")),
+    *(f"{k}_eur" for k in (*care.USUAL_SERVICES, "usual_services_cost")),
 )
 """Columns of every arm's trajectory (``qalys`` is added when the QALY module is on)."""
+CARE_USE = ("admissions", "inpatient_days", "outpatient_visits", "housing_days", "free_months",
+            "coached_months")
+"""What :func:`care_months` counts per client and month."""
 
 
 def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
@@ -55,6 +61,60 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
     }
 
 
+def care_months(history: ArmHistory, scenario: Scenario, days_worked: np.ndarray
+                ) -> dict[str, np.ndarray]:
+    """Per client and month, the care used (:data:`CARE_USE`): admissions, days in hospital,
+    outpatient contacts, days in supported housing, and the months out of work and out of
+    hospital (when the comparator's services are used), with a coach or not.
+
+    From referral on, each month's days are split into days in hospital (the stays of
+    ``history.stays``), days in work out of hospital (at most the days left) and the rest; a
+    client's days with a coach (IPS start to exit) count first against the days in work or in
+    hospital, and only the remainder as days searching with a coach (so the split is exact
+    except when a client both starts or leaves IPS and works or is in hospital in one month).
+    Outpatient contacts follow each state's monthly rate (``care.outpatient_visits_per_month``)."""
+    c = history.clients
+    n, n_months = days_worked.shape
+    month_start = np.arange(n_months) * MONTH_DAYS
+    month_end = month_start + MONTH_DAYS
+
+    def days_within(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Days of each [start, end) within each month (rows x months)."""
+        return np.clip(np.minimum(end[:, None], month_end) - np.maximum(start[:, None], month_start),
+                       0.0, None)
+
+    horizon = n_months * MONTH_DAYS
+    active = days_within(c["referral_day"], np.full(n, horizon))
+    stays = history.stays
+    who = stays[:, 0].astype(np.int64)
+    cells = (who[:, None] * n_months + np.arange(n_months)).ravel()
+    stay_days = days_within(stays[:, 1], stays[:, 2])
+    hospital = np.minimum(np.bincount(cells, weights=stay_days.ravel(), minlength=n * n_months)
+                          .reshape(n, n_months), active)
+    month_of = np.minimum((stays[:, 1] // MONTH_DAYS).astype(np.int64), n_months - 1)
+    admissions = np.bincount(who * n_months + month_of, minlength=n * n_months).reshape(
+        n, n_months).astype(float)
+    out_of_hospital = active - hospital
+    working = np.minimum(days_worked, out_of_hospital)
+    free = out_of_hospital - working
+    started = ~np.isnan(c["start_day"])
+    exit_day = np.where(np.isnan(c["exit_day"]), horizon, c["exit_day"])
+    coach_days = days_within(np.where(started, c["start_day"], horizon),
+                             np.where(started, exit_day, horizon))
+    coached = np.clip(coach_days - working - hospital, 0.0, free)
+    rate = scenario.care.outpatient_visits_per_month
+    visits = (rate["working"] * working + rate["coached"] * coached
+              + rate["without_coach"] * (free - coached)) / MONTH_DAYS
+    return {
+        "admissions": admissions,
+        "inpatient_days": hospital,
+        "outpatient_visits": visits,
+        "housing_days": active * c["supported_housing"][:, None],
+        "free_months": free / MONTH_DAYS,
+        "coached_months": coached / MONTH_DAYS,
+    }
+
+
 def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str, np.ndarray]:
     """Per client and month (clients x months): work, every money flow from referral on
     (benefits by type after their rules, :func:`rules.benefit_history`; income taxes and
@@ -79,6 +139,7 @@ def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str
     ledger |= {f"employer_{k}": v for k, v in rules.employer_contributions(earnings, econ).items()}
     if econ.qaly.enabled:
         ledger["qalys"] = rules.qalys(ledger["days"], active, econ)
+    ledger |= care_months(history, scenario, ledger["days"])
     exited = c["exit_day"][:, None] < month_end
     ledger |= {
         "referred": active,
@@ -221,6 +282,11 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
     flows["programme_cost"] = programme_cost(scenario, history.staffing_traces, n_months) \
         if arm == "ips" else np.zeros(n_months)
     net = rules.payer_flows(flows, econ)
+    care_costs = care.care_costs(sums["inpatient_days"], sums["outpatient_visits"],
+                                 sums["housing_days"], econ.care)
+    service_costs = care.usual_service_costs(sums["free_months"], sums["coached_months"],
+                                             econ.usual_services)
+    net = with_care(net, care.care_payer_flows(care_costs, service_costs, econ.usual_services))
     # arrays: sum() adds its start, 0, to them
     benefits = cast(np.ndarray, sum(flows[k] for k in rules.BENEFIT_TYPES))
     taxes = cast(np.ndarray, sum(v for k, v in flows.items()
@@ -245,6 +311,20 @@ def trajectories(history: ArmHistory, scenario: Scenario, arm: str,
     }
     out |= {f"{k}_eur": flows[k] for k in rules.BENEFIT_TYPES}
     out |= {f"net_{k}_eur": v for k, v in net.items()}
+    out |= {name: sums[name] for name in ("admissions", "inpatient_days", "outpatient_visits")}
+    out |= {f"{k}_eur": v for k, v in care_costs.items()}
+    out["care_cost_eur"] = cast(np.ndarray, sum(care_costs[k] for k in care.CARE_COSTS))
+    out |= {f"{k}_eur": v for k, v in service_costs.items()}
+    out["usual_services_cost_eur"] = cast(np.ndarray, sum(service_costs.values()))
     if econ.qaly.enabled:
         out["qalys"] = sums["qalys"]
     return out
+
+
+def with_care(net: dict[str, np.ndarray], care_net: dict[str, np.ndarray]
+              ) -> dict[str, np.ndarray]:
+    """Each payer's net money with that of care and the usual services added
+    (:func:`ipssim.money.care.care_payer_flows`), and the public and society sums again."""
+    out = {p: net[p] + care_net[p] if p in care_net else net[p] for p in PAYERS}
+    public = cast(np.ndarray, sum(out[k] for k in PUBLIC_PAYERS))
+    return out | {"public": public, "society": cast(np.ndarray, sum(out[k] for k in PAYERS))}

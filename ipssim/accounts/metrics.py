@@ -70,10 +70,12 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
             trajectory["employed_competitive"].sum(), n),
         "wage_subsidy_eur": float(np.sum(trajectory["wage_subsidy_eur"])),
         "pensions_ended_at_horizon": float(trajectory["pensions_ended"][-1]),
+        "admissions_by_horizon_per_client": _share(np.sum(trajectory["admissions"]), n),
+        "inpatient_days_by_horizon_per_client": _share(np.sum(trajectory["inpatient_days"]), n),
     }
     discount = trajectory["discount_factor"]
     for column in ("benefits_eur", "taxes_eur", "programme_cost_eur", "wage_subsidy_eur",
-                   *NET_COLUMNS):
+                   "care_cost_eur", "usual_services_cost_eur", *NET_COLUMNS):
         metrics[f"{column}_pv"] = float(np.sum(trajectory[column] * discount))
     if "qalys" in trajectory:
         metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * discount))
@@ -138,6 +140,12 @@ def incremental_metrics(ips: dict[str, np.ndarray], usual: dict[str, np.ndarray]
         "additional_months_worked_by_horizon": float(extra_months),
         "benefits_saved_eur_pv": b["benefits_eur_pv"] - a["benefits_eur_pv"],
         "taxes_gained_eur_pv": a["taxes_eur_pv"] - b["taxes_eur_pv"],
+        # the county's care costs net of the clients' inpatient fees, and the usual services
+        "care_saved_eur_pv": float(np.sum((usual["care_cost_eur"] - usual["care_fees_eur"]
+                                           - ips["care_cost_eur"] + ips["care_fees_eur"])
+                                          * ips["discount_factor"])),
+        "usual_services_saved_eur_pv": b["usual_services_cost_eur_pv"]
+        - a["usual_services_cost_eur_pv"],
         "cost_per_additional_employed_eur": cost / extra_employed if extra_employed > 0
         else math.nan,
         "cost_per_additional_month_worked_eur": cost / extra_months if extra_months > 0

@@ -123,5 +123,8 @@ def _subset(history: ArmHistory, mine: np.ndarray, teams: slice) -> ArmHistory:
     requeued = history.requeues[:, 0].astype(np.int64)
     requeues = history.requeues[mine[requeued]]
     requeues[:, 0] = renumbered[requeued[mine[requeued]]]
+    stayed = history.stays[:, 0].astype(np.int64)
+    stays = history.stays[mine[stayed]]
+    stays[:, 0] = renumbered[stayed[mine[stayed]]]
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
-                      history.staffing_traces[teams], 0, requeues)
+                      history.staffing_traces[teams], 0, requeues, stays)

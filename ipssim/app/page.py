@@ -212,7 +212,9 @@ def headline_panel(run) -> html.Div:
                 html.B(value("additional_months_worked_by_horizon")),
                 f" more months of competitive work{range95('additional_months_worked_by_horizon')}."]),
         html.P([f"Public purse (discounted): benefits saved {value('benefits_saved_eur_pv')} + "
-                f"taxes gained {value('taxes_gained_eur_pv')} - wage subsidy "
+                f"taxes gained {value('taxes_gained_eur_pv')} + health and social care saved "
+                f"{value('care_saved_eur_pv')} + usual services saved "
+                f"{value('usual_services_saved_eur_pv')} - wage subsidy "
                 f"{value('wage_subsidy_eur_pv')} - programme cost {value('programme_cost_eur_pv')} "
                 "= net ", html.B(value("net_public_eur_pv")),
                 f"; break-even: {value('break_even_month_public')}. ",

@@ -32,7 +32,7 @@ Table = dict[str, np.ndarray]
 
 class Observation(Strict):
     kind: Literal["ever_in_work", "days_to_first_job", "steady_workers", "programme_ever_paid",
-                  "break_even_month"]
+                  "break_even_month", "admitted", "admissions", "inpatient_days"]
     arm: Literal["ips", "usual", "difference", "ratio"] = "ips"
     window_months: float = Field(24.0, gt=0)
     # mypy reads the lambda's item as a str, against pydantic's union of factories
@@ -45,7 +45,9 @@ class Observation(Strict):
 
 class Figure(Strict):
     fact: str
-    published: float
+    published: float | None
+    """The published value; null where the source gives only a direction (the band says
+    which)."""
     band: tuple[float, float]
     scenario: str
     horizon_months: int | None = Field(None, ge=1, le=600)
@@ -131,6 +133,16 @@ def programme_ever_paid(clients: Table, spells: Table, data_close_day: float) ->
     return len(np.unique(who[during])) / n if n else math.nan
 
 
+def care_use(kind: str, clients: Table, window_days: float) -> float:
+    """``admitted``: share of the cohort admitted to psychiatric hospital at least once within
+    the window from entry; ``admissions`` and ``inpatient_days``: admissions and hospital days
+    per client by the horizon (the figure's horizon is then its window)."""
+    if kind == "admitted":
+        return float(np.mean(clients["first_admission_day"] - clients["referral_day"]
+                             < window_days))
+    return float(np.mean(clients[kind]))
+
+
 def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str, Table]) -> float:
     """One figure's statistic from one replication's tables of both arms."""
     window = obs.window_months * MONTH_DAYS
@@ -145,6 +157,9 @@ def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str,
         return value["usual"] / value["ips"] if obs.arm == "ratio" else value[obs.arm]
     if obs.kind == "steady_workers":
         return steady_worker_share(clients["ips"], spells["ips"], window, obs.min_share)
+    if obs.kind in ("admitted", "admissions", "inpatient_days"):
+        value = {arm: care_use(obs.kind, clients[arm], window) for arm in ("ips", "usual")}
+        return value["ips"] - value["usual"] if obs.arm == "difference" else value[obs.arm]
     if obs.kind == "programme_ever_paid":
         return programme_ever_paid(clients["ips"], spells["ips"], obs.data_close_month * MONTH_DAYS)
     raise ValueError(f"observe: {obs.kind} is computed from the net effect")

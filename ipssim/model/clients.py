@@ -121,6 +121,7 @@ class Client:
 
     __slots__ = (
         "baseline",
+        "care_luck",
         "client_id",
         "coach",
         "coach_id",
@@ -129,6 +130,7 @@ class Client:
         "first_competitive_job_day",
         "first_job_day",
         "first_unsubsidised_job_day",
+        "hospital_until",
         "idle_from",
         "job",
         "luck",
@@ -158,3 +160,5 @@ class Client:
         self.first_unsubsidised_job_day = math.nan
         self.job: Any = None  # the current job: a jobs.Spell (typed Any: jobs imports this module)
         self.idle_from = math.nan  # day time out of work counts from (set by the pathway)
+        self.care_luck: Any = None  # the client's care stream, a LuckCursor (model.care)
+        self.hospital_until = -math.inf  # day of discharge from the last hospital stay

@@ -22,6 +22,10 @@ might help those still without work).
 
 Job search uses a cumulative-hazard clock: one exponential draw per offer, spent at the current
 offer rate, which the coach re-evaluates at every review (the caseload may have changed).
+
+A client in hospital (:mod:`ipssim.model.care`) is not searching: an offer that comes during a
+stay is turned down, which, the clocks being memoryless, is searching at rate zero there. A stay
+that ends the job wakes the client from the wait for the job's end (:meth:`Pathway._work`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import math
 
 import simpy
 
+from ipssim.model.care import JOB_LOST
 from ipssim.model.clients import Client
 from ipssim.model.coaches import Team
 from ipssim.model.employers import EmployerMarket
@@ -92,7 +97,9 @@ class Pathway:
             while reason is None:
                 try:
                     reason = yield from self._coaching(client, team, market, engaged_at)
-                except simpy.Interrupt:
+                except simpy.Interrupt as stop:
+                    if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
+                        continue
                     requeue = [client.client_id, env.now, INF]
                     self.requeues.append(requeue)
                     coach = yield from self._placed(client, team, team.request(client, first=True))
@@ -112,8 +119,9 @@ class Pathway:
             try:
                 yield request
                 return request.value
-            except simpy.Interrupt:
-                request = team.request(client, first=True)
+            except simpy.Interrupt as stop:
+                if stop.cause is not JOB_LOST:
+                    request = team.request(client, first=True)
 
     def _wait(self, client: Client, team: Team, market: EmployerMarket, request: simpy.Event):
         """Wait on the list for a place: the coach, None if the programme closes, or
@@ -133,8 +141,9 @@ class Pathway:
             wake = min(job.end_day if job is not None else offer_at, give_up)
             try:
                 yield request | env.timeout(wake - env.now)
-            except simpy.Interrupt:
-                request = team.request(client, first=True)
+            except simpy.Interrupt as stop:
+                if stop.cause is not JOB_LOST:
+                    request = team.request(client, first=True)
                 continue
             if request.triggered:
                 break
@@ -148,6 +157,7 @@ class Pathway:
 
     def usual(self, client: Client, market: EmployerMarket):
         """Usual services: the same client, no coach, the lower job-finding rate."""
+        client.process = self.env.active_process
         self._entry_job(client)
         client.exit_reason = "usual_services"
         yield from self._usual_services(client, market)
@@ -166,10 +176,11 @@ class Pathway:
             if job is not None:
                 support_end = self._end_clock(client, self.end_working_rate)
                 if job.end_day <= min(support_end, close):
-                    yield env.timeout(job.end_day - now)
+                    yield from self._work(job.end_day)
                     self._job_over(client)
                     continue
-                yield env.timeout(min(support_end, close) - now)
+                if (yield from self._work(min(support_end, close))):
+                    continue  # the job ended in hospital: search again, with the coach
                 return "completed" if support_end < close else "programme_closed"
             # The trial route (jobs.trial_route_rate_per_month) opens at work_trials_from_day
             # for a client with no paid job so far; a search stops there to add it.
@@ -230,10 +241,21 @@ class Pathway:
         while True:
             job = self._current_job(client)
             if job is not None:
-                yield env.timeout(job.end_day - env.now)
+                yield from self._work(job.end_day)
                 self._job_over(client)
             yield env.timeout(self._no_coach_wait(client, client.luck.exponential(SEARCH)))
             self._try_hire(client, market, None, in_ips=False)
+
+    def _work(self, until: float):
+        """Work until ``until``; True if a hospital stay ended the job first (the spell's end
+        is then moved to the admission: :mod:`ipssim.model.care`)."""
+        try:
+            yield self.env.timeout(until - self.env.now)
+        except simpy.Interrupt as stop:
+            if stop.cause is not JOB_LOST:
+                raise
+            return True
+        return False
 
     def _no_coach_wait(self, client: Client, budget: float) -> float:
         """Days until an offer without a coach: spend the exponential ``budget`` of cumulative
@@ -302,6 +324,8 @@ class Pathway:
                   in_ips: bool, job_type: str | None = None) -> None:
         """A job from an offer: of ``job_type``, or of the type drawn from the offer mix."""
         now = self.env.now
+        if client.hospital_until > now:
+            return  # in hospital: not searching, the offer is turned down
         if job_type is None:
             trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
             job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)

@@ -10,13 +10,14 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import numpy as np
 import simpy
 
+from ipssim.model.care import CareLuck, CareUse
 from ipssim.model.clients import Baseline, BaselineSampler, Client
 from ipssim.model.coaches import Team
 from ipssim.model.employers import EmployerMarket, LabourMarket
@@ -24,11 +25,13 @@ from ipssim.model.engine import Environment
 from ipssim.model.pathway import Pathway
 from ipssim.model.streams import (
     BASELINE,
+    CARE,
     COACHES,
     EARNINGS_LIMIT,
     EMPLOYERS,
     REFERRALS,
     Luck,
+    compact,
     region_luck,
     region_uniforms,
     stream,
@@ -64,6 +67,8 @@ class Cohort:
     members: list[CohortMember]
     labour_markets: list[LabourMarket]
     baseline_table: dict[str, np.ndarray]
+    care_luck: list[CareLuck] | None = None
+    """Each member's care stream (None when nobody is ever admitted: ``care``)."""
 
 
 @dataclass
@@ -80,6 +85,9 @@ class ArmHistory:
     requeues: np.ndarray
     """Rows of (client_id, day moved back to the waiting list by a cut post, day placed again;
     inf if still waiting at the horizon)."""
+    stays: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    """Hospital stays, rows of (client_id, admission day, discharge day, 1 if the stay ended
+    the client's job else 0), in order of admission (``model.care``)."""
 
 
 def horizon_days(scenario: Scenario) -> float:
@@ -97,6 +105,8 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     horizon = horizon_days(scenario)
     sampler = BaselineSampler(scenario.clients, scenario.employability)
     members: list[CohortMember] = []
+    housing: list[np.ndarray] = []
+    care_luck: list[CareLuck] | None = [] if scenario.care.admission_rate_per_month > 0 else None
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
             days = np.zeros(region.cohort_size)
@@ -111,12 +121,22 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
         lucks = region_luck(seed, replication, r, uniforms)
         limit_draws = stream(seed, EARNINGS_LIMIT, replication, r).random(len(days))
         baselines = sampler.draw(uniforms[:, BASELINE], limit_draws)
+        care = stream(seed, CARE, replication, r).random((len(days), 1 + CareLuck.WIDTH))
+        housing.append(care[:, 0] < scenario.care.supported_housing_share)
+        if care_luck is not None:
+            values = compact(care[:, 1:].ravel())
+            care_luck += [CareLuck(seed, (CARE, replication, r, k),
+                                   values[k * CareLuck.WIDTH:(k + 1) * CareLuck.WIDTH])
+                          for k in range(len(days))]
         for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
             members.append(CohortMember(len(members), r, day, baseline, luck))
     labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,
                                    stream(seed, EMPLOYERS, replication, r))
                       for r, region in enumerate(scenario.regions)]
-    return Cohort(members, labour_markets, _baseline_table([m.baseline for m in members]))
+    table = _baseline_table([m.baseline for m in members])
+    table["supported_housing"] = np.concatenate([np.zeros(0, dtype=bool), *housing])
+    table["supported_housing"].flags.writeable = False
+    return Cohort(members, labour_markets, table, care_luck)
 
 
 @contextmanager
@@ -158,17 +178,22 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     horizon = horizon_days(scenario)
     clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck)
                for m in cohort.members]
+    if cohort.care_luck is not None:
+        for client, luck in zip(clients, cohort.care_luck, strict=True):
+            client.care_luck = luck.cursor()
     by_region: list[list[Client]] = [[] for _ in scenario.regions]
     for client in clients:
         by_region[client.region].append(client)
     spells: list = []
     requeues: list[list[float]] = []
+    stays: list[tuple[int, float, float, bool]] = []
     caseload_traces, staffing_traces = [], []
     events = 0
     first_coach = 0
     for r, region in enumerate(scenario.regions):
         env = Environment()
         pathway = Pathway(env, scenario)
+        care = CareUse(env, scenario.care)
         market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
                                 (replication, r, ARMS.index(arm)))
         team = None
@@ -176,10 +201,11 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
             team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
                         horizon, stream(seed, COACHES, replication, r))
         first_coach += region.posts
-        env.process(_referrals(env, by_region[r], pathway, arm, market, team))
+        env.process(_referrals(env, by_region[r], pathway, care, arm, market, team))
         env.run(until=horizon)
         spells += pathway.spells
         requeues += pathway.requeues
+        stays += care.stays
         if team is not None:
             caseload_traces.append(np.array(team.caseload_trace, dtype=float).reshape(-1, 2))
             staffing_traces.append(np.array(team.staffing_trace, dtype=float).reshape(-1, 4))
@@ -187,19 +213,23 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         env.discard()
     spells.sort(key=attrgetter("start_day"))
     requeues.sort(key=itemgetter(1))
+    stays.sort(key=itemgetter(1))
+    stay_table = np.array(stays, dtype=float).reshape(-1, 4)
     return ArmHistory(
-        clients=_client_table(clients, cohort.baseline_table),
+        clients=_client_table(clients, cohort.baseline_table, stay_table, horizon),
         spells=_spell_table(spells, horizon),
         caseload_traces=caseload_traces,
         staffing_traces=staffing_traces,
         events=events,
         requeues=np.array(requeues, dtype=float).reshape(-1, 3),
+        stays=stay_table,
     )
 
 
-def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,
-               market: EmployerMarket, team: Team | None):
-    """Start each client's process on the day of referral (all at day 0 in trial mode)."""
+def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, care: CareUse,
+               arm: str, market: EmployerMarket, team: Team | None):
+    """Start each client's process on the day of referral (all at day 0 in trial mode), and
+    their hospital stays' when anyone is ever admitted."""
     for client in clients:
         if client.referral_day > env.now:
             yield env.timeout(client.referral_day - env.now)
@@ -209,11 +239,16 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
             env.process(pathway.ips(client, team, market))
         else:
             env.process(pathway.usual(client, market))
+        if care.on:
+            care.start(client)
 
 
-def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray]
-                  ) -> dict[str, np.ndarray]:
+def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray],
+                  stays: np.ndarray, horizon: float) -> dict[str, np.ndarray]:
     """The arm's record of each client, then the baseline columns (the same in both arms)."""
+    who = stays[:, 0].astype(np.int64)
+    first_admission = np.full(len(clients), np.nan)
+    np.fmin.at(first_admission, who, stays[:, 1])
     return {
         "client_id": np.array([c.client_id for c in clients], dtype=np.int64),
         "region": np.array([c.region for c in clients], dtype=np.int64),
@@ -227,6 +262,10 @@ def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray]
                                               dtype=float),
         "first_unsubsidised_job_day": np.array([c.first_unsubsidised_job_day for c in clients],
                                                dtype=float),
+        "first_admission_day": first_admission,
+        "admissions": np.bincount(who, minlength=len(clients)).astype(np.int64),
+        "inpatient_days": np.bincount(who, weights=np.minimum(stays[:, 2], horizon) - stays[:, 1],
+                                      minlength=len(clients)),
         **baseline_table,
     }
 

@@ -21,6 +21,10 @@ stream so that adding it left every other draw unchanged."""
 MATCHING = 6
 """Per (replication, region, arm): the uniforms of a coach's job pick after its first proposal
 (the client's own uniform) is rejected (``employers.EmployerMarket._steer``)."""
+CARE = 7
+"""Per (replication, region): each client's care uniforms (hospital stays, ``model.care``) and
+whether the client lives in supported housing, from a stream of their own so that care use
+leaves every other draw unchanged."""
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

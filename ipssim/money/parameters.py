@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from ipssim.money.care import CarePrices, UsualServices
 from ipssim.validation import Count, Real, Share, Strict
 
 MAX_MONTHLY_EUR = 1e6
@@ -187,6 +188,10 @@ class Economics(Strict):
     costs: ProgrammeCosts = ProgrammeCosts()
     payers: Payers = Payers()
     qaly: Qaly = Qaly()
+    care: CarePrices = CarePrices()
+    """Unit costs of psychiatric and social care, paid by the wellbeing services county."""
+    usual_services: UsualServices = UsualServices()
+    """The comparator's services: cost per client-month, payers, share IPS replaces."""
     wage_subsidy_rate: Share = 0.5
     """ASSUMPTION: wage subsidy for a person whose illness impairs work capacity, 50% of the wage
     and the employer's contributions (JOB-03: 24% of competitive jobs were subsidised)."""

@@ -82,7 +82,9 @@ def validation_section(rows: list[dict]) -> str:
     if not rows:
         return "<p>No validation figures.</p>"
     inside = sum(r["in_band"] for r in rows)
-    columns = records([{"figure": r["figure"], "fact": r["fact"], "published": r["published"],
+    columns = records([{"figure": r["figure"], "fact": r["fact"],
+                        "published": "direction only" if r["published"] is None
+                        else r["published"],
                         "band low": r["band_low"], "band high": r["band_high"],
                         "simulated": r["simulated"], "lo95": r["lo95"], "hi95": r["hi95"],
                         "in band": _yes(r["in_band"]), "design": r["design"]} for r in rows])

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ipssim.money.parameters import Economics
+from ipssim.scenario.care import Care
 from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.validation import FOLLOWS, Count, InputError, Real, Share, Strict
 from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
@@ -466,6 +467,8 @@ class Scenario(Strict):
     jobs: Jobs = Jobs()
     employers: Employers = Employers()
     economics: Economics = Economics()
+    care: Care = Care()
+    """Health and social care use by state (its prices: ``economics.care``)."""
     uncertainty: Uncertainty | None = Field(
         None, description="distributions of parameters for sensitivity sweeps (ipssim sweep)")
     published: list[Published] = Field(
