@@ -461,6 +461,7 @@ def _print_headline(result: ipssim.RunResult) -> None:
     for line in result.headline():
         tail = f"  (95% range {line.range_text})" if line.range_text else ""
         print(f"  {line.label}: {line.text}{tail}")
+    print(f"  Programme money: {result.spending_line()}")
     for warning in result.warnings():
         print(f"  warning: {warning}")
 

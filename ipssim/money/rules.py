@@ -254,7 +254,7 @@ def payer_flows(flows: dict[str, np.ndarray], econ: Economics) -> dict[str, np.n
     book(flows["labour_market_subsidy"] * municipal, "municipality", "client")
     book(flows["labour_market_subsidy"] * (1.0 - municipal), "kela", "client")
     book(wage_subsidy(flows["subsidised_earnings"], econ), p.wage_subsidy, "employer")
-    for payer, share in p.programme.items():
+    for payer, share in p.programme_shares(len(flows["programme_cost"])).items():
         book(flows["programme_cost"] * share, payer, None)
     public = cast(np.ndarray, sum(net[k] for k in PUBLIC_PAYERS))  # sum() adds its start, 0, to arrays
     return net | {"public": public, "society": cast(np.ndarray, sum(net[k] for k in PAYERS))}

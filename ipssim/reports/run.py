@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
+from ipssim.accounts.spending import SPENDING_UNITS, spending_line
 from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
@@ -53,10 +54,12 @@ _cell = cell  # the name the tests know
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
-                 by_region: pa.Table, plotlyjs: str = "folder") -> None:
+                 by_region: pa.Table, plotlyjs: str = "folder",
+                 spent: dict[str, list] | None = None) -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
     summary, from the run's tables (``net_effects``: per perspective, replications x months;
-    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`)."""
+    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`; ``spent``: the columns of
+    ``spending.csv``)."""
     economics = scenario.economics
     intro = f"""<p>{html.escape(scenario.description)}</p>
 <p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
@@ -71,6 +74,7 @@ Money in euros at {economics.price_year} prices, discounted at
     write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
         funding_section(scenario),
+        spending_section(scenario, spent),
         published_section(scenario, summary),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure({scenario.name: net_effects}), "net_effect")),
@@ -313,6 +317,27 @@ def region_section(regions: dict[str, dict[str, list]]) -> str:
                    "discounted). Each region's full summary with intervals is in "
                    "summary_regions.csv and its trajectories in regions.parquet.</p>",
                    table(columns, labels=1))
+
+
+def spending_section(scenario: Scenario, spent: dict[str, list] | None) -> str:
+    """The programme's money in one line that adds up (budget, spent on places in use and idle,
+    present value) and the cost per person served, with each figure's 95% range."""
+    if spent is None:
+        return ""
+    means = dict(zip(spent["figure"], spent["mean"], strict=True))
+    rows = {"figure": spent["figure"]} | {
+        column: [Cell(number_text(value, SPENDING_UNITS[figure]))
+                 for figure, value in zip(spent["figure"], spent[column], strict=True)]
+        for column in ("mean", "lo95", "hi95")}
+    return section("What the programme's money bought", f"""<p>{html.escape(
+        spending_line(means, scenario))}.</p>
+<p>Spent is the programme cost, undiscounted; each month's cost is split into places in use and
+idle places (paid but empty) by that month's share of places filled (clients in IPS at the
+month's end over coaches in post x the caseload cap of {scenario.coaching.caseload_cap}). A region
+given as a headcount states no budget: its budget is what it spent. The cost per person served
+is spent over the clients who started with a coach, and per client-month over the months they
+spent in IPS. Means over replications; lo95/hi95: 2.5th/97.5th percentiles
+(spending.csv).</p>""", table(rows, labels=1))
 
 
 def funding_section(scenario: Scenario) -> str:
