@@ -33,7 +33,7 @@ from ipssim.model.streams import (
     region_uniforms,
     stream,
 )
-from ipssim.scenario.schema import Scenario
+from ipssim.scenario.schema import Scenario, recruitment_days
 from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
@@ -99,7 +99,7 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     members: list[CohortMember] = []
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
-            days = np.zeros(region.cohort_size)
+            days = recruitment_days(region.cohort_size, scenario.recruitment_months)
         else:
             first, last = scenario.intake_months(region)
             start, stop = first * MONTH_DAYS, min(last * MONTH_DAYS, horizon)
@@ -199,7 +199,8 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
 
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, arm: str,
                market: EmployerMarket, team: Team | None):
-    """Start each client's process on the day of referral (all at day 0 in trial mode)."""
+    """Start each client's process on the day of referral (in trial mode, over the recruitment
+    window)."""
     for client in clients:
         if client.referral_day > env.now:
             yield env.timeout(client.referral_day - env.now)

@@ -164,10 +164,14 @@ class FundingPeriod(Strict):
         return self
 
 
-def _check_shares(shares: dict[str, float], where: str) -> None:
+def _check_shares(shares: ProgrammeShares, where: str) -> None:
     total = sum(shares.values())
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"{where}: shares must sum to 1 (got {total:.3f})")
+
+
+def _state_grant() -> ProgrammeShares:
+    return {"state": 1.0}
 
 
 def _funding_form(value: object) -> str:
@@ -178,11 +182,9 @@ def _funding_form(value: object) -> str:
 class Payers(Strict):
     """Who pays what (OUT-C6: results per paying sector)."""
 
-    # mypy reads the lambda's key as a str, not a Payer, against pydantic's union of factories
     programme: Annotated[Annotated[ProgrammeShares, Tag("shares")]
                          | Annotated[list[FundingPeriod], Tag("by_year")],
-                         Discriminator(_funding_form)] = Field(
-        default_factory=lambda: {"state": 1.0})  # type: ignore[arg-type]
+                         Discriminator(_funding_form)] = Field(default_factory=_state_grant)
     """Who funds the coaches: payer shares (``{state: 1.0}``), or a list of ``{from_year,
     shares}`` periods (the first from year 1, years rising) for funding that changes by year.
     Default: a state grant. CST-04: the pilots ran on state grants from the ministry (STM);
@@ -217,8 +219,8 @@ class Payers(Strict):
         for period in self.programme:
             for payer, share in period.shares.items():
                 out.setdefault(payer, np.zeros(months))[year >= period.from_year] = share
-            for payer in out.keys() - period.shares.keys():
-                out[payer][year >= period.from_year] = 0.0
+            for gone in out.keys() - period.shares.keys():
+                out[gone][year >= period.from_year] = 0.0
         return out
 
 
@@ -245,7 +247,11 @@ class Economics(Strict):
     """ASSUMPTION: wage subsidy for a person whose illness impairs work capacity, 50% of the wage
     and the employer's contributions (JOB-03: 24% of competitive jobs were subsidised)."""
     discount_rate_per_year: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.03
-    """ASSUMPTION: a 3% annual rate, common in health-economic guidance; applied monthly."""
+    """The discount rate of costs and money. ASSUMPTION: a 3% annual rate, common in
+    health-economic guidance; applied monthly."""
+    effects_discount_rate_per_year: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.03
+    """The discount rate of health effects (QALYs). ASSUMPTION: 3%, as costs, by default; some
+    guidance discounts effects more slowly (1.5%), so the range is 0 to 5%."""
     # the year of the benefit and tax rules above (OUT-B1..B3)
     price_year: Annotated[Count, Field(ge=1990, le=2100)] = 2024
 

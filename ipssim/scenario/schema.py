@@ -14,13 +14,14 @@ from difflib import get_close_matches
 from itertools import pairwise
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ipssim.money.parameters import Economics
 from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.validation import FOLLOWS, Count, InputError, Real, Share, Strict
-from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
+from ipssim.vocabulary import MAIN_ACTIVITIES, MONTH_DAYS, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
 class ScenarioError(InputError):
@@ -459,6 +460,13 @@ class Scenario(Strict):
     operating_months: Annotated[Real, Field(gt=0, le=600)] | None = Field(
         None, description="every region without its own closes after this month; default: the "
         "horizon in programme mode, the outcome window in trial mode")
+    recruitment_months: Annotated[Real, Field(ge=0, le=600)] = 0.0
+    """Trial mode: the cohort enters evenly over this many months from day 0 (0: all on day 0),
+    and each region's coaches are hired month by month as the cohort grows, as many as the
+    clients recruited by the month's end need at the caseload cap, so that nobody waits and no
+    caseload exceeds the cap (:meth:`_recruitment_staffing`). The default 0 is the cohort the
+    calibration was fitted on; trials recruit over a year or more (ASSUMPTION: the evidence
+    gives no window; europe_rct.yaml sets 12 months)."""
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -471,6 +479,35 @@ class Scenario(Strict):
     published: list[Published] = Field(
         default_factory=list, description="published outcomes of this programme (fact IDs), shown "
         "beside the simulated ones in the run report")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recruitment_staffing(cls, data: object) -> object:
+        """Trial mode with a recruitment window: each region without staffing of its own gets
+        the coaches its recruits need month by month (:func:`recruitment_ramp`) in place of
+        ``coaches``. Data the fields refuse anyway is returned as it is, for them to report."""
+        if not isinstance(data, dict) or data.get("mode") != "trial" or not isinstance(
+                data.get("regions"), list):
+            return data
+        window = data.get("recruitment_months", 0)
+        coaching = data.get("coaching", {})
+        cap = coaching.get("caseload_cap", Coaching().caseload_cap) if isinstance(
+            coaching, dict) else None
+        horizon = data.get("horizon_months", 48)
+        if not (isinstance(window, int | float) and not isinstance(window, bool)
+                and 0 < window <= 600 and type(cap) is int and cap >= 1
+                and type(horizon) is int and horizon >= 1):
+            return data
+        regions = []
+        for region in data["regions"]:
+            size = region.get("cohort_size") if isinstance(region, dict) else None
+            if type(size) is not int or not 1 <= size <= 200_000 or region.get("staffing"):
+                regions.append(region)
+                continue
+            ramp = recruitment_ramp(size, float(window), cap, horizon)
+            regions.append({**region, "coaches": ramp[0][1], "staffing": [
+                {"month": month, "coaches": coaches} for month, coaches in ramp[1:]]})
+        return {**data, "regions": regions}
 
     @model_validator(mode="before")
     @classmethod
@@ -511,12 +548,20 @@ class Scenario(Strict):
             if last > self.horizon_months:
                 raise ValueError(f"referral_months: intake must end by the horizon "
                                  f"({self.horizon_months} months; got {last:g})")
+        if self.recruitment_months and self.mode != "trial":
+            raise ValueError("recruitment_months: applies to trial mode only (programme mode "
+                             "takes referrals_per_month)")
         for i, region in enumerate(self.regions):
             where = f"regions[{i}]"
+            closing = self.closing_month(region)
+            if self.mode == "trial" and closing is not None and \
+                    self.recruitment_months >= closing:
+                raise ValueError(f"recruitment_months: must end before {where} closes (month "
+                                 f"{closing:g}; got {self.recruitment_months:g})")
             if self.mode == "trial":
                 if region.cohort_size < 1:
                     raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
-                if (region.coaches or 0) * cap < region.cohort_size:
+                if region.posts * cap < region.cohort_size:
                     raise ValueError(
                         f"{where}.coaches: trial mode has no waiting list, so coaches x caseload_cap"
                         f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"
@@ -572,3 +617,24 @@ class Scenario(Strict):
         return self
 
 
+def recruitment_days(cohort_size: int, window_months: float) -> np.ndarray:
+    """The days a trial's cohort enters: evenly over the recruitment window from day 0 (all on
+    day 0 without a window)."""
+    return np.arange(cohort_size) * (window_months * MONTH_DAYS / cohort_size)
+
+
+def recruitment_ramp(cohort_size: int, window_months: float, cap: int,
+                     horizon_months: int) -> list[tuple[int, int]]:
+    """(month, coaches from that month) while a cohort is recruited: in each month as many
+    coaches as the clients recruited by the month's end need at ``cap`` (a recruit on the
+    month's last day counted), so nobody waits; one row per change, the first at month 0."""
+    days = recruitment_days(cohort_size, window_months)
+    ramp: list[tuple[int, int]] = []
+    for month in range(horizon_months):
+        recruited = int(np.searchsorted(days, (month + 1) * MONTH_DAYS, side="right"))
+        coaches = max(1, math.ceil(recruited / cap))
+        if not ramp or coaches != ramp[-1][1]:
+            ramp.append((month, coaches))
+        if recruited == cohort_size:
+            break
+    return ramp
