@@ -18,6 +18,9 @@ from conftest import ROOT, SMALL, small_scenario
 from ipssim.accounts.spending import SPENDING, spending_line
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import ScenarioError, recruitment_ramp
+from ipssim.sweep.design import build_design
+from ipssim.sweep.evaluators import ScenarioEvaluator
+from ipssim.sweep.spec import load_sweep
 from ipssim.vocabulary import MONTH_DAYS, PAYERS, PUBLIC_PAYERS
 
 BY_YEAR = [{"from_year": 1, "shares": {"state": 1.0}},
@@ -186,3 +189,22 @@ def test_recruitment_outside_a_trial_or_after_the_close_is_refused():
     data.pop("calibration_scope")
     with pytest.raises(ScenarioError, match="recruitment_months: must end before"):
         parse_scenario(data | {"recruitment_months": 30})
+
+
+@pytest.mark.parametrize("name", ["finland_pilot", "finland_ten_counties"])
+def test_the_one_way_sweep_covers_every_uncertain_parameter(name):
+    """Every parameter with a PSA distribution in the sweep's scenario is varied in the bundled
+    one-way sweep, and every point of it and of the Morris design is a valid scenario (the
+    design validates each point before anything runs)."""
+    for kind in ("one_way", "morris"):
+        spec, scenario_path = load_sweep(ROOT / "sweeps" / f"{name}_{kind}.yaml")
+        evaluator = ScenarioEvaluator(scenario_path)
+        design = build_design(spec, evaluator)
+        if kind == "one_way":
+            uncertain = set(evaluator.uncertainty.parameters)
+            assert uncertain and not uncertain - set(spec.parameters), \
+                f"missing from the one-way sweep: {sorted(uncertain - set(spec.parameters))}"
+            assert len(design.points) == 1 + 2 * len(spec.parameters)
+        else:
+            assert spec.kind == "global" and spec.method == "morris"
+            assert len(design.points) == spec.samples * (len(evaluator.uncertainty.parameters) + 2)
