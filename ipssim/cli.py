@@ -31,7 +31,7 @@ from ipssim.parallel import default_workers
 from ipssim.progress import Update, progress
 from ipssim.reports.numbers import with_range
 from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
-from ipssim.scenario.budgets import FUNDING_CELL, funding_table
+from ipssim.scenario.budgets import funding_cell, funding_table
 from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
@@ -301,7 +301,7 @@ def _run(args: argparse.Namespace) -> int:
         result = ipssim.run(scenario, args.replications, args.seed, args.workers, update,
                             args.scheduler, tables=args.tables, out=args.out or True,
                             plotlyjs=args.plotlyjs)
-    _print_funding(result.funding)
+    _print_funding(result.funding, result.scenario)
     _print_headline(result)
     _print_windows(scenario)
     print(f"wrote {result.out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
@@ -466,11 +466,11 @@ def _print_headline(result: ipssim.RunResult) -> None:
         print(f"  warning: {warning}")
 
 
-def _print_funding(rows: list[dict]) -> None:
+def _print_funding(rows: list[dict], scenario: ipssim.Scenario) -> None:
     """What each funded region's budgets buy: one line per region, the years in columns."""
     if not rows:
         return
-    print(f"what the budgets buy (each year: {FUNDING_CELL}):")
+    print(f"what the budgets buy (each year: {funding_cell(scenario)}):")
     _print_columns(funding_table(rows))
 
 

@@ -294,9 +294,9 @@ def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
     if spent is not None:
         figures = {name: i for i, name in enumerate(spent["figure"])}
         for key, figure, label in (
-                ("cost_per_client_started", "cost_per_client_started_eur",
+                ("cost_per_client_started", "programme_cost_per_client_started_eur",
                  "Programme cost per person served (undiscounted)"),
-                ("cost_per_client_month", "cost_per_client_month_eur",
+                ("cost_per_client_month", "programme_cost_per_client_month_eur",
                  "Programme cost per client-month in IPS (undiscounted)")):
             i = figures[figure]
             lines.append(Line(key, label, spent["mean"][i], spent["lo95"][i], spent["hi95"][i],

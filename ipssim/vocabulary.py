@@ -133,3 +133,13 @@ def window_glossary(outcome_window_months: int, horizon_months: int) -> dict[str
     """Each window of :data:`WINDOWS` in words, with the scenario's months."""
     return {key: text.format(outcome_window=outcome_window_months, horizon=horizon_months)
             for key, text in WINDOWS.items()}
+
+
+def money_unit(metric: str, price_year: int) -> str:
+    """The currency and price year of a money metric (``EUR 2024``, ``EUR 2024, discounted``;
+    a return per euro: ``EUR per EUR``), or ``""`` for a metric that is not money."""
+    if metric.startswith(("roi_", "gross_ratio_")):
+        return "EUR per EUR"
+    if "_eur" not in metric:
+        return ""
+    return f"EUR {price_year}" + (", discounted" if metric_window(metric) == "discounted" else "")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import ipssim
 from conftest import ROOT, SMALL, small_scenario
+from conftest import ipssim as ipssim_command
 from ipssim.accounts.spending import SPENDING, spending_line
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import ScenarioError, recruitment_ramp
@@ -88,7 +89,7 @@ def test_the_programme_money_adds_up():
         for r in result.replications) / 2)
     assert 0 < means["idle_eur"] < means["spent_eur"] and means["unspent_eur"] > 0
     assert means["client_months"] <= means["place_months"]
-    assert means["cost_per_client_started_eur"] == pytest.approx(
+    assert means["programme_cost_per_client_started_eur"] == pytest.approx(
         np.mean([r.metrics["ips"]["programme_cost_eur"] / r.metrics["ips"]["clients_started"]
                  for r in result.replications]))
     line = spending_line(dict(means), scenario)
@@ -208,3 +209,23 @@ def test_the_one_way_sweep_covers_every_uncertain_parameter(name):
         else:
             assert spec.kind == "global" and spec.method == "morris"
             assert len(design.points) == spec.samples * (len(evaluator.uncertainty.parameters) + 2)
+
+
+def test_run_prints_and_reports_the_money_line_with_the_price_year(tmp_path):
+    """``ipssim run`` prints the programme-money line and the gross ratio beside the net return;
+    spending.csv and the report's tables name each money column's currency and price year."""
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(SMALL | {"economics": {"price_year": 2023}}))
+    done = ipssim_command("run", path, "--replications", "2", "--seed", "4", "--workers", "1",
+                          "--out", tmp_path / "out", "--plotlyjs", "cdn", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "  Programme money: " in done.stdout and " EUR budget: " in done.stdout
+    assert "Gross benefit-cost ratio (benefits / programme cost), public purse" in done.stdout
+    assert "Net return per euro of programme cost (net effect / programme cost)" in done.stdout
+    spent = (tmp_path / "out" / "spending.csv").read_text().splitlines()
+    assert spent[0].startswith("figure,unit,mean") and spent[1].startswith("budget_eur,EUR 2023,")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "What the programme&#x27;s money bought" in report or \
+        "What the programme's money bought" in report
+    summary = report[report.index("<h2>Summary</h2>"):]
+    assert "<th>unit</th>" in summary and "EUR 2023, discounted" in summary

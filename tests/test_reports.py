@@ -184,7 +184,7 @@ def test_the_budgets_are_one_line_per_region_with_the_years_in_columns(tmp_path)
                   tmp_path / "out", "--plotlyjs", "cdn", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    start = lines.index("what the budgets buy (each year: budget EUR / coaches / team leaders / "
+    start = lines.index("what the budgets buy (each year: budget EUR 2024 / coaches / team leaders / "
                         "places):")
     assert lines[start + 1].split() == ["region", "year", "1", "year", "2"]
     assert lines[start + 2].split()[0] == "North" and table["year 2"][0] in lines[start + 2]

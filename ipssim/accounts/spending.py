@@ -23,15 +23,18 @@ from ipssim.accounts.ledger import step_integral
 from ipssim.model.simulation import close_day
 from ipssim.scenario.schema import Scenario
 from ipssim.stats import describe
-from ipssim.vocabulary import MONTH_DAYS
+from ipssim.vocabulary import MONTH_DAYS, money_unit
 
 SPENDING = ("budget_eur", "spent_eur", "in_use_eur", "idle_eur", "unspent_eur", "spent_eur_pv",
             "idle_share", "place_months", "client_months", "clients_started",
-            "cost_per_client_started_eur", "cost_per_client_month_eur")
+            "programme_cost_per_client_started_eur", "programme_cost_per_client_month_eur")
 """The figures of :func:`spending`, in the order of ``spending.csv``."""
 SPENDING_UNITS = {name: "eur" if name.endswith(("_eur", "_eur_pv")) else
                   "share" if name.endswith("_share") else "" for name in SPENDING}
 """Each figure's unit (:data:`ipssim.reports.numbers.UNITS`)."""
+UNIT_WORDS = {"idle_share": "share of spent", "place_months": "place-months",
+              "client_months": "client-months", "clients_started": "people"}
+"""The unit of each figure that is not money, in words (``spending.csv``)."""
 
 
 def place_months(scenario: Scenario, region: int, trace: np.ndarray, n_months: int) -> np.ndarray:
@@ -79,19 +82,22 @@ def spending(scenario: Scenario, staffing_traces: list[np.ndarray],
         "idle_eur": spent - in_use, "unspent_eur": budget - spent, "spent_eur_pv": spent_pv,
         "idle_share": (spent - in_use) / spent if spent else math.nan,
         "place_months": places, "client_months": clients, "clients_started": clients_started,
-        "cost_per_client_started_eur": spent / clients_started if clients_started else math.nan,
-        "cost_per_client_month_eur": spent / clients if clients else math.nan,
+        "programme_cost_per_client_started_eur": spent / clients_started if clients_started
+        else math.nan,
+        "programme_cost_per_client_month_eur": spent / clients if clients else math.nan,
     }
 
 
-def spending_table(replications: list[dict[str, float]]) -> dict[str, list]:
-    """Columns of ``spending.csv``: each figure's mean, 95% range and Monte Carlo standard error
-    over replications (:func:`ipssim.stats.describe`)."""
-    table: dict[str, list] = {c: [] for c in ("figure", "mean", "lo95", "hi95", "mc_se",
+def spending_table(replications: list[dict[str, float]], price_year: int) -> dict[str, list]:
+    """Columns of ``spending.csv``: each figure, its unit (money: the currency and price year),
+    mean, 95% range and Monte Carlo standard error over replications
+    (:func:`ipssim.stats.describe`)."""
+    table: dict[str, list] = {c: [] for c in ("figure", "unit", "mean", "lo95", "hi95", "mc_se",
                                               "replications")}
     for name in SPENDING:
         row = describe([r[name] for r in replications])
-        for column, value in zip(table, (name, *row), strict=True):
+        for column, value in zip(table, (name, money_unit(name, price_year) or UNIT_WORDS[name],
+                                         *row), strict=True):
             table[column].append(value)
     return table
 

@@ -111,7 +111,8 @@ def spending_summary(scenario: Scenario, results: list[ReplicationResult]) -> di
     cost per person served, over replications (:mod:`ipssim.accounts.spending`)."""
     return spending_table([spending(scenario, r.staffing_traces,
                                     [region.trajectories["ips"] for region in r.regions],
-                                    r.metrics["ips"]["clients_started"]) for r in results])
+                                    r.metrics["ips"]["clients_started"]) for r in results],
+                          scenario.economics.price_year)
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,

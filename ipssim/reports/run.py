@@ -21,10 +21,10 @@ from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
-from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
+from ipssim.scenario.budgets import bought_by_year, funding_cell, funding_table
 from ipssim.scenario.schema import Scenario
 from ipssim.stats import band95
-from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, window_glossary
+from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, money_unit, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
@@ -84,7 +84,8 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
-        section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
+        section("Summary", summary_note, window_list(scenario),
+                table(with_windows(summary, economics.price_year))),
     ], plotlyjs=plotlyjs)
 
 
@@ -95,11 +96,13 @@ def window_list(scenario: Scenario) -> str:
     return f"<p>Each metric counts over the window its row names:</p><ul>{items}</ul>"
 
 
-def with_windows(summary: dict[str, list]) -> dict[str, list]:
-    """The summary's columns with each metric's window third."""
+def with_windows(summary: dict[str, list], price_year: int) -> dict[str, list]:
+    """The summary's columns with each metric's window third and its unit fourth (money: the
+    currency and price year)."""
     metric, arm, *rest = summary
     return {metric: summary[metric], arm: summary[arm],
             "window": [metric_window(m) for m in summary[metric]],
+            "unit": [money_unit(m, price_year) for m in summary[metric]],
             **{c: summary[c] for c in rest}}
 
 
@@ -328,7 +331,7 @@ def spending_section(scenario: Scenario, spent: dict[str, list] | None) -> str:
     rows = {"figure": spent["figure"]} | {
         column: [Cell(number_text(value, SPENDING_UNITS[figure]))
                  for figure, value in zip(spent["figure"], spent[column], strict=True)]
-        for column in ("mean", "lo95", "hi95")}
+        for column in ("mean", "lo95", "hi95")} | {"unit": spent["unit"]}
     return section("What the programme's money bought", f"""<p>{html.escape(
         spending_line(means, scenario))}.</p>
 <p>Spent is the programme cost, undiscounted; each month's cost is split into places in use and
@@ -348,7 +351,7 @@ def funding_section(scenario: Scenario) -> str:
         return ""
     columns = {name: column if name == "region" else [Cell(html.escape(c)) for c in column]
               for name, column in funding_table(rows).items()}
-    return section("What the budgets buy", f"<p>Each year: {FUNDING_CELL} (places: coaches x "
+    return section("What the budgets buy", f"<p>Each year: {funding_cell(scenario)} (places: coaches x "
                    f"the caseload cap of {scenario.coaching.caseload_cap}). manifest.json has each "
                    "year's full cost, what is left unspent and the budget one more coach would "
                    "need.</p>", table(columns, labels=1))

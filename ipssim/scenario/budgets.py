@@ -93,8 +93,10 @@ def bought_by_year(scenario: Scenario) -> list[dict]:
     return rows
 
 
-FUNDING_CELL = "budget EUR / coaches / team leaders / places"
-"""What each year's cell of :func:`funding_table` shows, in order."""
+def funding_cell(scenario: Scenario) -> str:
+    """What each year's cell of :func:`funding_table` shows, in order, with the budget's
+    currency and price year."""
+    return f"budget EUR {scenario.economics.price_year} / coaches / team leaders / places"
 
 
 def funding_table(rows: list[dict]) -> dict[str, list[str]]:
