@@ -23,7 +23,7 @@ from typing import NoReturn
 
 import ipssim
 from ipssim import vocabulary
-from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES
+from ipssim.experiments.compare import BOUGHT, OWN, SPENT, USUAL_SERVICES
 from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES
 from ipssim.money.funding import staff
@@ -442,7 +442,8 @@ def _print_comparison(wide: dict[str, list], names: list[str]) -> None:
     headline = [(metric, arm) for metric, arm, _, _ in vocabulary.HEADLINE]
     label = max(len(m) for m, _ in headline)
     print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, headline), (names[0], headline))
+    blocks = ((OWN, [(m, "ips") for m in (*BOUGHT, *SPENT)]), (USUAL_SERVICES, headline),
+              (names[0], headline))
     for reference, metrics in blocks:
         for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
