@@ -149,7 +149,7 @@ BAD_ECONOMICS = (
     ({"payers": {"programme": [*BY_YEAR, {"from_year": 2, "shares": {"kela": 1.0}}]}},
      "economics.payers.programme"),
     ({"payers": {"programme": [{"from_year": 1, "shares": {"nobody": 1.0}}]}},
-     "economics.payers.programme.by_year[0].shares"),
+     "economics.payers.programme[0].shares.nobody"),
     ({"payers": {"programme": "state"}}, "economics.payers.programme"),
     ({"effects_discount_rate_per_year": 0.5}, "economics.effects_discount_rate_per_year"),
     ({"discount_rate_per_year": -0.01}, "economics.discount_rate_per_year"),

@@ -174,16 +174,20 @@ def _state_grant() -> ProgrammeShares:
     return {"state": 1.0}
 
 
+FUNDING_FORMS = ("funding_shares", "funding_by_year")
+"""The two forms of ``payers.programme``: the tags of its union, which error lines leave out."""
+
+
 def _funding_form(value: object) -> str:
     """Which form ``programme`` is given in, so that an error names only that form's problem."""
-    return "by_year" if isinstance(value, list) else "shares"
+    return FUNDING_FORMS[1] if isinstance(value, list) else FUNDING_FORMS[0]
 
 
 class Payers(Strict):
     """Who pays what (OUT-C6: results per paying sector)."""
 
-    programme: Annotated[Annotated[ProgrammeShares, Tag("shares")]
-                         | Annotated[list[FundingPeriod], Tag("by_year")],
+    programme: Annotated[Annotated[ProgrammeShares, Tag(FUNDING_FORMS[0])]
+                         | Annotated[list[FundingPeriod], Tag(FUNDING_FORMS[1])],
                          Discriminator(_funding_form)] = Field(default_factory=_state_grant)
     """Who funds the coaches: payer shares (``{state: 1.0}``), or a list of ``{from_year,
     shares}`` periods (the first from year 1, years rising) for funding that changes by year.
