@@ -110,21 +110,24 @@ def test_the_place_months_are_coaches_in_post_times_the_cap():
 
 
 def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
-    """A trial cohort recruited over 12 months: coaches are hired as the recruits need them, no
-    caseload ever exceeds the cap, nobody waits, and fewer coach-months are paid than for the
-    whole team from day 0."""
+    """A trial cohort recruited over 12 months, each served for the 24-month window from entry:
+    coaches are in post as the participants in service need them, no caseload ever exceeds the
+    cap, nobody waits, and the team is paid until the last participant's window ends."""
     data = yaml.safe_load((ROOT / "scenarios" / "europe_rct.yaml").read_text())
     data.pop("calibration")
     data.pop("calibration_scope")
     data["regions"][0] |= {"cohort_size": 150, "coaches": 8, "employers": 60}
-    data["horizon_months"] = 24
+    data["horizon_months"] = 40
     recruited = parse_scenario(data)
-    assert recruited.recruitment_months == 12
+    assert recruited.recruitment_months == 12 and recruited.closing_month(recruited.regions[0]) == 36
     cap = recruited.coaching.caseload_cap
-    ramp = recruitment_ramp(150, 12, cap, 24)
-    assert ramp[0][0] == 0 and ramp[-1][1] == 8 and len(ramp) > 2
-    region = recruited.regions[0]
-    assert region.coaches == ramp[0][1] and [(c.month, c.coaches) for c in region.staffing] == ramp[1:]
+    ramp = recruitment_ramp(150, 12, cap, 40, 24)
+    assert ramp[0] == (0, 1) and max(c for _, c in ramp) == 8 and ramp[-1][0] == 35
+    assert [c for _, c in ramp] == sorted(c for _, c in ramp[:ramp.index((11, 8)) + 1]) + \
+        sorted((c for _, c in ramp[ramp.index((11, 8)) + 1:]), reverse=True)
+    team = recruited.team_staffing(recruited.regions[0])
+    assert recruited.regions[0].coaches == 8 and not recruited.regions[0].staffing
+    assert team.coaches == ramp[0][1] and [(c.month, c.coaches) for c in team.staffing] == ramp[1:]
     result = ipssim.run(recruited, replications=2, seed=9)
     day0 = ipssim.run(parse_scenario(data | {"recruitment_months": 0}), replications=2, seed=9)
     for run in (result, day0):
@@ -133,13 +136,20 @@ def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
         assert run.value("max_caseload", "ips") <= cap
     referral = result.clients.referral_day
     assert referral.min() == 0 and 11 * MONTH_DAYS < referral.max() < 12 * MONTH_DAYS
+    ips = result.clients[result.clients.arm == "ips"]
+    served = ips.exit_day.fillna(np.inf) - ips.referral_day
+    assert (served <= 24 * MONTH_DAYS + 1e-6).all() and (served > 12 * MONTH_DAYS).any()
+    # Hired as the ramp rises; as it falls a cut post keeps its coach (paid) until its last
+    # client's window ends (coaching.capacity_cut_policy keep_until_exit).
     for replication in result.replications:
         trace = replication.staffing_traces[0]
         for month, coaches in ramp:
             in_post = trace[np.searchsorted(trace[:, 0], month * MONTH_DAYS, side="right") - 1, 1]
-            assert in_post == coaches
+            assert in_post == coaches if month <= 11 else coaches <= in_post <= 8
     paid = result.spending.set_index("figure")["mean"]
-    assert paid["place_months"] < day0.spending.set_index("figure")["mean"]["place_months"]
+    ramp_place_months = cap * sum(coaches * (later - month) for (month, coaches), (later, _) in
+                                  zip(ramp, [*ramp[1:], (36, 0)], strict=True))
+    assert ramp_place_months <= paid["place_months"] < 1.1 * ramp_place_months
 
 
 BAD_ECONOMICS = (
@@ -189,7 +199,10 @@ def test_recruitment_outside_a_trial_or_after_the_close_is_refused():
     data.pop("calibration")
     data.pop("calibration_scope")
     with pytest.raises(ScenarioError, match="recruitment_months: must end before"):
-        parse_scenario(data | {"recruitment_months": 30})
+        parse_scenario(data | {"recruitment_months": 30, "operating_months": 24})
+    data["regions"][0]["staffing"] = [{"month": 3, "coaches": 10}]
+    with pytest.raises(ScenarioError, match=r"regions\[0\].staffing: a recruited trial hires"):
+        parse_scenario(data)
 
 
 @pytest.mark.parametrize("name", ["finland_pilot", "finland_ten_counties"])

@@ -173,7 +173,8 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                                 (replication, r, ARMS.index(arm)))
         team = None
         if arm == "ips":
-            team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
+            team = Team(env, scenario.team_staffing(region), scenario.coaching, market, first_coach,
+                        close_day(scenario, r),
                         horizon, stream(seed, COACHES, replication, r))
         first_coach += region.posts
         env.process(_referrals(env, by_region[r], pathway, arm, market, team))

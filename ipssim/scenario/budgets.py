@@ -43,7 +43,7 @@ def with_budget_staff(data: dict) -> dict:
             # the closing month as Scenario.closing_month finds it, from the raw data
             months = region.get("operating_months") or data.get("operating_months") or (
                 data.get("outcome_window_months", min(horizon, 24))
-                if data.get("mode") == "trial" else horizon)
+                + data.get("recruitment_months", 0) if data.get("mode") == "trial" else horizon)
             months = min(horizon, float(months))
             years = math.ceil(months / 12)
             if not (math.isfinite(fidelity) and 1 <= years <= 50

@@ -462,11 +462,12 @@ class Scenario(Strict):
         "horizon in programme mode, the outcome window in trial mode")
     recruitment_months: Annotated[Real, Field(ge=0, le=600)] = 0.0
     """Trial mode: the cohort enters evenly over this many months from day 0 (0: all on day 0),
-    and each region's coaches are hired month by month as the cohort grows, as many as the
-    clients recruited by the month's end need at the caseload cap, so that nobody waits and no
-    caseload exceeds the cap (:meth:`_recruitment_staffing`). The default 0 is the cohort the
-    calibration was fitted on; trials recruit over a year or more (ASSUMPTION: the evidence
-    gives no window; europe_rct.yaml sets 12 months)."""
+    each participant is served for the outcome window from entry, and each region's coaches
+    (at most ``coaches``) are in post month by month as the participants in service need them at
+    the caseload cap, so that nobody waits and no caseload exceeds the cap
+    (:meth:`team_staffing`). The default 0 is the cohort the calibration was fitted on; trials
+    recruit over a year or more (ASSUMPTION: the evidence gives no window; europe_rct.yaml
+    sets 12 months)."""
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -479,35 +480,6 @@ class Scenario(Strict):
     published: list[Published] = Field(
         default_factory=list, description="published outcomes of this programme (fact IDs), shown "
         "beside the simulated ones in the run report")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _recruitment_staffing(cls, data: object) -> object:
-        """Trial mode with a recruitment window: each region without staffing of its own gets
-        the coaches its recruits need month by month (:func:`recruitment_ramp`) in place of
-        ``coaches``. Data the fields refuse anyway is returned as it is, for them to report."""
-        if not isinstance(data, dict) or data.get("mode") != "trial" or not isinstance(
-                data.get("regions"), list):
-            return data
-        window = data.get("recruitment_months", 0)
-        coaching = data.get("coaching", {})
-        cap = coaching.get("caseload_cap", Coaching().caseload_cap) if isinstance(
-            coaching, dict) else None
-        horizon = data.get("horizon_months", 48)
-        if not (isinstance(window, int | float) and not isinstance(window, bool)
-                and 0 < window <= 600 and type(cap) is int and cap >= 1
-                and type(horizon) is int and horizon >= 1):
-            return data
-        regions = []
-        for region in data["regions"]:
-            size = region.get("cohort_size") if isinstance(region, dict) else None
-            if type(size) is not int or not 1 <= size <= 200_000 or region.get("staffing"):
-                regions.append(region)
-                continue
-            ramp = recruitment_ramp(size, float(window), cap, horizon)
-            regions.append({**region, "coaches": ramp[0][1], "staffing": [
-                {"month": month, "coaches": coaches} for month, coaches in ramp[1:]]})
-        return {**data, "regions": regions}
 
     @model_validator(mode="before")
     @classmethod
@@ -524,17 +496,30 @@ class Scenario(Strict):
         scenario's, else the whole horizon (programme mode)."""
         return region.referral_months or self.referral_months or (0.0, self.horizon_months)
 
+    def team_staffing(self, region: Region) -> Region:
+        """The region as its team is staffed: in a recruited trial, coaches in post month by
+        month as :func:`recruitment_ramp` needs them (at most ``coaches``, which the schema
+        checks covers the cohort); otherwise the region as given."""
+        if self.mode != "trial" or not self.recruitment_months:
+            return region
+        ramp = recruitment_ramp(region.cohort_size, self.recruitment_months,
+                                self.coaching.caseload_cap, self.horizon_months,
+                                self.outcome_window_months)
+        return region.model_copy(update={"coaches": ramp[0][1], "staffing": [
+            StaffingChange(month=month, coaches=coaches) for month, coaches in ramp[1:]]})
+
     def closing_month(self, region: Region) -> float | None:
         """The month after which a region's programme closes, or None if it runs to the horizon.
 
         The rule, so that a longer horizon needs no other edit: the region's own
         ``operating_months``, else the scenario's; without either, a programme runs to the
-        horizon and a trial's IPS service runs for its outcome window (the trial's follow-up: the
-        cohort is served while it is observed, and a team sized for the cohort is not paid for
-        the years after, which a 120-month horizon would otherwise do)."""
+        horizon and a trial's IPS service runs for its outcome window after the last recruit
+        enters (the trial's follow-up: each participant is served for the outcome window from
+        their own entry, :class:`ipssim.model.pathway.Pathway`, and a team sized for the cohort
+        is not paid for the years after, which a 120-month horizon would otherwise do)."""
         months = region.operating_months or self.operating_months
         if months is None and self.mode == "trial":
-            months = self.outcome_window_months
+            months = self.recruitment_months + self.outcome_window_months
         return None if months is None or months >= self.horizon_months else float(months)
 
     @model_validator(mode="after")
@@ -558,10 +543,13 @@ class Scenario(Strict):
                     self.recruitment_months >= closing:
                 raise ValueError(f"recruitment_months: must end before {where} closes (month "
                                  f"{closing:g}; got {self.recruitment_months:g})")
+            if self.recruitment_months and region.staffing:
+                raise ValueError(f"{where}.staffing: a recruited trial hires its coaches as the "
+                                 "cohort needs them (recruitment_months); give coaches only")
             if self.mode == "trial":
                 if region.cohort_size < 1:
                     raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
-                if region.posts * cap < region.cohort_size:
+                if (region.coaches or 0) * cap < region.cohort_size:
                     raise ValueError(
                         f"{where}.coaches: trial mode has no waiting list, so coaches x caseload_cap"
                         f" must be >= cohort_size ({region.cohort_size}); got {region.coaches} x {cap}"
@@ -623,18 +611,23 @@ def recruitment_days(cohort_size: int, window_months: float) -> np.ndarray:
     return np.arange(cohort_size) * (window_months * MONTH_DAYS / cohort_size)
 
 
-def recruitment_ramp(cohort_size: int, window_months: float, cap: int,
-                     horizon_months: int) -> list[tuple[int, int]]:
-    """(month, coaches from that month) while a cohort is recruited: in each month as many
-    coaches as the clients recruited by the month's end need at ``cap`` (a recruit on the
-    month's last day counted), so nobody waits; one row per change, the first at month 0."""
+def recruitment_ramp(cohort_size: int, window_months: float, cap: int, horizon_months: int,
+                     service_months: int) -> list[tuple[int, int]]:
+    """(month, coaches from that month) for a trial cohort recruited over ``window_months``,
+    each participant served for ``service_months`` from entry: in each month as many coaches as
+    the participants in service at any time in it need at ``cap`` (those recruited by the
+    month's end, a recruit on its last day counted, less those whose service ended before it
+    began), so nobody waits; one row per change, the first at month 0, none after the last
+    participant's service."""
     days = recruitment_days(cohort_size, window_months)
+    ends = days + service_months * MONTH_DAYS
     ramp: list[tuple[int, int]] = []
     for month in range(horizon_months):
         recruited = int(np.searchsorted(days, (month + 1) * MONTH_DAYS, side="right"))
-        coaches = max(1, math.ceil(recruited / cap))
+        ended = int(np.searchsorted(ends, month * MONTH_DAYS, side="left"))
+        coaches = max(1, math.ceil((recruited - ended) / cap))
+        if ended == cohort_size:
+            break
         if not ramp or coaches != ramp[-1][1]:
             ramp.append((month, coaches))
-        if recruited == cohort_size:
-            break
     return ramp
