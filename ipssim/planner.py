@@ -258,7 +258,8 @@ DERIVED_LINES = ("coaches", "wait_p90", "utilisation", "gross_ratio_public", "gr
                  "cost_per_client_started", "cost_per_client_month")
 """The headline's lines that are not rows of :data:`ipssim.vocabulary.HEADLINE`: the coaches
 funded (from the scenario), the 90th percentile of the wait (pooled over replications) and the
-share of the places used (from the ``utilisation_share`` and ``places`` summary rows), the gross
+share of the places used (clients in IPS over the places in post, month by month: ``spending.csv``'s
+``place_use_share``; without it the ``utilisation_share`` summary row), the gross
 benefit-cost ratio beside each net return (``1 + roi``, its range shifted by 1) and the programme
 cost per person served and per client-month in IPS (from ``spending.csv``)."""
 
@@ -267,8 +268,9 @@ def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
              spent: dict[str, list] | None = None) -> list[Line]:
     """The headline figures of a run: the coaches funded, the rows of
     :data:`ipssim.vocabulary.HEADLINE` in its order, the 90th percentile of the wait, then the
-    utilisation of the places bought (``utilisation_share``: clients in IPS over coaches x
-    caseload cap, averaged over the months the programme is open)."""
+    utilisation of the places bought (clients in IPS over coaches x caseload cap, over the
+    months the programme is open) and, with ``spent`` (the columns of ``spending.csv``), the
+    cost per person served (:data:`DERIVED_LINES`)."""
     rows = summary.set_index(["metric", "arm"])
     lines = []
     for metric, arm, label, unit in HEADLINE:
@@ -286,13 +288,17 @@ def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
                       wait_quantile(waits, 0.9), unit="days"))
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
+    figures = {name: i for i, name in enumerate(spent["figure"])} if spent is not None else {}
     if ("utilisation_share", "ips") in rows.index:
         used, places = rows.loc[("utilisation_share", "ips")], rows.loc[("places", "ips")]["mean"]
+        share = (float(used["mean"]), float(used["lo95"]), float(used["hi95"]))
+        if spent is not None:  # against the places in post each month
+            i = figures["place_use_share"]
+            share = (spent["mean"][i], spent["lo95"][i], spent["hi95"][i])
         lines.append(Line("utilisation",
                           f"Places used on average while open (of {number_text(places)} places)",
-                          float(used["mean"]), float(used["lo95"]), float(used["hi95"]), unit="share"))
+                          *share, unit="share"))
     if spent is not None:
-        figures = {name: i for i, name in enumerate(spent["figure"])}
         for key, figure, label in (
                 ("cost_per_client_started", "programme_cost_per_client_started_eur",
                  "Programme cost per person served (undiscounted)"),

@@ -18,7 +18,7 @@ from conftest import ROOT, SMALL, small_scenario
 from conftest import ipssim as ipssim_command
 from ipssim.accounts.spending import SPENDING, spending_line
 from ipssim.scenario.load import parse_scenario
-from ipssim.scenario.schema import ScenarioError, recruitment_ramp
+from ipssim.scenario.schema import ScenarioError
 from ipssim.sweep.design import build_design
 from ipssim.sweep.evaluators import ScenarioEvaluator
 from ipssim.sweep.spec import load_sweep
@@ -109,47 +109,60 @@ def test_the_place_months_are_coaches_in_post_times_the_cap():
         posts * scenario.coaching.caseload_cap * months)
 
 
-def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
-    """A trial cohort recruited over 12 months, each served for the 24-month window from entry:
-    coaches are in post as the participants in service need them, no caseload ever exceeds the
-    cap, nobody waits, and the team is paid until the last participant's window ends."""
+def _recruited_trial(**changes: object) -> dict:
     data = yaml.safe_load((ROOT / "scenarios" / "europe_rct.yaml").read_text())
     data.pop("calibration")
     data.pop("calibration_scope")
     data["regions"][0] |= {"cohort_size": 150, "coaches": 8, "employers": 60}
-    data["horizon_months"] = 40
-    recruited = parse_scenario(data)
+    return data | {"horizon_months": 40} | changes
+
+
+def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
+    """A trial cohort recruited evenly over 12 months, each served for the 24-month window from
+    entry: the team follows its caseload (coaches at each month's start for the clients in IPS
+    and the month's recruits), so no caseload ever exceeds the cap, nobody waits, the places in
+    post are mostly in use, and far fewer coach-months are paid than for the whole team."""
+    recruited = parse_scenario(_recruited_trial())
     assert recruited.recruitment_months == 12 and recruited.closing_month(recruited.regions[0]) == 36
     cap = recruited.coaching.caseload_cap
-    ramp = recruitment_ramp(150, 12, cap, 40, 24)
-    assert ramp[0] == (0, 1) and max(c for _, c in ramp) == 8 and ramp[-1][0] == 35
-    assert [c for _, c in ramp] == sorted(c for _, c in ramp[:ramp.index((11, 8)) + 1]) + \
-        sorted((c for _, c in ramp[ramp.index((11, 8)) + 1:]), reverse=True)
-    team = recruited.team_staffing(recruited.regions[0])
-    assert recruited.regions[0].coaches == 8 and not recruited.regions[0].staffing
-    assert team.coaches == ramp[0][1] and [(c.month, c.coaches) for c in team.staffing] == ramp[1:]
     result = ipssim.run(recruited, replications=2, seed=9)
-    day0 = ipssim.run(parse_scenario(data | {"recruitment_months": 0}), replications=2, seed=9)
+    day0 = ipssim.run(parse_scenario(_recruited_trial(recruitment_months=0)), replications=2,
+                      seed=9)
     for run in (result, day0):
         clients = run.clients[run.clients.arm == "ips"]
         assert (clients.start_day == clients.referral_day).all()
-        assert run.value("max_caseload", "ips") <= cap
-    referral = result.clients.referral_day
-    assert referral.min() == 0 and 11 * MONTH_DAYS < referral.max() < 12 * MONTH_DAYS
+        assert run.value("max_caseload", "ips") <= cap and not len(
+            np.concatenate([r.waits[r.waits > 0] for r in run.replications]))
     ips = result.clients[result.clients.arm == "ips"]
+    assert ips.referral_day.min() == 0 and 11 * MONTH_DAYS < ips.referral_day.max() < 12 * MONTH_DAYS
     served = ips.exit_day.fillna(np.inf) - ips.referral_day
     assert (served <= 24 * MONTH_DAYS + 1e-6).all() and (served > 12 * MONTH_DAYS).any()
-    # Hired as the ramp rises; as it falls a cut post keeps its coach (paid) until its last
-    # client's window ends (coaching.capacity_cut_policy keep_until_exit).
     for replication in result.replications:
+        trajectory = replication.trajectories["ips"]
         trace = replication.staffing_traces[0]
-        for month, coaches in ramp:
-            in_post = trace[np.searchsorted(trace[:, 0], month * MONTH_DAYS, side="right") - 1, 1]
-            assert in_post == coaches if month <= 11 else coaches <= in_post <= 8
-    paid = result.spending.set_index("figure")["mean"]
-    ramp_place_months = cap * sum(coaches * (later - month) for (month, coaches), (later, _) in
-                                  zip(ramp, [*ramp[1:], (36, 0)], strict=True))
-    assert ramp_place_months <= paid["place_months"] < 1.1 * ramp_place_months
+        month_start = np.arange(36) * MONTH_DAYS
+        in_post = trace[np.searchsorted(trace[:, 0], month_start, side="right") - 1, 1]
+        assert in_post.max() <= 8 and in_post[0] == 1  # 13 recruits in month 0
+        # in post: what the clients in IPS at the month's start and its recruits need
+        mine = ips[ips.replication == replication.replication]
+        recruits = np.histogram(mine.referral_day, bins=np.arange(37) * MONTH_DAYS)[0]
+        enrolled_before = np.concatenate([[0], trajectory["enrolled"][:35]])
+        assert (in_post * cap >= enrolled_before[:36] + recruits - 0.5).all()
+    spent = result.spending.set_index("figure")["mean"]
+    whole_team = 8 * cap * 36
+    assert spent["place_months"] < 0.6 * whole_team and spent["place_use_share"] > 0.6
+    assert spent["idle_share"] < 0.4
+
+
+def test_recruitment_outside_a_trial_or_after_the_close_is_refused():
+    with pytest.raises(ScenarioError, match="recruitment_months: applies to trial mode only"):
+        small_scenario(recruitment_months=6)
+    with pytest.raises(ScenarioError, match="recruitment_months: must end before"):
+        parse_scenario(_recruited_trial(recruitment_months=30, operating_months=24))
+    data = _recruited_trial()
+    data["regions"][0]["staffing"] = [{"month": 3, "coaches": 10}]
+    with pytest.raises(ScenarioError, match=r"regions\[0\].staffing: a recruited trial hires"):
+        parse_scenario(data)
 
 
 BAD_ECONOMICS = (
@@ -190,19 +203,6 @@ def test_any_funding_or_effects_rate_is_taken_or_refused_in_one_line(shares, yea
     else:
         assert year == 1 and abs(sum(shares.values()) - 1) <= 1e-6
         assert 0 <= rate <= 0.2
-
-
-def test_recruitment_outside_a_trial_or_after_the_close_is_refused():
-    with pytest.raises(ScenarioError, match="recruitment_months: applies to trial mode only"):
-        small_scenario(recruitment_months=6)
-    data = yaml.safe_load((ROOT / "scenarios" / "europe_rct.yaml").read_text())
-    data.pop("calibration")
-    data.pop("calibration_scope")
-    with pytest.raises(ScenarioError, match="recruitment_months: must end before"):
-        parse_scenario(data | {"recruitment_months": 30, "operating_months": 24})
-    data["regions"][0]["staffing"] = [{"month": 3, "coaches": 10}]
-    with pytest.raises(ScenarioError, match=r"regions\[0\].staffing: a recruited trial hires"):
-        parse_scenario(data)
 
 
 @pytest.mark.parametrize("name", ["finland_pilot", "finland_ten_counties"])

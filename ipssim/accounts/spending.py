@@ -5,7 +5,9 @@ One replication's IPS arm gives, over the months the teams operate:
 
 - place-months paid: coaches in post (each region's staffing trace, as the programme cost counts
   them) times the caseload cap;
-- client-months in IPS: clients in IPS at each month's end, summed (as ``utilisation_share``);
+- client-months in IPS: clients in IPS at each month's end, summed (as ``utilisation_share``),
+  and their share of the place-months paid (``place_use_share``: unlike ``utilisation_share``,
+  against the places in post each month, not the most there ever were);
 - spent: the programme cost (undiscounted, as published costs per participant are); each month's
   cost is split into places in use and idle places by that month's share of its places filled,
   so ``in use + idle = spent`` exactly;
@@ -26,13 +28,14 @@ from ipssim.stats import describe
 from ipssim.vocabulary import MONTH_DAYS, money_unit
 
 SPENDING = ("budget_eur", "spent_eur", "in_use_eur", "idle_eur", "unspent_eur", "spent_eur_pv",
-            "idle_share", "place_months", "client_months", "clients_started",
+            "idle_share", "place_months", "client_months", "place_use_share", "clients_started",
             "programme_cost_per_client_started_eur", "programme_cost_per_client_month_eur")
 """The figures of :func:`spending`, in the order of ``spending.csv``."""
 SPENDING_UNITS = {name: "eur" if name.endswith(("_eur", "_eur_pv")) else
                   "share" if name.endswith("_share") else "" for name in SPENDING}
 """Each figure's unit (:data:`ipssim.reports.numbers.UNITS`)."""
-UNIT_WORDS = {"idle_share": "share of spent", "place_months": "place-months",
+UNIT_WORDS = {"idle_share": "share of spent", "place_use_share": "share of place-months",
+              "place_months": "place-months",
               "client_months": "client-months", "clients_started": "people"}
 """The unit of each figure that is not money, in words (``spending.csv``)."""
 
@@ -81,7 +84,9 @@ def spending(scenario: Scenario, staffing_traces: list[np.ndarray],
         "budget_eur": budget, "spent_eur": spent, "in_use_eur": in_use,
         "idle_eur": spent - in_use, "unspent_eur": budget - spent, "spent_eur_pv": spent_pv,
         "idle_share": (spent - in_use) / spent if spent else math.nan,
-        "place_months": places, "client_months": clients, "clients_started": clients_started,
+        "place_months": places, "client_months": clients,
+        "place_use_share": clients / places if places else math.nan,
+        "clients_started": clients_started,
         "programme_cost_per_client_started_eur": spent / clients_started if clients_started
         else math.nan,
         "programme_cost_per_client_month_eur": spent / clients if clients else math.nan,

@@ -173,9 +173,10 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                                 (replication, r, ARMS.index(arm)))
         team = None
         if arm == "ips":
-            team = Team(env, scenario.team_staffing(region), scenario.coaching, market, first_coach,
-                        close_day(scenario, r),
-                        horizon, stream(seed, COACHES, replication, r))
+            recruits = np.array([c.referral_day for c in by_region[r]]) if \
+                scenario.mode == "trial" and scenario.recruitment_months else None
+            team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
+                        horizon, stream(seed, COACHES, replication, r), recruits)
         first_coach += region.posts
         env.process(_referrals(env, by_region[r], pathway, arm, market, team))
         env.run(until=horizon)

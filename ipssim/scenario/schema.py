@@ -463,11 +463,11 @@ class Scenario(Strict):
     recruitment_months: Annotated[Real, Field(ge=0, le=600)] = 0.0
     """Trial mode: the cohort enters evenly over this many months from day 0 (0: all on day 0),
     each participant is served for the outcome window from entry, and each region's coaches
-    (at most ``coaches``) are in post month by month as the participants in service need them at
-    the caseload cap, so that nobody waits and no caseload exceeds the cap
-    (:meth:`team_staffing`). The default 0 is the cohort the calibration was fitted on; trials
-    recruit over a year or more (ASSUMPTION: the evidence gives no window; europe_rct.yaml
-    sets 12 months)."""
+    (at most ``coaches``) are set at each month's start to what the clients in IPS and the
+    month's recruits need at the caseload cap, so that nobody waits and no caseload exceeds the
+    cap (:meth:`ipssim.model.coaches.Team.follow_caseload`). The default 0 is the cohort the
+    calibration was fitted on; trials recruit over a year or more (ASSUMPTION: the evidence
+    gives no window; europe_rct.yaml sets 12 months)."""
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -495,18 +495,6 @@ class Scenario(Strict):
         """[first, last) month of a region's referrals: its own ``referral_months``, else the
         scenario's, else the whole horizon (programme mode)."""
         return region.referral_months or self.referral_months or (0.0, self.horizon_months)
-
-    def team_staffing(self, region: Region) -> Region:
-        """The region as its team is staffed: in a recruited trial, coaches in post month by
-        month as :func:`recruitment_ramp` needs them (at most ``coaches``, which the schema
-        checks covers the cohort); otherwise the region as given."""
-        if self.mode != "trial" or not self.recruitment_months:
-            return region
-        ramp = recruitment_ramp(region.cohort_size, self.recruitment_months,
-                                self.coaching.caseload_cap, self.horizon_months,
-                                self.outcome_window_months)
-        return region.model_copy(update={"coaches": ramp[0][1], "staffing": [
-            StaffingChange(month=month, coaches=coaches) for month, coaches in ramp[1:]]})
 
     def closing_month(self, region: Region) -> float | None:
         """The month after which a region's programme closes, or None if it runs to the horizon.
@@ -609,25 +597,3 @@ def recruitment_days(cohort_size: int, window_months: float) -> np.ndarray:
     """The days a trial's cohort enters: evenly over the recruitment window from day 0 (all on
     day 0 without a window)."""
     return np.arange(cohort_size) * (window_months * MONTH_DAYS / cohort_size)
-
-
-def recruitment_ramp(cohort_size: int, window_months: float, cap: int, horizon_months: int,
-                     service_months: int) -> list[tuple[int, int]]:
-    """(month, coaches from that month) for a trial cohort recruited over ``window_months``,
-    each participant served for ``service_months`` from entry: in each month as many coaches as
-    the participants in service at any time in it need at ``cap`` (those recruited by the
-    month's end, a recruit on its last day counted, less those whose service ended before it
-    began), so nobody waits; one row per change, the first at month 0, none after the last
-    participant's service."""
-    days = recruitment_days(cohort_size, window_months)
-    ends = days + service_months * MONTH_DAYS
-    ramp: list[tuple[int, int]] = []
-    for month in range(horizon_months):
-        recruited = int(np.searchsorted(days, (month + 1) * MONTH_DAYS, side="right"))
-        ended = int(np.searchsorted(ends, month * MONTH_DAYS, side="left"))
-        coaches = max(1, math.ceil((recruited - ended) / cap))
-        if ended == cohort_size:
-            break
-        if not ramp or coaches != ramp[-1][1]:
-            ramp.append((month, coaches))
-    return ramp
