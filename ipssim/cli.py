@@ -23,7 +23,7 @@ from typing import NoReturn
 
 import ipssim
 from ipssim import vocabulary
-from ipssim.experiments.compare import BOUGHT, OWN, USUAL_SERVICES
+from ipssim.experiments.compare import BOUGHT, OWN, SPENT, USUAL_SERVICES
 from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES
 from ipssim.money.funding import staff
@@ -31,7 +31,7 @@ from ipssim.parallel import default_workers
 from ipssim.progress import Update, progress
 from ipssim.reports.numbers import with_range
 from ipssim.reports.page import PLOTLYJS, PLOTLYJS_FILE
-from ipssim.scenario.budgets import FUNDING_CELL, funding_table
+from ipssim.scenario.budgets import funding_cell, funding_table
 from ipssim.vocabulary import CALIBRATION_SEED, DEFAULT_SEED, window_glossary
 
 USAGE_ERROR = 2
@@ -301,7 +301,7 @@ def _run(args: argparse.Namespace) -> int:
         result = ipssim.run(scenario, args.replications, args.seed, args.workers, update,
                             args.scheduler, tables=args.tables, out=args.out or True,
                             plotlyjs=args.plotlyjs)
-    _print_funding(result.funding)
+    _print_funding(result.funding, result.scenario)
     _print_headline(result)
     _print_windows(scenario)
     print(f"wrote {result.out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
@@ -444,7 +444,8 @@ def _print_comparison(wide: dict[str, list], names: list[str]) -> None:
     headline = [(metric, arm) for metric, arm, _, _ in vocabulary.HEADLINE]
     label = max(len(m) for m, _ in headline)
     print(f"{'metric':{label}} {'arm':10} {'reference':16} " + " ".join(f"{n:>{width}}" for n in names))
-    blocks = ((OWN, [(m, "ips") for m in BOUGHT]), (USUAL_SERVICES, headline), (names[0], headline))
+    blocks = ((OWN, [(m, "ips") for m in (*BOUGHT, *SPENT)]), (USUAL_SERVICES, headline),
+              (names[0], headline))
     for reference, metrics in blocks:
         for metric, arm in metrics:
             shown = "difference" if reference == USUAL_SERVICES else arm
@@ -463,15 +464,16 @@ def _print_headline(result: ipssim.RunResult) -> None:
     for line in result.headline():
         tail = f"  (95% range {line.range_text})" if line.range_text else ""
         print(f"  {line.label}: {line.text}{tail}")
+    print(f"  Programme money: {result.spending_line()}")
     for warning in result.warnings():
         print(f"  warning: {warning}")
 
 
-def _print_funding(rows: list[dict]) -> None:
+def _print_funding(rows: list[dict], scenario: ipssim.Scenario) -> None:
     """What each funded region's budgets buy: one line per region, the years in columns."""
     if not rows:
         return
-    print(f"what the budgets buy (each year: {FUNDING_CELL}):")
+    print(f"what the budgets buy (each year: {funding_cell(scenario)}):")
     _print_columns(funding_table(rows))
 
 

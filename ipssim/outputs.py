@@ -18,7 +18,7 @@ import pyarrow as pa
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.compare import wide_table
-from ipssim.experiments.runner import long_table, net_effects
+from ipssim.experiments.runner import long_table, net_effects, spending_summary
 from ipssim.reports.run import (
     SCENARIO_PANELS,
     net_effect_figure,
@@ -114,12 +114,14 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         summary = summarise([r.metrics for r in results], effects)
         files.write_csv(partial / "summary.csv", summary)
         files.write_csv(partial / "net_effect.csv", net_effect_table(effects))
+        spent = spending_summary(scenario, results)
+        files.write_csv(partial / "spending.csv", spent)
         by_region = stack_regions(scenario, results)
         files.write_parquet(partial / "regions.parquet", by_region)
         regions = region_summaries(scenario, results)
         files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions, by_region, plotlyjs)
+                     regions, by_region, plotlyjs, spent)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 

@@ -24,7 +24,7 @@ from ipssim.reports.numbers import number_text, range_text
 from ipssim.scenario.edits import editable, edited
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
-from ipssim.vocabulary import HEADLINE, MONTH_DAYS
+from ipssim.vocabulary import GROSS_RATIO_WORDS, HEADLINE, MONTH_DAYS
 
 BUDGET_MODES = ("scenario", "total", "per_region", "coaches")
 """Keep the scenario's staffing, one total budget split across regions by demand, a budget per
@@ -254,17 +254,23 @@ class Line:
         return range_text(self.lo95, self.hi95, self.unit)
 
 
-DERIVED_LINES = ("coaches", "wait_p90", "utilisation")
+DERIVED_LINES = ("coaches", "wait_p90", "utilisation", "gross_ratio_public", "gross_ratio_society",
+                 "cost_per_client_started", "cost_per_client_month")
 """The headline's lines that are not rows of :data:`ipssim.vocabulary.HEADLINE`: the coaches
 funded (from the scenario), the 90th percentile of the wait (pooled over replications) and the
-share of the places used (from the ``utilisation_share`` and ``places`` summary rows)."""
+share of the places used (clients in IPS over the places in post, month by month: ``spending.csv``'s
+``place_use_share``; without it the ``utilisation_share`` summary row), the gross
+benefit-cost ratio beside each net return (``1 + roi``, its range shifted by 1) and the programme
+cost per person served and per client-month in IPS (from ``spending.csv``)."""
 
 
-def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray) -> list[Line]:
+def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
+             spent: dict[str, list] | None = None) -> list[Line]:
     """The headline figures of a run: the coaches funded, the rows of
     :data:`ipssim.vocabulary.HEADLINE` in its order, the 90th percentile of the wait, then the
-    utilisation of the places bought (``utilisation_share``: clients in IPS over coaches x
-    caseload cap, averaged over the months the programme is open)."""
+    utilisation of the places bought (clients in IPS over coaches x caseload cap, over the
+    months the programme is open) and, with ``spent`` (the columns of ``spending.csv``), the
+    cost per person served (:data:`DERIVED_LINES`)."""
     rows = summary.set_index(["metric", "arm"])
     lines = []
     for metric, arm, label, unit in HEADLINE:
@@ -272,15 +278,35 @@ def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray) -> li
             continue
         row = rows.loc[(metric, arm)]
         lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
+        if metric.startswith("roi_"):
+            view = metric.removeprefix("roi_")
+            words = "public purse" if view == "public" else view
+            lines.append(Line(f"gross_ratio_{view}", f"{GROSS_RATIO_WORDS}, {words}",
+                              1 + float(row["mean"]), 1 + float(row["lo95"]),
+                              1 + float(row["hi95"]), unit))
     lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
                       wait_quantile(waits, 0.9), unit="days"))
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
                          float(sum(r.posts for r in scenario.regions)), unit="people"))
+    figures = {name: i for i, name in enumerate(spent["figure"])} if spent is not None else {}
     if ("utilisation_share", "ips") in rows.index:
         used, places = rows.loc[("utilisation_share", "ips")], rows.loc[("places", "ips")]["mean"]
+        share = (float(used["mean"]), float(used["lo95"]), float(used["hi95"]))
+        if spent is not None:  # against the places in post each month
+            i = figures["place_use_share"]
+            share = (spent["mean"][i], spent["lo95"][i], spent["hi95"][i])
         lines.append(Line("utilisation",
                           f"Places used on average while open (of {number_text(places)} places)",
-                          float(used["mean"]), float(used["lo95"]), float(used["hi95"]), unit="share"))
+                          *share, unit="share"))
+    if spent is not None:
+        for key, figure, label in (
+                ("cost_per_client_started", "programme_cost_per_client_started_eur",
+                 "Programme cost per person served (undiscounted)"),
+                ("cost_per_client_month", "programme_cost_per_client_month_eur",
+                 "Programme cost per client-month in IPS (undiscounted)")):
+            i = figures[figure]
+            lines.append(Line(key, label, spent["mean"][i], spent["lo95"][i], spent["hi95"][i],
+                              unit="eur"))
     return lines
 
 

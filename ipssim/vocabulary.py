@@ -63,6 +63,12 @@ SUMMARY_METRICS: dict[str, tuple[str, ...]] = {
 }
 """The rows of ``summary.csv``: metrics of both arms and their difference (``both``), and those of
 one arm or of the difference only. ``tests/test_programmes.py`` checks this against a real run."""
+NET_RETURN_WORDS = "Net return per euro of programme cost (net effect / programme cost)"
+"""The words of ``roi_<perspective>``: what a euro of programme cost brings back after repaying
+itself (0 is break-even), as against the gross ratio."""
+GROSS_RATIO_WORDS = "Gross benefit-cost ratio (benefits / programme cost)"
+"""The words of the gross benefit-cost ratio, ``1 + roi_<perspective>``: the benefits (net effect
+plus programme cost) a euro of programme cost brings back (1 is break-even)."""
 HEADLINE: tuple[tuple[str, str, str, str], ...] = (
     ("clients_referred", "ips", "People referred", "people"),
     ("clients_started", "ips", "People served (placed with a coach)", "people"),
@@ -78,15 +84,17 @@ HEADLINE: tuple[tuple[str, str, str, str], ...] = (
     ("wage_subsidy_eur_pv", "difference", "Wage subsidy paid", "eur"),
     ("programme_cost_eur_pv", "difference", "Programme cost", "eur"),
     ("net_public_eur_pv", "difference", "Net effect for the public purse", "eur"),
+    ("net_wellbeing_county_eur_pv", "difference", "Net effect for the wellbeing services county",
+     "eur"),
     ("net_society_eur_pv", "difference", "Net effect for society", "eur"),
     *((f"net_{payer}_eur_pv", "difference", f"Net effect for {words}", "eur") for payer, words in (
         ("state", "the state"), ("kela", "Kela"), ("pension_providers", "pension providers"),
-        ("wellbeing_county", "the wellbeing services county"), ("municipality", "the municipality"),
-        ("employer", "employers"), ("client", "the clients"))),
+        ("municipality", "the municipality"), ("employer", "employers"),
+        ("client", "the clients"))),
     ("break_even_month_public", "difference", "Break-even, public purse", "month"),
     ("break_even_month_society", "difference", "Break-even, society", "month"),
-    ("roi_public", "difference", "Net return per euro of programme cost, public purse", "ratio"),
-    ("roi_society", "difference", "Net return per euro of programme cost, society", "ratio"),
+    ("roi_public", "difference", NET_RETURN_WORDS + ", public purse", "ratio"),
+    ("roi_society", "difference", NET_RETURN_WORDS + ", society", "ratio"),
     ("mean_wait_days", "ips", "Mean wait for a coach", "days"),
 )
 """The headline of a run, in order: summary metric, arm, words, unit (money discounted). The
@@ -130,3 +138,13 @@ def window_glossary(outcome_window_months: int, horizon_months: int) -> dict[str
     """Each window of :data:`WINDOWS` in words, with the scenario's months."""
     return {key: text.format(outcome_window=outcome_window_months, horizon=horizon_months)
             for key, text in WINDOWS.items()}
+
+
+def money_unit(metric: str, price_year: int) -> str:
+    """The currency and price year of a money metric (``EUR 2024``, ``EUR 2024, discounted``;
+    a return per euro: ``EUR per EUR``), or ``""`` for a metric that is not money."""
+    if metric.startswith(("roi_", "gross_ratio_")):
+        return "EUR per EUR"
+    if "_eur" not in metric:
+        return ""
+    return f"EUR {price_year}" + (", discounted" if metric_window(metric) == "discounted" else "")

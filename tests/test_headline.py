@@ -109,4 +109,13 @@ def test_the_headline_list_is_made_of_summary_metrics():
     assert len(set(keys)) == len(keys) and not set(keys) & set(DERIVED_LINES)
     assert {f"net_{who}_eur_pv" for who in (*PAYERS, *PERSPECTIVES)} <= set(keys)
     result = ipssim.run(small_scenario(), replications=2, seed=11)
-    assert [line.key for line in result.headline()] == ["coaches", *keys, "wait_p90", "utilisation"]
+    with_gross = [k for key in keys for k in (
+        (key, f"gross_ratio_{key.removeprefix('roi_')}") if key.startswith("roi_") else (key,))]
+    assert [line.key for line in result.headline()] == [
+        "coaches", *with_gross, "wait_p90", "utilisation", "cost_per_client_started",
+        "cost_per_client_month"]
+    lines = {line.key: line for line in result.headline()}
+    for view in PERSPECTIVES:
+        net, gross = lines[f"roi_{view}"], lines[f"gross_ratio_{view}"]
+        assert (gross.mean, gross.lo95, gross.hi95) == (1 + net.mean, 1 + net.lo95, 1 + net.hi95)
+        assert net.label.startswith("Net return") and gross.label.startswith("Gross benefit-cost")

@@ -57,8 +57,9 @@ BUNDLED = ["scenarios/europe_rct.yaml", "scenarios/finland_pilot.yaml",
 def test_a_bundled_scenario_raised_to_120_months_keeps_every_invariant(path):
     """What a user does: raise ``horizon_months`` from 48 to 120 and nothing else. The windows
     follow the documented rule (Scenario.intake_months, Scenario.closing_month): the trial's IPS
-    service runs for its outcome window, the pilots keep their intake and close, a running
-    programme (the national one, scaled down here) takes referrals and operates to the horizon."""
+    service runs until its last recruit's outcome window ends, the pilots keep their intake and
+    close, a running programme (the national one, scaled down here) takes referrals and operates
+    to the horizon."""
     base = load_scenario(ROOT / path)
     changes: dict[str, object] = {"horizon_months": 120}
     if base.name == "finland_national":  # one replication of 40,000 clients is too slow here
@@ -79,7 +80,7 @@ def test_a_bundled_scenario_raised_to_120_months_keeps_every_invariant(path):
     closes = [scenario.closing_month(region) for region in scenario.regions]
     clients = result.clients["ips"]
     if scenario.mode == "trial":
-        assert closes == [scenario.outcome_window_months]
+        assert closes == [scenario.recruitment_months + scenario.outcome_window_months]
     else:
         last = max(scenario.intake_months(region)[1] for region in scenario.regions)
         assert np.all(clients["referral_day"] < last * MONTH_DAYS)

@@ -10,7 +10,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from conftest import SMALL, ipssim, write_yaml
-from ipssim.experiments.compare import BOUGHT
+from ipssim.experiments.compare import BOUGHT, SPENT
 from ipssim.scenario.budgets import bought_by_year, funding_table
 from ipssim.scenario.load import parse_scenario
 from ipssim.vocabulary import HEADLINE, SUMMARY_METRICS, WINDOWS, metric_window, summary_metrics
@@ -184,7 +184,7 @@ def test_the_budgets_are_one_line_per_region_with_the_years_in_columns(tmp_path)
                   tmp_path / "out", "--plotlyjs", "cdn", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    start = lines.index("what the budgets buy (each year: budget EUR / coaches / team leaders / "
+    start = lines.index("what the budgets buy (each year: budget EUR 2024 / coaches / team leaders / "
                         "places):")
     assert lines[start + 1].split() == ["region", "year", "1", "year", "2"]
     assert lines[start + 2].split()[0] == "North" and table["year 2"][0] in lines[start + 2]
@@ -206,7 +206,7 @@ def test_compare_shows_what_each_scenario_bought_on_screen_and_in_its_files(comp
     with open(out / "comparison.csv") as handle:
         rows = [r for r in csv.DictReader(handle) if r["reference"] == "none"]
     own = {(r["metric"], r["scenario"]): r for r in rows}
-    assert {m for m, _ in own} == set(BOUGHT) and all(r["arm"] == "ips" for r in rows)
+    assert {m for m, _ in own} == {*BOUGHT, *SPENT} and all(r["arm"] == "ips" for r in rows)
     assert float(own[("budget_eur_per_year", "funded")]["mean"]) == budget
     assert own[("budget_eur_per_year", "headcount")]["mean"] == "nan"
     assert float(own[("coaches", "funded")]["mean"]) == sum(r.posts for r in funded.regions)
@@ -220,19 +220,26 @@ def test_compare_shows_what_each_scenario_bought_on_screen_and_in_its_files(comp
                 assert own[(metric, name)][column] == summary[(metric, "ips")][column]
     assert float(own[("places", "funded")]["mean"]) == \
         sum(r.posts for r in funded.regions) * funded.coaching.caseload_cap
+    # what each spent is its programme cost (spending.csv's figures, undiscounted)
+    for name in ("headcount", "funded"):
+        with open(out / f"summary-{name}.csv") as handle:
+            cost = next(r for r in csv.DictReader(handle)
+                        if (r["metric"], r["arm"]) == ("programme_cost_eur", "ips"))
+        assert float(own[("spent_eur", name)]["mean"]) == pytest.approx(float(cost["mean"]))
     # the wide file and the screen: the same rows under the same column names
     with open(out / "comparison_wide.csv") as handle:
         wide = [r for r in csv.DictReader(handle) if r["reference"] == "none"]
-    assert [w["metric"] for w in wide] == list(BOUGHT)
+    assert [w["metric"] for w in wide] == [*BOUGHT, *SPENT]
     lines = stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("metric"))
     assert lines[header].split() == ["metric", "arm", "reference", "headcount", "funded"]
-    screen = [line.split() for line in lines[header + 1:header + 1 + len(BOUGHT)]]
-    assert [cells[:3] for cells in screen] == [[m, "ips", "none"] for m in BOUGHT]
+    screen = [line.split() for line in lines[header + 1:header + 1 + len(BOUGHT) + len(SPENT)]]
+    assert [cells[:3] for cells in screen] == [[m, "ips", "none"] for m in (*BOUGHT, *SPENT)]
     assert screen[0][3:] == ["-", f"{budget:,.0f}"]
     assert [float(c) for c in screen[1][3:]] == [2, sum(r.posts for r in funded.regions)]
-    assert lines[header + 1 + len(BOUGHT)].split()[2] == "usual_services"  # then the headline
-    shown = [tuple(line.split()[:3]) for line in lines[header + 1 + len(BOUGHT):]
+    own_rows = len(BOUGHT) + len(SPENT)
+    assert lines[header + 1 + own_rows].split()[2] == "usual_services"  # then the headline
+    shown = [tuple(line.split()[:3]) for line in lines[header + 1 + own_rows:]
              if len(line.split()) >= 3]
     assert [m for m, _, reference in shown if reference == "usual_services"] == \
         [m for m, arm, *_ in HEADLINE if arm == "difference"]

@@ -36,7 +36,7 @@ def test_streamed_run_equals_in_memory_run(tmp_path):
     streamed.write(tmp_path / "streamed")
     held.write(tmp_path / "held")
     for name in ("clients.parquet", "spells.parquet", "trajectories.parquet", "summary.csv",
-                 "regions.parquet", "net_effect.csv"):
+                 "regions.parquet", "net_effect.csv", "spending.csv"):
         assert filecmp.cmp(tmp_path / "streamed" / name, tmp_path / "held" / name,
                            shallow=False), name
 

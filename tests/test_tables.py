@@ -12,8 +12,8 @@ from ipssim.files import PARQUET_COMPRESSION
 from ipssim.validation import InputError
 
 GOLDEN_SCENARIO = ROOT / "tests" / "golden" / "scenario.yaml"
-SHARED = ("summary.csv", "summary_regions.csv", "net_effect.csv", "trajectories.parquet",
-          "trajectories.csv", "regions.parquet")
+SHARED = ("summary.csv", "summary_regions.csv", "net_effect.csv", "spending.csv",
+          "trajectories.parquet", "trajectories.csv", "regions.parquet")
 
 
 def test_summary_tables_are_the_all_run_without_the_long_tables(tmp_path):

@@ -78,7 +78,8 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
                    "care_cost_eur", "usual_services_cost_eur", *NET_COLUMNS):
         metrics[f"{column}_pv"] = float(np.sum(trajectory[column] * discount))
     if "qalys" in trajectory:
-        metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * discount))
+        effects = rules.discount_factors(len(discount), scenario.economics, effects=True)
+        metrics["qalys_pv"] = float(np.sum(trajectory["qalys"] * effects))
     if arm == "ips":
         # Places: the most coaches each region has, times the caseload cap.
         places = sum(r.posts for r in scenario.regions) * scenario.coaching.caseload_cap

@@ -21,12 +21,20 @@ import numpy as np
 import pandas as pd
 
 from ipssim.accounts.metrics import net_effect_table, summarise
+from ipssim.accounts.spending import spending_line
 from ipssim.api import arguments
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
 from ipssim.experiments.capacity import Capacity
 from ipssim.experiments.capacity import capacity as region_capacity
-from ipssim.experiments.runner import TABLES, ReplicationResult, Spool, net_effects, run_replications
+from ipssim.experiments.runner import (
+    TABLES,
+    ReplicationResult,
+    Spool,
+    net_effects,
+    run_replications,
+    spending_summary,
+)
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest, claimed, default_out, write_csv
 from ipssim.outputs import (
@@ -188,7 +196,22 @@ class RunResult:
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
         return headline(self.scenario, self.summary,
-                        np.concatenate([r.waits for r in self.replications]))
+                        np.concatenate([r.waits for r in self.replications]), self._spending)
+
+    @cached_property
+    def _spending(self) -> dict[str, list]:
+        return spending_summary(self.scenario, self.replications)
+
+    @property
+    def spending(self) -> pd.DataFrame:
+        """What the programme's money bought (``spending.csv``): budget, spent on places in use
+        and idle, present value, cost per person served; mean and 95% range."""
+        return pd.DataFrame(self._spending)
+
+    def spending_line(self) -> str:
+        """The budget, spent (in use and idle) and present value as one sentence that adds up."""
+        return spending_line(dict(zip(self._spending["figure"], self._spending["mean"],
+                                      strict=True)), self.scenario)
 
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""

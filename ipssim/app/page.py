@@ -218,10 +218,18 @@ def headline_panel(run) -> html.Div:
                 f"{value('wage_subsidy_eur_pv')} - programme cost {value('programme_cost_eur_pv')} "
                 "= net ", html.B(value("net_public_eur_pv")),
                 f"; break-even: {value('break_even_month_public')}. ",
+                "The wellbeing services county's own net: ",
+                html.B(value("net_wellbeing_county_eur_pv")), ". ",
                 "Society: net ", html.B(value("net_society_eur_pv")),
                 f"; break-even: {value('break_even_month_society')}."]),
-        html.P(f"Each euro of programme cost brings back {returned('roi_public')} EUR to the public "
-               f"purse and {returned('roi_society')} EUR to society (over the horizon, discounted)."),
+        html.P(f"Gross benefit-cost ratio: each euro of programme cost brings back "
+               f"{returned('roi_public')} EUR of benefits to the public purse and "
+               f"{returned('roi_society')} EUR to society; net return per euro, after the euro "
+               f"itself is repaid: {value('roi_public')} and {value('roi_society')} (over the "
+               "horizon, discounted; 1 and 0 are break-even)."),
+        html.P(f"Programme money: {run.result.spending_line()}. Per person served "
+               f"{value('cost_per_client_started')}, per client-month in IPS "
+               f"{value('cost_per_client_month')} (undiscounted)."),
     ]
     warnings = [html.Div("Warning: " + w, className="warning", style=CSS["warning"])
                 for w in run.result.warnings()]
@@ -238,7 +246,8 @@ def headline_panel(run) -> html.Div:
                                                  "whiteSpace": "nowrap"})])
         for line in lines.values()])
     about = (f"{run.name}: {run.description}; {run.replications} replications, seed {run.seed}. "
-             "Money in euros, discounted (present value). ")
+             f"Money in euros at {run.scenario.economics.price_year} prices, discounted (present "
+             "value) unless marked undiscounted. ")
     return html.Div(id="headline-panel", style={"border": "1px solid #ccc", "borderRadius": "6px",
                                                 "padding": "10px 14px", "margin": "10px 0"}, children=[
         html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),

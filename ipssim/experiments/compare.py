@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
-from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication
+from ipssim.experiments.runner import (
+    ReplicationResult,
+    net_effects,
+    run_replication,
+    spending_summary,
+)
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.budgets import bought_by_year
@@ -32,6 +37,10 @@ BOUGHT = ("budget_eur_per_year", "coaches", "places", "clients_referred", "clien
 (NaN if none is funded by a budget), the most coaches in post at once over all regions, their
 places, the people referred and the people served (placed with a coach); the last three are
 ``summary.csv``'s."""
+SPENT = ("spent_eur", "idle_eur", "idle_share", "programme_cost_per_client_started_eur",
+         "programme_cost_per_client_month_eur")
+"""A scenario's own figures of its programme money (``spending.csv``, IPS arm): spent, spent on
+idle places and their share, and the cost per person served and per client-month in IPS."""
 
 
 @dataclass
@@ -96,7 +105,8 @@ def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationRe
                      summaries: list[dict[str, list]]) -> dict[str, list]:
     """Rows of ``comparison.csv``.
 
-    For every scenario, its own figures (``reference`` = :data:`OWN`, :func:`bought_rows`).
+    For every scenario, its own figures (``reference`` = :data:`OWN`, :func:`bought_rows`, then
+    :data:`SPENT`).
     For every scenario, against usual services: its IPS-minus-usual rows of the summary
     (``arm`` = ``difference``). For every later scenario, against the first (the reference):
     scenario minus reference within each replication, for the IPS arm, the usual-services arm and
@@ -105,9 +115,14 @@ def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationRe
     """
     names = [s.name for s in scenarios]
     table: dict[str, list] = {c: [] for c in COMPARISON_COLUMNS}
-    for scenario, summary in zip(scenarios, summaries, strict=True):
+    for scenario, summary, scenario_results in zip(scenarios, summaries, results, strict=True):
         for bought in bought_rows(scenario, summary):
             _append(table, bought, scenario.name, OWN)
+        spent = spending_summary(scenario, scenario_results)
+        for i, figure in enumerate(spent["figure"]):
+            if figure in SPENT:
+                _append(table, {"metric": figure, "arm": "ips"} | {
+                    c: spent[c][i] for c in SUMMARY_COLUMNS[2:]}, scenario.name, OWN)
     for name, summary in zip(names, summaries, strict=True):
         for row in zip(*(summary[c] for c in SUMMARY_COLUMNS), strict=True):
             if row[1] == "difference":

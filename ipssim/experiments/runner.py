@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ipssim.accounts.metrics import waits_for_coach
 from ipssim.accounts.rollup import Accounts, account_replication
+from ipssim.accounts.spending import spending, spending_table
 from ipssim.files import scratch_file
 from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
 from ipssim.parallel import ordered_map
@@ -103,6 +104,15 @@ NOT_KEPT = NotKept()
 def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
     """Every replication's monthly net effect, per perspective (replications x months)."""
     return {view: np.stack([r.net_effect[view] for r in results]) for view in results[0].net_effect}
+
+
+def spending_summary(scenario: Scenario, results: list[ReplicationResult]) -> dict[str, list]:
+    """Columns of ``spending.csv``: budget, spent (on places in use and idle), present value and
+    cost per person served, over replications (:mod:`ipssim.accounts.spending`)."""
+    return spending_table([spending(scenario, r.staffing_traces,
+                                    [region.trajectories["ips"] for region in r.regions],
+                                    r.metrics["ips"]["clients_started"]) for r in results],
+                          scenario.economics.price_year)
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,

@@ -27,6 +27,12 @@ replacement (its clients covered, no new ones); cut but keeping its clients unti
 not in use."""
 
 
+def recruited_in_month(recruits: np.ndarray, month: int) -> int:
+    """Recruits entering in ``month`` (0-based; one on the month's last day counted)."""
+    return int(np.searchsorted(recruits, (month + 1) * MONTH_DAYS, side="right")
+               - np.searchsorted(recruits, month * MONTH_DAYS, side="left"))
+
+
 class Coach:
     """A coach post: its caseload, its clients, and how effective its coach is right now."""
 
@@ -49,7 +55,10 @@ class Team:
 
     def __init__(self, env: simpy.Environment, region: Region, coaching: Coaching,
                  market: EmployerMarket, first_coach_id: int, close_day: float,
-                 horizon_days: float, rng: np.random.Generator):
+                 horizon_days: float, rng: np.random.Generator,
+                 recruits: np.ndarray | None = None):
+        """``recruits``: the days a recruited trial's cohort enters (sorted); the team then
+        follows its caseload month by month (:meth:`follow_caseload`) instead of a headcount."""
         self.env = env
         self.coaching = coaching
         self.cap = coaching.caseload_cap
@@ -57,6 +66,8 @@ class Team:
         posts = region.posts
         staffed = region.coaches
         assert staffed is not None  # a validated region has a headcount (a budget gives one)
+        if recruits is not None:
+            staffed = min(max(1, math.ceil(recruited_in_month(recruits, 0) / self.cap)), posts)
         self.coaches = [Coach(first_coach_id + i, i, FILLED if i < staffed else CLOSED)
                         for i in range(posts)]
         self.team_leaders = region.team_leaders
@@ -99,7 +110,7 @@ class Team:
         self._targets = [targets[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         self._turnover = coaching.turnover_per_year / (12 * MONTH_DAYS)
         self._ramp_days = coaching.ramp_up_months * MONTH_DAYS
-        if region.staffing or self._turnover > 0:
+        if region.staffing or self._turnover > 0 or recruits is not None:
             for coach in self.coaches:
                 env.process(self.work_week(coach))
         else:
@@ -113,6 +124,8 @@ class Team:
         if region.staffing:
             env.process(self.staffing([(c.month * MONTH_DAYS, c.coaches, c.team_leaders)
                                        for c in region.staffing]))
+        if recruits is not None:
+            env.process(self.follow_caseload(recruits))
         if math.isfinite(close_day):
             env.process(self.close())
 
@@ -198,17 +211,44 @@ class Team:
                 return
             if leaders is not None:
                 self.team_leaders = leaders
-            active = [c for c in self.coaches if c.state in (FILLED, VACANT)]
-            if coaches > len(active):
-                self._open_posts(coaches - len(active))
-            else:
-                # Cut vacant posts first, then those with the fewest clients (latest first).
-                order = sorted(active, key=lambda c: (c.state == FILLED, c.caseload, -c.index))
-                for coach in order[:len(active) - coaches]:
-                    self._cut(coach)
-            self._record_staffing()
-            self._trace()
-            self._serve_waiting()
+            self._headcount(coaches)
+
+    def follow_caseload(self, recruits: np.ndarray):
+        """A recruited trial's coaches, set at each month's start to what the clients in IPS
+        and the month's recruits need at the cap (at least one), so that nobody waits and no
+        caseload exceeds it. Hiring follows the caseload actually there, as a trial hires for
+        its participants; a post cut hands its clients to the other coaches (there is room for
+        all of them, so nobody is moved to a waiting list), whatever ``capacity_cut_policy``
+        says, as a trial team consolidates its caseloads."""
+        env = self.env
+        month = 1
+        while month * MONTH_DAYS < self.close_day:
+            yield env.timeout(month * MONTH_DAYS - env.now)
+            self._headcount(self._needed(month, recruits), hand_over=True)
+            month += 1
+
+    def _needed(self, month: int, recruits: np.ndarray) -> int:
+        """Coaches for the clients in IPS now and those recruited in ``month``, at the cap; at
+        most the posts, and at least one while recruits are still to come."""
+        in_ips = sum(c.caseload for c in self.coaches)
+        needed = math.ceil((in_ips + recruited_in_month(recruits, month)) / self.cap)
+        still_to_come = len(recruits) and recruits[-1] >= month * MONTH_DAYS
+        return min(max(needed, int(bool(still_to_come))), len(self.coaches))
+
+    def _headcount(self, coaches: int, hand_over: bool = False) -> None:
+        """Open or reopen posts, or cut them, to ``coaches`` in post (``hand_over``: a cut post's
+        clients go to the other coaches, see :meth:`_cut`)."""
+        active = [c for c in self.coaches if c.state in (FILLED, VACANT)]
+        if coaches > len(active):
+            self._open_posts(coaches - len(active))
+        else:
+            # Cut vacant posts first, then those with the fewest clients (latest first).
+            order = sorted(active, key=lambda c: (c.state == FILLED, c.caseload, -c.index))
+            for coach in order[:len(active) - coaches]:
+                self._cut(coach, hand_over)
+        self._record_staffing()
+        self._trace()
+        self._serve_waiting()
 
     def close(self):
         """At the programme's close everyone still waiting is turned away."""
@@ -228,8 +268,12 @@ class Team:
                       if c.state == CLOSED or (c.state == CLOSING and not c.staffed)][:n]:
             self._hire(coach)
 
-    def _cut(self, coach: Coach) -> None:
-        if self.coaching.capacity_cut_policy == "keep_until_exit" and coach.caseload:
+    def _cut(self, coach: Coach, hand_over: bool = False) -> None:
+        """Close a post: its coach keeps the clients until each exits (``keep_until_exit``,
+        unless ``hand_over``), or they move to free places of other coaches and, where there is
+        none, to the front of the waiting list."""
+        if self.coaching.capacity_cut_policy == "keep_until_exit" and coach.caseload and \
+                not hand_over:
             coach.state = CLOSING  # a vacant post's clients stay covered, unpaid, until they exit
             return
         coach.state = CLOSED

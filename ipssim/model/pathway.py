@@ -63,6 +63,9 @@ class Pathway:
         self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
         self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
         self.end_shape = c.end_hazard_shape
+        # A recruited trial serves each participant for the outcome window from their own entry.
+        self.service_days = scenario.outcome_window_months * MONTH_DAYS if \
+            scenario.mode == "trial" and scenario.recruitment_months else INF
         e = scenario.employability
         self.dependence = e.duration_dependence
         levels = e.work_history_multiplier
@@ -168,7 +171,7 @@ class Pathway:
         """Engagement (until ``engaged_at``), search and follow-along with the coach; returns the
         exit reason."""
         env = self.env
-        close = team.close_day
+        close = min(team.close_day, client.referral_day + self.service_days)
         rate = self.ips_rate * client.baseline.employability
         while True:
             now = env.now

@@ -36,7 +36,7 @@ from ipssim.model.streams import (
     region_uniforms,
     stream,
 )
-from ipssim.scenario.schema import Scenario
+from ipssim.scenario.schema import Scenario, recruitment_days
 from ipssim.vocabulary import ARMS, MONTH_DAYS
 
 
@@ -109,7 +109,7 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     care_luck: list[CareLuck] | None = [] if scenario.care.admission_rate_per_month > 0 else None
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
-            days = np.zeros(region.cohort_size)
+            days = recruitment_days(region.cohort_size, scenario.recruitment_months)
         else:
             first, last = scenario.intake_months(region)
             start, stop = first * MONTH_DAYS, min(last * MONTH_DAYS, horizon)
@@ -198,8 +198,10 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
                                 (replication, r, ARMS.index(arm)))
         team = None
         if arm == "ips":
+            recruits = np.array([c.referral_day for c in by_region[r]]) if \
+                scenario.mode == "trial" and scenario.recruitment_months else None
             team = Team(env, region, scenario.coaching, market, first_coach, close_day(scenario, r),
-                        horizon, stream(seed, COACHES, replication, r))
+                        horizon, stream(seed, COACHES, replication, r), recruits)
         first_coach += region.posts
         env.process(_referrals(env, by_region[r], pathway, care, arm, market, team))
         env.run(until=horizon)
@@ -228,8 +230,8 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
 
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, care: CareUse,
                arm: str, market: EmployerMarket, team: Team | None):
-    """Start each client's process on the day of referral (all at day 0 in trial mode), and
-    their hospital stays' when anyone is ever admitted."""
+    """Start each client's process on the day of referral (in trial mode, over the recruitment
+    window), and their hospital stays' when anyone is ever admitted."""
     for client in clients:
         if client.referral_day > env.now:
             yield env.timeout(client.referral_day - env.now)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+import numpy as np
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from ipssim.money.care import CarePrices, UsualServices
 from ipssim.validation import Count, Real, Share, Strict
@@ -148,13 +149,54 @@ class ProgrammeCosts(Strict):
     good_fidelity: Annotated[Real, Field(ge=25, le=125)] = 100.0  # FID-02, FID-03: "good"
 
 
+ProgrammeShares = dict[Payer, Share]
+"""Who pays the programme: each payer's share of its cost, the shares summing to 1."""
+
+
+class FundingPeriod(Strict):
+    """Who pays the programme from a programme year on (year 1 starts at month 0)."""
+
+    from_year: Annotated[Count, Field(ge=1, le=50)]
+    shares: ProgrammeShares
+
+    @model_validator(mode="after")
+    def _sum(self) -> FundingPeriod:
+        _check_shares(self.shares, f"economics.payers.programme[from_year {self.from_year}]")
+        return self
+
+
+def _check_shares(shares: ProgrammeShares, where: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{where}: shares must sum to 1 (got {total:.3f})")
+
+
+def _state_grant() -> ProgrammeShares:
+    return {"state": 1.0}
+
+
+FUNDING_FORMS = ("funding_shares", "funding_by_year")
+"""The two forms of ``payers.programme``: the tags of its union, which error lines leave out."""
+
+
+def _funding_form(value: object) -> str:
+    """Which form ``programme`` is given in, so that an error names only that form's problem."""
+    return FUNDING_FORMS[1] if isinstance(value, list) else FUNDING_FORMS[0]
+
+
 class Payers(Strict):
     """Who pays what (OUT-C6: results per paying sector)."""
 
-    # mypy reads the lambda's key as a str, not a Payer, against pydantic's union of factories
-    programme: dict[Payer, Share] = Field(default_factory=lambda: {"state": 1.0})  # type: ignore[arg-type]
-    """CST-04: the pilots ran on state grants from the ministry (STM); CST-11 names STM, Kela or
-    the regions as possible single-channel funders."""
+    programme: Annotated[Annotated[ProgrammeShares, Tag(FUNDING_FORMS[0])]
+                         | Annotated[list[FundingPeriod], Tag(FUNDING_FORMS[1])],
+                         Discriminator(_funding_form)] = Field(default_factory=_state_grant)
+    """Who funds the coaches: payer shares (``{state: 1.0}``), or a list of ``{from_year,
+    shares}`` periods (the first from year 1, years rising) for funding that changes by year.
+    Default: a state grant. CST-04: the pilots ran on state grants from the ministry (STM);
+    CST-02: the 2023-2024 expansion to six wellbeing services counties was a state grant
+    (Sustainable Growth Programme); CST-11 names STM, Kela or the regions as possible
+    single-channel funders. A grant the state pays to the county that runs IPS is booked to the
+    state: the county spends it but is no poorer (ASSUMPTION: the grant covers the full cost)."""
     wage_subsidy: Payer = "state"
     """ASSUMPTION: the TE office (state) pays the wage subsidy; from 2025 municipalities do."""
     labour_market_subsidy_municipal_share: Share = 0.5
@@ -163,10 +205,28 @@ class Payers(Strict):
 
     @model_validator(mode="after")
     def _programme_shares(self) -> Payers:
-        total = sum(self.programme.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"economics.payers.programme: shares must sum to 1 (got {total:.3f})")
+        if isinstance(self.programme, dict):
+            _check_shares(self.programme, "economics.payers.programme")
+            return self
+        years = [period.from_year for period in self.programme]
+        if not years or years[0] != 1 or any(b <= a for a, b in pairwise(years)):
+            raise ValueError("economics.payers.programme: give periods with from_year rising "
+                             f"from 1 (got {', '.join(map(str, years[:12])) or 'none'})")
         return self
+
+    def programme_shares(self, months: int) -> dict[str, np.ndarray]:
+        """Each funder's share of the programme's cost in each of ``months`` months (month 0
+        is year 1's first): the shares of the period the month's year falls in."""
+        if isinstance(self.programme, dict):
+            return {payer: np.full(months, share) for payer, share in self.programme.items()}
+        year = np.arange(months) // 12 + 1
+        out: dict[str, np.ndarray] = {}
+        for period in self.programme:
+            for payer, share in period.shares.items():
+                out.setdefault(payer, np.zeros(months))[year >= period.from_year] = share
+            for gone in out.keys() - period.shares.keys():
+                out[gone][year >= period.from_year] = 0.0
+        return out
 
 
 class Qaly(Strict):
@@ -196,7 +256,11 @@ class Economics(Strict):
     """ASSUMPTION: wage subsidy for a person whose illness impairs work capacity, 50% of the wage
     and the employer's contributions (JOB-03: 24% of competitive jobs were subsidised)."""
     discount_rate_per_year: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.03
-    """ASSUMPTION: a 3% annual rate, common in health-economic guidance; applied monthly."""
+    """The discount rate of costs and money. ASSUMPTION: a 3% annual rate, common in
+    health-economic guidance; applied monthly."""
+    effects_discount_rate_per_year: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.03
+    """The discount rate of health effects (QALYs). ASSUMPTION: 3%, as costs, by default; some
+    guidance discounts effects more slowly (1.5%), so the range is 0 to 5%."""
     # the year of the benefit and tax rules above (OUT-B1..B3)
     price_year: Annotated[Count, Field(ge=1990, le=2100)] = 2024
 

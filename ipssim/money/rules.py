@@ -216,9 +216,11 @@ def fidelity_review_months(fidelity: float, months_open: float, econ: Economics)
     return [int(k * interval) for k in range(1, math.ceil(months_open / interval))]
 
 
-def discount_factors(months: int, econ: Economics) -> np.ndarray:
-    """Present-value factor of each month's money at mid-month, at the annual discount rate."""
-    return (1.0 + econ.discount_rate_per_year) ** (-(np.arange(months) + 0.5) / 12.0)
+def discount_factors(months: int, econ: Economics, effects: bool = False) -> np.ndarray:
+    """Present-value factor of each month's money (or, with ``effects``, health effects) at
+    mid-month, at the annual discount rate of costs (or of effects)."""
+    rate = econ.effects_discount_rate_per_year if effects else econ.discount_rate_per_year
+    return (1.0 + rate) ** (-(np.arange(months) + 0.5) / 12.0)
 
 
 def payer_flows(flows: dict[str, np.ndarray], econ: Economics) -> dict[str, np.ndarray]:
@@ -254,7 +256,7 @@ def payer_flows(flows: dict[str, np.ndarray], econ: Economics) -> dict[str, np.n
     book(flows["labour_market_subsidy"] * municipal, "municipality", "client")
     book(flows["labour_market_subsidy"] * (1.0 - municipal), "kela", "client")
     book(wage_subsidy(flows["subsidised_earnings"], econ), p.wage_subsidy, "employer")
-    for payer, share in p.programme.items():
+    for payer, share in p.programme_shares(len(flows["programme_cost"])).items():
         book(flows["programme_cost"] * share, payer, None)
     public = cast(np.ndarray, sum(net[k] for k in PUBLIC_PAYERS))  # sum() adds its start, 0, to arrays
     return net | {"public": public, "society": cast(np.ndarray, sum(net[k] for k in PAYERS))}

@@ -16,14 +16,15 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.subplots import make_subplots
 
+from ipssim.accounts.spending import SPENDING_UNITS, spending_line
 from ipssim.experiments.compare import OWN
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
-from ipssim.scenario.budgets import FUNDING_CELL, bought_by_year, funding_table
+from ipssim.scenario.budgets import bought_by_year, funding_cell, funding_table
 from ipssim.scenario.schema import Scenario
 from ipssim.stats import band95
-from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, window_glossary
+from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, money_unit, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
              "usual": ("Usual services", "#d62728", "rgba(214,39,40,0.18)")}
@@ -53,10 +54,12 @@ _cell = cell  # the name the tests know
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
-                 by_region: pa.Table, plotlyjs: str = "folder") -> None:
+                 by_region: pa.Table, plotlyjs: str = "folder",
+                 spent: dict[str, list] | None = None) -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
     summary, from the run's tables (``net_effects``: per perspective, replications x months;
-    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`)."""
+    ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`; ``spent``: the columns of
+    ``spending.csv``)."""
     economics = scenario.economics
     intro = f"""<p>{html.escape(scenario.description)}</p>
 <p>Mode: {scenario.mode}; horizon {scenario.horizon_months} months; seed {manifest['seed']};
@@ -71,6 +74,7 @@ Money in euros at {economics.price_year} prices, discounted at
     write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
         funding_section(scenario),
+        spending_section(scenario, spent),
         published_section(scenario, summary),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure({scenario.name: net_effects}), "net_effect")),
@@ -80,7 +84,8 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
-        section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
+        section("Summary", summary_note, window_list(scenario),
+                table(with_windows(summary, economics.price_year))),
     ], plotlyjs=plotlyjs)
 
 
@@ -91,11 +96,13 @@ def window_list(scenario: Scenario) -> str:
     return f"<p>Each metric counts over the window its row names:</p><ul>{items}</ul>"
 
 
-def with_windows(summary: dict[str, list]) -> dict[str, list]:
-    """The summary's columns with each metric's window third."""
+def with_windows(summary: dict[str, list], price_year: int) -> dict[str, list]:
+    """The summary's columns with each metric's window third and its unit fourth (money: the
+    currency and price year)."""
     metric, arm, *rest = summary
     return {metric: summary[metric], arm: summary[arm],
             "window": [metric_window(m) for m in summary[metric]],
+            "unit": [money_unit(m, price_year) for m in summary[metric]],
             **{c: summary[c] for c in rest}}
 
 
@@ -315,6 +322,27 @@ def region_section(regions: dict[str, dict[str, list]]) -> str:
                    table(columns, labels=1))
 
 
+def spending_section(scenario: Scenario, spent: dict[str, list] | None) -> str:
+    """The programme's money in one line that adds up (budget, spent on places in use and idle,
+    present value) and the cost per person served, with each figure's 95% range."""
+    if spent is None:
+        return ""
+    means = dict(zip(spent["figure"], spent["mean"], strict=True))
+    rows = {"figure": spent["figure"]} | {
+        column: [Cell(number_text(value, SPENDING_UNITS[figure]))
+                 for figure, value in zip(spent["figure"], spent[column], strict=True)]
+        for column in ("mean", "lo95", "hi95")} | {"unit": spent["unit"]}
+    return section("What the programme's money bought", f"""<p>{html.escape(
+        spending_line(means, scenario))}.</p>
+<p>Spent is the programme cost, undiscounted; each month's cost is split into places in use and
+idle places (paid but empty) by that month's share of places filled (clients in IPS at the
+month's end over coaches in post x the caseload cap of {scenario.coaching.caseload_cap}). A region
+given as a headcount states no budget: its budget is what it spent. The cost per person served
+is spent over the clients who started with a coach, and per client-month over the months they
+spent in IPS. Means over replications; lo95/hi95: 2.5th/97.5th percentiles
+(spending.csv).</p>""", table(rows, labels=1))
+
+
 def funding_section(scenario: Scenario) -> str:
     """What each funded region's budgets buy: one row per region, the programme years in
     columns (empty if no region is funded by a budget)."""
@@ -323,7 +351,7 @@ def funding_section(scenario: Scenario) -> str:
         return ""
     columns = {name: column if name == "region" else [Cell(html.escape(c)) for c in column]
               for name, column in funding_table(rows).items()}
-    return section("What the budgets buy", f"<p>Each year: {FUNDING_CELL} (places: coaches x "
+    return section("What the budgets buy", f"<p>Each year: {funding_cell(scenario)} (places: coaches x "
                    f"the caseload cap of {scenario.coaching.caseload_cap}). manifest.json has each "
                    "year's full cost, what is left unspent and the budget one more coach would "
                    "need.</p>", table(columns, labels=1))

@@ -43,7 +43,7 @@ def with_budget_staff(data: dict) -> dict:
             # the closing month as Scenario.closing_month finds it, from the raw data
             months = region.get("operating_months") or data.get("operating_months") or (
                 data.get("outcome_window_months", min(horizon, 24))
-                if data.get("mode") == "trial" else horizon)
+                + data.get("recruitment_months", 0) if data.get("mode") == "trial" else horizon)
             months = min(horizon, float(months))
             years = math.ceil(months / 12)
             if not (math.isfinite(fidelity) and 1 <= years <= 50
@@ -93,8 +93,10 @@ def bought_by_year(scenario: Scenario) -> list[dict]:
     return rows
 
 
-FUNDING_CELL = "budget EUR / coaches / team leaders / places"
-"""What each year's cell of :func:`funding_table` shows, in order."""
+def funding_cell(scenario: Scenario) -> str:
+    """What each year's cell of :func:`funding_table` shows, in order, with the budget's
+    currency and price year."""
+    return f"budget EUR {scenario.economics.price_year} / coaches / team leaders / places"
 
 
 def funding_table(rows: list[dict]) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from ipssim.money.parameters import FUNDING_FORMS
 from ipssim.scenario.budgets import with_budget_staff
 from ipssim.scenario.edits import edited
 from ipssim.scenario.paths import check_path
@@ -242,7 +243,7 @@ def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
         data = with_budget_staff(data)
     except ValueError as exc:
         raise ScenarioError(f"{source}: {exc}") from None
-    scenario = validate(Scenario, data, source, ScenarioError)
+    scenario = validate(Scenario, data, source, ScenarioError, FUNDING_FORMS)
     check_uncertainty(scenario, source)
     return scenario
 

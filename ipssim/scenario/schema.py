@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from itertools import pairwise
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -21,7 +22,7 @@ from ipssim.money.parameters import Economics
 from ipssim.scenario.care import Care
 from ipssim.scenario.uncertainty import Uncertainty
 from ipssim.validation import FOLLOWS, Count, InputError, Real, Share, Strict
-from ipssim.vocabulary import MAIN_ACTIVITIES, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
+from ipssim.vocabulary import MAIN_ACTIVITIES, MONTH_DAYS, QALY_METRICS, TIME_SINCE_WORK, summary_metrics
 
 
 class ScenarioError(InputError):
@@ -460,6 +461,14 @@ class Scenario(Strict):
     operating_months: Annotated[Real, Field(gt=0, le=600)] | None = Field(
         None, description="every region without its own closes after this month; default: the "
         "horizon in programme mode, the outcome window in trial mode")
+    recruitment_months: Annotated[Real, Field(ge=0, le=600)] = 0.0
+    """Trial mode: the cohort enters evenly over this many months from day 0 (0: all on day 0),
+    each participant is served for the outcome window from entry, and each region's coaches
+    (at most ``coaches``) are set at each month's start to what the clients in IPS and the
+    month's recruits need at the caseload cap, so that nobody waits and no caseload exceeds the
+    cap (:meth:`ipssim.model.coaches.Team.follow_caseload`). The default 0 is the cohort the
+    calibration was fitted on; trials recruit over a year or more (ASSUMPTION: the evidence
+    gives no window; europe_rct.yaml sets 12 months)."""
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -495,12 +504,13 @@ class Scenario(Strict):
 
         The rule, so that a longer horizon needs no other edit: the region's own
         ``operating_months``, else the scenario's; without either, a programme runs to the
-        horizon and a trial's IPS service runs for its outcome window (the trial's follow-up: the
-        cohort is served while it is observed, and a team sized for the cohort is not paid for
-        the years after, which a 120-month horizon would otherwise do)."""
+        horizon and a trial's IPS service runs for its outcome window after the last recruit
+        enters (the trial's follow-up: each participant is served for the outcome window from
+        their own entry, :class:`ipssim.model.pathway.Pathway`, and a team sized for the cohort
+        is not paid for the years after, which a 120-month horizon would otherwise do)."""
         months = region.operating_months or self.operating_months
         if months is None and self.mode == "trial":
-            months = self.outcome_window_months
+            months = self.recruitment_months + self.outcome_window_months
         return None if months is None or months >= self.horizon_months else float(months)
 
     @model_validator(mode="after")
@@ -514,8 +524,19 @@ class Scenario(Strict):
             if last > self.horizon_months:
                 raise ValueError(f"referral_months: intake must end by the horizon "
                                  f"({self.horizon_months} months; got {last:g})")
+        if self.recruitment_months and self.mode != "trial":
+            raise ValueError("recruitment_months: applies to trial mode only (programme mode "
+                             "takes referrals_per_month)")
         for i, region in enumerate(self.regions):
             where = f"regions[{i}]"
+            closing = self.closing_month(region)
+            if self.mode == "trial" and closing is not None and \
+                    self.recruitment_months >= closing:
+                raise ValueError(f"recruitment_months: must end before {where} closes (month "
+                                 f"{closing:g}; got {self.recruitment_months:g})")
+            if self.recruitment_months and region.staffing:
+                raise ValueError(f"{where}.staffing: a recruited trial hires its coaches as the "
+                                 "cohort needs them (recruitment_months); give coaches only")
             if self.mode == "trial":
                 if region.cohort_size < 1:
                     raise ValueError(f"{where}.cohort_size: trial mode needs a cohort of at least 1")
@@ -575,3 +596,7 @@ class Scenario(Strict):
         return self
 
 
+def recruitment_days(cohort_size: int, window_months: float) -> np.ndarray:
+    """The days a trial's cohort enters: evenly over the recruitment window from day 0 (all on
+    day 0 without a window)."""
+    return np.arange(cohort_size) * (window_months * MONTH_DAYS / cohort_size)
