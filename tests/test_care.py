@@ -19,6 +19,7 @@ from ipssim.accounts.ledger import trajectories
 from ipssim.experiments.runner import run_replication
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money.care import CarePrices, care_costs, care_payer_flows, usual_service_costs
+from ipssim.scenario.care import OutpatientVisits
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError, validate
@@ -46,7 +47,8 @@ def free_of_charge(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={
         "care": scenario.care.model_copy(update={
             "supported_housing_share": 0.0,
-            "outpatient_visits_per_month": {"working": 0.0, "coached": 0.0, "without_coach": 0.0}}),
+            "outpatient_visits_per_month": OutpatientVisits(working=0.0, coached=0.0,
+                                                           without_coach=0.0)}),
         "economics": econ.model_copy(update={
             "usual_services": econ.usual_services.model_copy(update=free)})})
 
@@ -245,7 +247,7 @@ def test_usual_services_replaced_in_ips(low, high, price):
     ("care.relative_rate", 0.0, "greater than 0"),
     ("care.relative_rate", 1.5, "less than or equal to 1"),
     ("care.job_loss_share", 2.0, "less than or equal to 1"),
-    ("care.outpatient_visits_per_month", {"working": 1.0}, "give a value for each of"),
+    ("care.outpatient_visits_per_month", {"working": -1.0}, "greater than or equal to 0"),
     ("economics.care.inpatient_day_eur", "650", "number"),
     ("economics.usual_services.day_activities.payers", {"state": 0.5}, "sum to 1"),
 ])

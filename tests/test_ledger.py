@@ -58,8 +58,7 @@ def test_funders_by_year_pay_their_shares_of_each_months_cost():
     public = keys.index("net_public_eur_pv")
     assert keys[public:public + 3] == ["net_public_eur_pv", "net_wellbeing_county_eur_pv",
                                        "net_society_eur_pv"]
-    assert split.value("net_wellbeing_county_eur_pv") < 0 == alone.value(
-        "net_wellbeing_county_eur_pv")
+    assert split.value("net_wellbeing_county_eur_pv") < alone.value("net_wellbeing_county_eur_pv")
 
 
 def test_the_programme_money_adds_up():

@@ -103,8 +103,8 @@ def care_months(history: ArmHistory, scenario: Scenario, days_worked: np.ndarray
                              np.where(started, exit_day, horizon))
     coached = np.clip(coach_days - working - hospital, 0.0, free)
     rate = scenario.care.outpatient_visits_per_month
-    visits = (rate["working"] * working + rate["coached"] * coached
-              + rate["without_coach"] * (free - coached)) / MONTH_DAYS
+    visits = (rate.working * working + rate.coached * coached
+              + rate.without_coach * (free - coached)) / MONTH_DAYS
     return {
         "admissions": admissions,
         "inpatient_days": hospital,

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ipssim.validation import Real, Share, Strict
 
-CARE_STATES = ("working", "coached", "without_coach")
-"""A client's state for care use: in work; with a coach and not in work; neither."""
 
+class OutpatientVisits(Strict):
+    """ASSUMPTION: specialist mental-health outpatient contacts a month, by state; none in
+    hospital. IPS is an addition to care, not a substitute (integrated, STF-06), so with a coach
+    as without; fewer when working (daytime contacts make way for work). Each swept over 0.5-3."""
 
-def _visits() -> dict[str, float]:
-    return {"working": 1.0, "coached": 1.5, "without_coach": 1.5}
+    working: Annotated[Real, Field(ge=0, le=100)] = 1.0
+    coached: Annotated[Real, Field(ge=0, le=100)] = 1.5
+    without_coach: Annotated[Real, Field(ge=0, le=100)] = 1.5
 
 
 class Care(Strict):
@@ -70,21 +73,9 @@ class Care(Strict):
     """Whether stays act on work: no offer taken in hospital, a job may end. False keeps the
     stays and their costs but leaves every job and search exactly as without care use (the
     effect of care on employment switched off)."""
-    outpatient_visits_per_month: dict[str, Annotated[Real, Field(ge=0, le=100)]] = Field(
-        default_factory=_visits)
-    """ASSUMPTION: specialist mental-health outpatient contacts a month, by state (working,
-    coached, without_coach); none in hospital. IPS is an addition to care, not a substitute
-    (integrated, STF-06), so with a coach as without; fewer when working (daytime contacts
-    make way for work). Each swept over 0.5-3."""
+    outpatient_visits_per_month: OutpatientVisits = OutpatientVisits()
+    """Outpatient contacts a month in each state (:class:`OutpatientVisits`)."""
     supported_housing_share: Share = 0.044
     """BAS-05: 4.4% of the Finnish clients lived in a supported housing unit or rehabilitation
     home at referral; priced as 24-hour service housing (OUT-U1). ASSUMPTION: they stay there
     over the horizon in either arm (no evidence that IPS moves people out within years)."""
-
-    @model_validator(mode="after")
-    def _states(self) -> Care:
-        keys = tuple(self.outpatient_visits_per_month)
-        if sorted(keys) != sorted(CARE_STATES):
-            raise ValueError(f"care.outpatient_visits_per_month: give a value for each of "
-                             f"{', '.join(CARE_STATES)} (got {', '.join(k[:40] for k in keys)})")
-        return self

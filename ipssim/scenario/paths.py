@@ -148,24 +148,42 @@ def apply_values(data: dict, values: Mapping[str, object]) -> dict:
     """Scenario data with each path set to its value (a deep copy; the data is not changed)."""
     data = copy.deepcopy(data)
     for path, value in values.items():
-        _set(data, parse_path(path), value, path)
+        _set(data, parse_path(path), value, path, Scenario)
     return data
 
 
-def _set(node: dict, segments: list[tuple[str, str | None]], value: object, path: str) -> None:
+def _set(node: dict, segments: list[tuple[str, str | None]], value: object, path: str,
+         section: object) -> None:
+    """Set ``path`` under ``node``, the data of a ``section`` of the schema (a model class, or
+    a dictionary's type)."""
     (name, index), rest = segments[0], segments[1:]
+    field = section.model_fields.get(name) if _is_model(section) else None
+    child_type = _unwrap(field.annotation) if field is not None else None
     if index is None:
         if not rest:
             _set_leaf(node, name, value)
             return
         child = node.get(name)
-        node[name] = dict(child) if isinstance(child, dict) else {}
-        _set(node[name], rest, value, path)
+        node[name] = dict(child) if isinstance(child, dict) else _unset(field)
+        _set(node[name], rest, value, path, child_type)
         return
     items = [dict(item) if isinstance(item, dict) else item for item in node.get(name) or []]
     node[name] = items
+    item_type = _unwrap(get_args(child_type)[0]) if get_origin(child_type) is list else None
     for i in _indices(items, index, path, name):
-        _set(items[i], rest, value, path)
+        _set(items[i], rest, value, path, item_type)
+
+
+def _unset(field: Any) -> dict:
+    """The data of a section the scenario leaves out, to set one value in: empty (its fields
+    take their defaults), or its default written out when the section has required fields (a
+    usual service's price, payers and share: setting the price alone keeps the rest)."""
+    section = _unwrap(field.annotation) if field is not None else None
+    if _is_model(section) and any(f.is_required() for f in section.model_fields.values()):
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            return default.model_dump()
+    return {}
 
 
 def _indices(items: list, index: str, path: str, name: str) -> list[int]:
