@@ -25,6 +25,7 @@ from ipssim.reports.run import (
     payer_figure,
     region_figure,
     trajectory_figure,
+    with_windows,
     write_comparison_report,
     write_report,
 )
@@ -112,14 +113,19 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
             write_long(partial / "spells.parquet", results, "spells")
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
-        files.write_csv(partial / "summary.csv", summary)
-        files.write_csv(partial / "net_effect.csv", net_effect_table(effects))
+        year = scenario.economics.price_year
+        files.write_csv(partial / "summary.csv", with_windows(summary, year))
+        net_effect = net_effect_table(effects)
+        files.write_csv(partial / "net_effect.csv", {
+            "perspective": net_effect.pop("perspective"), "month": net_effect.pop("month"),
+            "unit": [f"EUR {year}, discounted"] * len(net_effect["mean"]), **net_effect})
         spent = spending_summary(scenario, results)
         files.write_csv(partial / "spending.csv", spent)
         by_region = stack_regions(scenario, results)
         files.write_parquet(partial / "regions.parquet", by_region)
         regions = region_summaries(scenario, results)
-        files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
+        files.write_csv(partial / "summary_regions.csv",
+                        with_windows(region_summary_table(regions), year))
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
                      regions, by_region, plotlyjs, spent)
         files.write_json(partial / "manifest.json", manifest)
@@ -136,7 +142,8 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
         files.write_csv(partial / "comparison_wide.csv",
                         wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
-            files.write_csv(partial / f"summary-{scenario.name}.csv", summary)
+            files.write_csv(partial / f"summary-{scenario.name}.csv",
+                            with_windows(summary, scenario.economics.price_year))
         pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])
