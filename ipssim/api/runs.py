@@ -26,6 +26,13 @@ from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
 from ipssim.experiments.capacity import Capacity
 from ipssim.experiments.capacity import capacity as region_capacity
+from ipssim.experiments.decision import (
+    DEFAULT_WTP_EUR,
+    Icer,
+    decision_table,
+    run_icers,
+    verdicts,
+)
 from ipssim.experiments.runner import TABLES, ReplicationResult, Spool, net_effects, run_replications
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest, claimed, default_out, write_csv
@@ -190,6 +197,13 @@ class RunResult:
         return headline(self.scenario, self.summary,
                         np.concatenate([r.waits for r in self.replications]))
 
+    @cached_property
+    def icers(self) -> list[Icer]:
+        """IPS against usual services per perspective: the net cost per additional person in
+        competitive work (and per QALY when on), dominance stated, and a 95% range over
+        replications where there are enough (``Icer.words()`` says it in one line)."""
+        return run_icers([r.metrics for r in self.replications])
+
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
         return warnings(self.headline())
@@ -283,6 +297,20 @@ class ComparisonResult:
         return pd.DataFrame(comparing.wide_table(self.comparison.table,
                                                  [s.name for s in self.scenarios]))
 
+    @cached_property
+    def decision(self) -> pd.DataFrame:
+        """Rows of ``decision.csv``: usual services and every scenario as options, per
+        perspective in order of expected net cost, with incremental cost per additional person
+        in competitive work, dominance, net monetary benefit at the comparison's willingness to
+        pay and the probability each option is the best (:mod:`ipssim.experiments.decision`)."""
+        return pd.DataFrame(decision_table(self.comparison.decisions()))
+
+    @cached_property
+    def verdicts(self) -> list[str]:
+        """One line per perspective: the option with the highest expected net benefit, and how
+        likely it is the best."""
+        return verdicts(self.comparison.decisions())
+
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         index = arguments.whole(index, "index", 0, len(self.scenarios) - 1)
@@ -304,14 +332,18 @@ class ComparisonResult:
 def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
             workers: int = 1, independent: bool = False, progress: Update | None = None,
             scheduler: str | None = None, tables: str = "all",
-            out: str | Path | bool | None = None, plotlyjs: str = "folder") -> ComparisonResult:
+            out: str | Path | bool | None = None, plotlyjs: str = "folder",
+            wtp: float = DEFAULT_WTP_EUR) -> ComparisonResult:
     """Run every scenario (any iterable of them, distinct names) on the same replications
     (common random numbers unless ``independent``) and tabulate each against usual services
     and against the first. ``tables="summary"``: keep no per-client or per-spell tables (the
     comparison's files never include them; :meth:`ComparisonResult.run` then has none either).
     ``out``: a new folder for the comparison's files (``True``:
-    ``outputs/compare-<first>-<time>``), claimed before the runs start."""
+    ``outputs/compare-<first>-<time>``), claimed before the runs start. ``wtp``: willingness to
+    pay, EUR per additional person in competitive work, of the decision (``decision``,
+    ``verdicts``)."""
     scenarios = arguments.scenarios(scenarios)
+    wtp = arguments.number(wtp, "wtp", 0.0, 1e9, "a number of euros from 0 to 1e9")
     replications = arguments.whole(replications, "replications", 2)
     seed = arguments.seed(seed)
     scheduler = arguments.scheduler(scheduler)
@@ -332,7 +364,7 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
             progress(0, len(scenarios) * replications)
         result = ComparisonResult(
             comparing.compare(scenarios, seed, replications, workers, independent=independent,
-                              progress=progress, scheduler=scheduler, tables=tables),
+                              progress=progress, scheduler=scheduler, tables=tables, wtp=wtp),
             place, manifest)
         if place is not None:
             result.write(place, plotlyjs)
