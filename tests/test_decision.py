@@ -139,6 +139,9 @@ def test_decide_gives_a_table_and_a_verdict_with_its_probability():
     assert line.startswith("D has the highest expected net benefit for society at 200 EUR per "
                            "additional person in competitive work")
     assert f"probability it is the best {p:.2f} over 50 replications" in line
+    # on money alone usual services costs least in every draw but a few
+    money = float(np.mean(costs.argmin(axis=1) == 0))
+    assert line.endswith(f"; on money alone, usual (probability {money:.2f}).")
     assert "rough" not in line.split("replications")[-1] or draws < MIN_RANGE_REPLICATIONS
 
 

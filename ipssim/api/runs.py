@@ -30,6 +30,7 @@ from ipssim.experiments.decision import (
     DEFAULT_WTP_EUR,
     Icer,
     decision_table,
+    decisions,
     run_icers,
     verdicts,
 )
@@ -49,6 +50,7 @@ from ipssim.planner import Levers, Line, headline, scenario_yaml, split_by_deman
 from ipssim.planner import planned_scenario as plan
 from ipssim.progress import Update
 from ipssim.reports.page import PLOTLYJS
+from ipssim.reports.run import decision_figure
 from ipssim.scenario.budgets import bought_by_year
 from ipssim.scenario.edits import editable
 from ipssim.scenario.load import parse_scenario, read_scenario_file
@@ -434,3 +436,38 @@ def overlay(runs: Mapping[str, RunResult]) -> go.Figure:
         raise InputError(f"runs: must be a mapping of names to RunResult objects (got "
                          f"{arguments.got(runs)})")
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
+
+
+@dataclass
+class Decision:
+    """Runs as the options of one decision, with usual services (:func:`decision`)."""
+
+    table: pd.DataFrame
+    """Rows of ``decision.csv`` (:data:`ipssim.experiments.decision.DECISION_COLUMNS`)."""
+    verdicts: list[str]
+    """One line per perspective: the option with the highest expected net benefit and the
+    probability that it is the best."""
+    paired: bool
+    """Whether every run had the same seed (the same clients and luck in each replication)."""
+    draws: int
+
+    def figure(self) -> go.Figure:
+        """Each option's expected net benefit with its 95% range, per perspective."""
+        return decision_figure(self.table.to_dict("list"))
+
+
+def decision(runs: Mapping[str, RunResult], wtp: float = DEFAULT_WTP_EUR) -> Decision:
+    """Usual services and the ``runs`` (option name -> run) as one decision at willingness to
+    pay ``wtp`` (EUR per additional person in competitive work). Replication ``k`` of each run
+    is draw ``k`` (as many draws as the shortest run has); the draws are paired only if the runs
+    share their seed."""
+    if not isinstance(runs, Mapping) or not runs or not all(
+            isinstance(k, str) and isinstance(v, RunResult) for k, v in runs.items()):
+        raise InputError(f"runs: must be a mapping of names to RunResult objects (got "
+                         f"{arguments.got(runs)})")
+    wtp = arguments.number(wtp, "wtp", 0.0, 1e9, "a number of euros from 0 to 1e9")
+    draws = min(len(run.replications) for run in runs.values())
+    perspectives = decisions(list(runs), [[r.metrics for r in run.replications[:draws]]
+                                          for run in runs.values()], wtp)
+    return Decision(pd.DataFrame(decision_table(perspectives)), verdicts(perspectives),
+                    len({run.seed for run in runs.values()}) == 1, draws)

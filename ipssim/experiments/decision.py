@@ -267,6 +267,8 @@ class Perspective:
     choice: Choice
     nmb_band: tuple[np.ndarray, np.ndarray]
     """Per option, the 2.5th and 97.5th percentiles of its NMB over draws."""
+    money: Choice
+    """The choice on money alone (willingness to pay 0)."""
 
 
 def decide(options: Sequence[str], costs: np.ndarray, effects: np.ndarray, view: str,
@@ -279,7 +281,7 @@ def decide(options: Sequence[str], costs: np.ndarray, effects: np.ndarray, view:
     nmb = net_benefit(costs, effects, wtp)
     lo, hi = band95(nmb, axis=0)
     return Perspective(view, effect, wtp, list(options), rows, choice(nmb),
-                       (np.asarray(lo), np.asarray(hi)))
+                       (np.asarray(lo), np.asarray(hi)), choice(-costs))
 
 
 def option_arrays(metrics: Sequence[Sequence[dict[str, dict[str, float]]]], view: str,
@@ -329,7 +331,8 @@ def decision_table(perspectives: Sequence[Perspective]) -> dict[str, list]:
 
 def verdicts(perspectives: Sequence[Perspective]) -> list[str]:
     """One line per perspective in plain words: the option with the highest expected net
-    benefit, at which willingness to pay, and the probability that it is the best."""
+    benefit, at which willingness to pay, and the probability that it is the best; then the
+    same on money alone, where the answer differs."""
     lines = []
     for p in perspectives:
         best = p.options[p.choice.best]
@@ -339,7 +342,10 @@ def verdicts(perspectives: Sequence[Perspective]) -> list[str]:
             f"{best} has the highest expected net benefit for {VIEW_WORDS[p.view]} at "
             f"{p.wtp:,.0f} EUR {EFFECT_WORDS[p.effect]} ({p.choice.expected_nmb[p.choice.best]:,.0f}"
             f" EUR against usual services, discounted), probability it is the best "
-            f"{p.choice.p_best[p.choice.best]:.2f} over {n} replications{rough}.")
+            f"{p.choice.p_best[p.choice.best]:.2f} over {n} replications{rough}"
+            + ("" if p.wtp == 0 or p.effect != "employed" else
+               f"; on money alone, {p.options[p.money.best]} (probability "
+               f"{p.money.p_best[p.money.best]:.2f})") + ".")
     return lines
 
 
