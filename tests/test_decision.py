@@ -158,3 +158,28 @@ def test_icer_states_dominance_and_a_range_only_where_replications_support_it():
     assert cheaper.dominance == "IPS dominates" and math.isnan(cheaper.icer)
     assert "IPS dominates (saves" in cheaper.words()
     assert icer(costs, -gains, "public").dominance == "IPS is dominated"
+
+
+def test_runs_and_a_comparison_give_the_same_decision_and_a_run_states_its_icers():
+    """Two small programmes run apart with one seed are the comparison of the two (common
+    random numbers): the page's decision over runs equals ``compare``'s. A run of 3
+    replications states each perspective's ICER without a range."""
+    from conftest import small_scenario
+    from ipssim import api
+
+    small = small_scenario(name="two")
+    bigger = small_scenario(name="four", regions=[{"name": "A", "coaches": 4, "team_leaders": 1,
+                                                  "referrals_per_month": 6.0, "employers": 20}])
+    runs = {s.name: api.run(s, 3, 9) for s in (small, bigger)}
+    by_runs = api.decision(runs, wtp=10_000)
+    by_compare = api.compare([small, bigger], 3, 9, wtp=10_000).decision
+    assert by_runs.paired and by_runs.draws == 3
+    assert by_runs.table.equals(by_compare)
+    assert set(by_runs.table["option"]) == {"usual services", "two", "four"}
+    for line in runs["two"].icers:
+        words = line.words()
+        assert words.startswith(f"ICER, {'the public purse' if line.view == 'public' else 'society'}: ")
+        assert "IPS dominates" in words or "IPS is dominated" in words or \
+            "no 95% range: only 3 replications, 40 needed" in words
+    with pytest.raises(api.InputError, match=r"^wtp: must be a number of euros from 0 to 1e9"):
+        api.decision(runs, wtp=float("nan"))
