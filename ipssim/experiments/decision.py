@@ -155,7 +155,12 @@ def choice(nmb: np.ndarray) -> Choice:
     top = nmb == nmb.max(axis=1, keepdims=True)
     p_best = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
     evpi = float(nmb.max(axis=1).mean() - expected.max())
-    return Choice(expected, int(np.argmax(expected)), p_best, max(evpi, 0.0), len(nmb))
+    return Choice(expected, int(np.argmax(expected)), p_best, _positive(evpi, nmb), len(nmb))
+
+
+def _positive(value: float, nmb: np.ndarray) -> float:
+    """A value of information, 0 where it is below the rounding error of sums of ``nmb``."""
+    return value if value > 1e-12 * len(nmb) * float(np.max(np.abs(nmb), initial=0.0)) else 0.0
 
 
 ACCEPTABILITY_COLUMNS = ("wtp_eur", "option", "p_best", "expected_nmb_eur", "on_frontier",
@@ -198,7 +203,7 @@ def evppi(nmb: np.ndarray, parameters: np.ndarray) -> float:
                              + [additive_fit(x, incremental[:, d])
                                 for d in range(incremental.shape[1])])
     value = float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max())
-    return max(value, 0.0)
+    return _positive(value, nmb)
 
 
 SPLINE_KNOTS = 8

@@ -210,7 +210,8 @@ expected net benefit, which is the one to choose even where another is more ofte
 <h2>Value of research: EVPPI</h2>
 <p>Expected value of partial perfect information about each parameter and group of parameters
 (each scenario section with several parameters drawn, and all of them): the most it would be
-worth paying to learn their true values, in euros for this programme, estimated by regressing
+worth paying to learn their true values, in euros for this programme, at the willingness-to-pay
+values where the EVPI is largest (elsewhere the decision is certain), estimated by regressing
 the net benefit of IPS against usual services on the parameters over the draws (Strong, Oakley
 and Brennan 2014; an additive model of penalised cubic splines, blind to interactions within a
 group). A draw's net benefit is the mean of {design.spec.replications} replications, so the

@@ -229,8 +229,9 @@ def ceaf_table(inc: dict[str, np.ndarray], cost: str, wtp: dict[str, list[float]
 
 
 EVPPI_WTPS = 5
-"""WTP values at which the EVPPI is computed, spread evenly over the sweep's list (first and
-last included): each is one regression per parameter and group."""
+"""WTP values at which the EVPPI is computed: the sweep's values where the EVPI is largest
+(where the decision is uncertain; elsewhere every EVPPI is 0), each one regression per
+parameter and group."""
 EVPPI_COLUMNS = ("effect", "wtp_eur", "group", "parameters", "evppi_eur", "evpi_eur",
                  "share_of_evpi", "draws")
 
@@ -266,13 +267,15 @@ def evppi_table(points: list, parameters: list[str], inc: dict[str, np.ndarray],
         arrays = _options(inc, cost, effect)
         if arrays is None or not varying:
             continue
-        grid = wtp[effect]
-        at = np.linspace(0, len(grid) - 1, EVPPI_WTPS).round().astype(int)
-        chosen = sorted({grid[i] for i in at})
+        totals = {}
+        for w in wtp[effect]:
+            nmb = decision.net_benefit(*arrays, w)
+            totals[w] = decision.choice(nmb[~np.isnan(nmb).any(axis=1)]).evpi
+        chosen = sorted(sorted(totals, key=lambda w: -totals[w])[:EVPPI_WTPS])
         for w in chosen:
             nmb = decision.net_benefit(*arrays, w)
             ok = ~np.isnan(nmb).any(axis=1)
-            total = decision.choice(nmb[ok]).evpi
+            total = totals[w]
             for group, paths in parameter_groups(varying).items():
                 x = np.column_stack([values[p] for p in paths])
                 value = decision.evppi(nmb[ok], x[ok])
