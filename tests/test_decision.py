@@ -10,12 +10,14 @@ import pytest
 from scipy.stats import norm
 
 from ipssim.experiments.decision import (
+    EDF_PER_DRAW,
     MIN_RANGE_REPLICATIONS,
     acceptability,
     choice,
     decide,
     decision_table,
     evppi,
+    evppi_fit,
     icer,
     incremental_analysis,
     net_benefit,
@@ -122,6 +124,18 @@ def test_evppi_of_a_linear_toy_matches_the_closed_form():
     assert evppi(nmb, rng.standard_normal(n)) < 0.02
     # the value of the group is at least that of each part
     assert evppi(nmb, x) >= evppi(nmb, x[:, 1]) >= evppi(nmb, x[:, 0])
+
+
+def test_a_large_group_on_few_draws_is_not_trusted():
+    """20 parameters that change nothing, on 60 draws: each keeps at least its linear term, so
+    the regression has over 20 degrees of freedom, more than one per ten draws; its EVPPI has
+    crept above 0 from the noise, and the fit says it cannot be trusted."""
+    rng = np.random.default_rng(8)
+    nmb = np.column_stack([np.zeros(60), rng.normal(0.0, 1.0, 60)])
+    value, edf = evppi_fit(nmb, rng.standard_normal((60, 20)))
+    assert edf > 20 > EDF_PER_DRAW * 60 and value > 0
+    one, edf_one = evppi_fit(nmb, rng.standard_normal(60))
+    assert edf_one <= EDF_PER_DRAW * 60 and one < value
 
 
 def test_decide_gives_a_table_and_a_verdict_with_its_probability():

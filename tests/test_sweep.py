@@ -373,6 +373,7 @@ def test_evppi_of_the_parameter_that_decides_is_the_evpi():
     at = {(w, g): v for w, g, v in zip(evppi_rows["wtp_eur"], evppi_rows["group"],
                                        evppi_rows["evppi_eur"], strict=True)}
     assert set(evppi_rows["group"]) == {"jobs.a", "jobs.b", "jobs (all drawn)", "all parameters"}
+    assert all(evppi_rows["trusted"])  # 200 draws, at most a few degrees of freedom
     for w in (0.0, 1.0):
         total = evpi(x + w * 1.0)  # NMB of IPS: w x 1 more person - (-x)
         assert at[(w, "jobs.a")] == pytest.approx(total, rel=0.02)

@@ -242,7 +242,7 @@ def headline_panel(run) -> html.Div:
                                                 "padding": "10px 14px", "margin": "10px 0"}, children=[
         html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),
         html.Div(about, style={"fontSize": "13px", "color": "#555"}),
-        *words, *warnings, table, html.Div(style={"marginTop": "8px"}, children=[
+        *words, *warnings, table, GLOSSARY, html.Div(style={"marginTop": "8px"}, children=[
             html.A("Download the output folder (zip)", id="download-zip",
                    href=f"/download/{{session}}/{run.number}.zip"),
             " · ",
@@ -309,7 +309,7 @@ def side_by_side(runs) -> html.Div:
     return html.Div([
         html.Table(id="side-by-side-table", children=[header, about, *body],
                    style={"borderCollapse": "collapse", "fontSize": "14px", "margin": "8px 0"}),
-        dcc.Graph(figure=figure, config={"displaylogo": False}), decision_panel(runs), GLOSSARY])
+        dcc.Graph(figure=figure, config={"displaylogo": False}), decision_panel(runs)])
 
 
 def option_name(run) -> str:

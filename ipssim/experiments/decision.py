@@ -186,36 +186,50 @@ def acceptability(options: Sequence[str], costs: np.ndarray, effects: np.ndarray
 
 def evppi(nmb: np.ndarray, parameters: np.ndarray) -> float:
     """Expected value of partial perfect information about ``parameters`` (draws x k, one
-    parameter or a group) for the decision with NMB per draw and option (draws x options).
+    parameter or a group) for the decision with NMB per draw and option (draws x options)
+    (:func:`evppi_fit`)."""
+    return evppi_fit(nmb, parameters)[0]
+
+
+EDF_PER_DRAW = 0.1
+"""Most effective degrees of freedom per draw for a regression EVPPI to be trusted: ten draws
+a degree of freedom (the usual rule for regression models). Beyond it the smoother follows the
+draws' noise and the EVPPI creeps up to the EVPI."""
+
+
+def evppi_fit(nmb: np.ndarray, parameters: np.ndarray) -> tuple[float, float]:
+    """The EVPPI and the largest effective degrees of freedom of its regressions.
 
     The regression method of Strong, Oakley & Brennan (2014, Med Decis Making 34:311): each
     option's NMB less the first option's is regressed on the parameters, and
     EVPPI = E[max_d g_d(theta)] - max_d E[g_d(theta)] with the fitted values g. The regression is
     an additive model of penalised cubic regression splines (:func:`additive_fit`): exact for NMB
-    additive in the group's parameters, blind to interactions within a group.
+    additive in the group's parameters, blind to interactions within a group. Trust it where the
+    degrees of freedom stay within :data:`EDF_PER_DRAW` of the draws.
     """
     nmb = np.asarray(nmb, dtype=float)
     x = np.asarray(parameters, dtype=float).reshape(len(nmb), -1)
     keep = ~(np.isnan(nmb).any(axis=1) | np.isnan(x).any(axis=1))
     nmb, x = nmb[keep], x[keep]
     incremental = nmb[:, 1:] - nmb[:, :1]
-    fitted = np.column_stack([np.zeros(len(nmb))]
-                             + [additive_fit(x, incremental[:, d])
-                                for d in range(incremental.shape[1])])
+    fits = [additive_fit(x, incremental[:, d]) for d in range(incremental.shape[1])]
+    fitted = np.column_stack([np.zeros(len(nmb))] + [f for f, _ in fits])
     value = float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max())
-    return _positive(value, nmb)
+    return _positive(value, nmb), max((edf for _, edf in fits), default=0.0)
 
 
 SPLINE_KNOTS = 8
-"""Interior knots of each parameter's cubic B-spline basis, at its quantiles (P-splines: many
-knots, smoothness from the penalty, Eilers & Marx 1996)."""
+"""Interior knots of each parameter's cubic B-spline basis, equally spaced over its range
+(P-splines, Eilers & Marx 1996: many knots, smoothness from the penalty, whose second differences
+leave a straight line unpenalised only on equal spacing)."""
 
 
-def additive_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Fitted values of ``y = a + sum_j f_j(x_j)``: each ``f_j`` a cubic B-spline (scipy's
-    ``BSpline.design_matrix``) with a second-difference penalty, one penalty weight for all
-    chosen by generalised cross-validation. A parameter with fewer than 5 distinct values
-    enters by its levels (a mean per value)."""
+def additive_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Fitted values of ``y = a + sum_j f_j(x_j)`` and their effective degrees of freedom: each
+    ``f_j`` a cubic B-spline (scipy's ``BSpline.design_matrix``) with a second-difference
+    penalty, one penalty weight for all chosen by generalised cross-validation (the smoothest of
+    equally good fits). A parameter with fewer than 5 distinct values enters by its levels (a
+    mean per value)."""
     blocks, penalties = [np.ones((len(y), 1))], [np.zeros((1, 1))]
     for column in x.T:
         basis, penalty = _basis(column)
@@ -230,8 +244,9 @@ def additive_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         at += p.shape[0]
     gram, moment = design.T @ design, design.T @ y
     scale = np.trace(gram) / max(np.trace(penalty), 1e-12)
-    best, fitted = math.inf, np.full(len(y), float(y.mean()))
-    for weight in scale * np.logspace(-6, 3, 19):
+    best, fitted, used = math.inf, np.full(len(y), float(y.mean())), 1.0
+    margin = 1e-10 * (float(np.var(y)) + 1e-300)  # among equal fits, the smoothest
+    for weight in scale * np.logspace(3, -6, 19):
         try:
             inverse = np.linalg.inv(gram + weight * penalty + 1e-10 * scale * np.eye(size))
         except np.linalg.LinAlgError:
@@ -240,9 +255,9 @@ def additive_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         edf = float(np.trace(inverse @ gram))
         rss = float(np.sum((y - design @ beta) ** 2))
         gcv = len(y) * rss / max(len(y) - edf, 1.0) ** 2
-        if gcv < best:
-            best, fitted = gcv, design @ beta
-    return fitted
+        if gcv < best - margin:
+            best, fitted, used = gcv, design @ beta, edf
+    return fitted, used
 
 
 def _basis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,8 +268,10 @@ def _basis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(values) < 5:
         levels = np.eye(len(values))[inverse][:, 1:]
         return levels, np.zeros((levels.shape[1], levels.shape[1]))
-    inner = np.unique(np.quantile(values, np.linspace(0, 1, SPLINE_KNOTS + 2)))
-    knots = np.r_[[inner[0]] * 3, inner, [inner[-1]] * 3]
+    inner = np.linspace(values[0], values[-1], SPLINE_KNOTS + 2)
+    step = inner[1] - inner[0]
+    knots = np.r_[inner[0] - step * np.arange(3, 0, -1), inner,  # equal steps past both ends
+                  inner[-1] + step * np.arange(1, 4)]
     basis = BSpline.design_matrix(x, knots, 3).toarray()
     difference = np.diff(np.eye(basis.shape[1]), n=2, axis=0)
     return basis, difference.T @ difference

@@ -214,8 +214,11 @@ worth paying to learn their true values, in euros for this programme, at the wil
 values where the EVPI is largest (elsewhere the decision is certain), estimated by regressing
 the net benefit of IPS against usual services on the parameters over the draws (Strong, Oakley
 and Brennan 2014; an additive model of penalised cubic splines, blind to interactions within a
-group). A draw's net benefit is the mean of {design.spec.replications} replications, so the
-EVPI of the draws also counts their Monte Carlo noise; the EVPPI of all parameters does not.</p>
+group; <i>edf</i>: the regression's effective degrees of freedom, <i>trusted</i> where the draws
+are at least ten per degree of freedom; a group of many parameters on few draws is not, and its
+EVPPI creeps up to the EVPI). A draw's net benefit is the mean of {design.spec.replications}
+replications, so the EVPI of the draws also counts their Monte Carlo noise; the EVPPI of all
+parameters does not.</p>
 {_table(tables['evppi'])}""")
     parts.append("<h2>Draws</h2><p>All draws are in <code>psa_draws.csv</code>.</p>"
                  + _table(draws))

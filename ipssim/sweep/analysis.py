@@ -233,7 +233,7 @@ EVPPI_WTPS = 5
 (where the decision is uncertain; elsewhere every EVPPI is 0), each one regression per
 parameter and group."""
 EVPPI_COLUMNS = ("effect", "wtp_eur", "group", "parameters", "evppi_eur", "evpi_eur",
-                 "share_of_evpi", "draws")
+                 "share_of_evpi", "edf", "trusted", "draws")
 
 
 def parameter_groups(parameters: Sequence[str]) -> dict[str, list[str]]:
@@ -255,7 +255,9 @@ def evppi_table(points: list, parameters: list[str], inc: dict[str, np.ndarray],
                 wtp: dict[str, list[float]]) -> Table:
     """``evppi``: per effect, WTP, parameter and group of parameters, the expected value of
     partial perfect information (:func:`ipssim.experiments.decision.evppi`, a regression on the
-    draws), beside the EVPI and its share of it. A draw's NMB is the mean over its replications,
+    draws), beside the EVPI and its share of it, with the regression's effective degrees of
+    freedom and whether there are draws enough to trust it
+    (:data:`ipssim.experiments.decision.EDF_PER_DRAW`). A draw's NMB is the mean over its replications,
     so the EVPI of the draws also counts their Monte Carlo noise; the EVPPI of all parameters
     together does not, and is the better estimate of what removing parameter uncertainty is
     worth."""
@@ -278,11 +280,11 @@ def evppi_table(points: list, parameters: list[str], inc: dict[str, np.ndarray],
             total = totals[w]
             for group, paths in parameter_groups(varying).items():
                 x = np.column_stack([values[p] for p in paths])
-                value = decision.evppi(nmb[ok], x[ok])
+                value, edf = decision.evppi_fit(nmb[ok], x[ok])
                 _add(table, effect=effect, wtp_eur=float(w), group=group,
                      parameters=" + ".join(paths), evppi_eur=value, evpi_eur=total,
-                     share_of_evpi=value / total if total > 0 else math.nan,
-                     draws=int(ok.sum()))
+                     share_of_evpi=value / total if total > 0 else math.nan, edf=edf,
+                     trusted=edf <= decision.EDF_PER_DRAW * ok.sum(), draws=int(ok.sum()))
     return table
 
 

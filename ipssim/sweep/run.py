@@ -141,7 +141,7 @@ def headline(result: SweepRun) -> list[str]:
                          f"{c['p_cost_effective'][mid]:.2f}; EVPI {c['evpi_eur'][mid]:,.0f} EUR")
         e = tables["evppi"]
         single = [i for i, (g, p) in enumerate(zip(e["group"], e["parameters"], strict=True))
-                  if g == p]
+                  if g == p and e["trusted"][i]]
         if single:
             top = max(single, key=lambda i: e["evppi_eur"][i])
             lines.append(f"  largest EVPPI: {e['group'][top]}, {e['evppi_eur'][top]:,.0f} EUR at "
