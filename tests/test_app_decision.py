@@ -28,6 +28,10 @@ def test_three_budgets_side_by_side_give_a_verdict_a_chart_and_a_table(page, tmp
         page.fill("#budget_eur_per_year", budget)
         served(page, True)
         finish_run(page, number)
+    icers = page.locator("#headline-panel .icer").all_inner_texts()
+    assert [line.split(":")[0] for line in icers] == ["ICER, the public purse", "ICER, society"]
+    assert all("IPS dominates" in line or "IPS is dominated" in line
+               or "(no 95% range: only 4 replications, 40 needed)" in line for line in icers), icers
     # the last run's scenario file is the 1,600,000 EUR run's, by name and by description
     with page.expect_download() as download:
         page.click("#download-yaml")

@@ -242,7 +242,9 @@ def headline_panel(run) -> html.Div:
                                                 "padding": "10px 14px", "margin": "10px 0"}, children=[
         html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),
         html.Div(about, style={"fontSize": "13px", "color": "#555"}),
-        *words, *warnings, table, GLOSSARY, html.Div(style={"marginTop": "8px"}, children=[
+        *words, *[html.P(icer.words(), className="icer", style={"fontSize": "13px"})
+                  for icer in run.result.icers],
+        *warnings, table, GLOSSARY, html.Div(style={"marginTop": "8px"}, children=[
             html.A("Download the output folder (zip)", id="download-zip",
                    href=f"/download/{{session}}/{run.number}.zip"),
             " · ",
