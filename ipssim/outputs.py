@@ -18,7 +18,7 @@ import pyarrow as pa
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.compare import wide_table
-from ipssim.experiments.decision import decision_table, verdicts
+from ipssim.experiments.decision import decision_table, frontier_table, verdicts
 from ipssim.experiments.runner import long_table, net_effects
 from ipssim.reports.run import (
     SCENARIO_PANELS,
@@ -133,6 +133,9 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
         files.write_csv(partial / "decision.csv", decision_table(comparison.decisions()))
+        files.write_csv(partial / "ceaf.csv", frontier_table(
+            [s.name for s in comparison.scenarios],
+            [[r.metrics for r in rs] for rs in comparison.results]))
         files.write_csv(partial / "comparison_wide.csv",
                         wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):

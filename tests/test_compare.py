@@ -107,7 +107,8 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
         assert done.returncode == 0, done.stderr
         assert "mean_wait_days" in done.stdout and "usual_services" in done.stdout
         assert {p.name for p in out.iterdir()} == {
-            "comparison.csv", "comparison_wide.csv", "decision.csv", "summary-a.csv", "summary-b.csv",
+            "comparison.csv", "comparison_wide.csv", "decision.csv", "ceaf.csv", "summary-a.csv",
+            "summary-b.csv",
             "report.html", "plotly.min.js", "manifest.json"}
         outputs.append((out / "comparison.csv").read_bytes())
     assert outputs[0] == outputs[1]
@@ -189,6 +190,16 @@ def test_compare_command_states_the_decision_among_the_options(tmp_path):
         assert f"probability it is the best {float(best['p_best']):.2f} over 6 replications" in verdict
         assert "rough: only 6 replications" in verdict
     assert "Decision" in (out / "report.html").read_text()
+    # the acceptability frontier over WTP: at 30,000 EUR (on its grid) it is the decision's best
+    with open(out / "ceaf.csv") as handle:
+        ceaf = list(csv.DictReader(handle))
+    assert {r["option"] for r in ceaf} == {"usual services", "c1", "c2", "c4"}
+    for view in ("public", "society"):
+        at = [r for r in ceaf if r["perspective"] == view and float(r["wtp_eur"]) == 30000]
+        [front] = [r["option"] for r in at if r["on_frontier"] == "True"]
+        [best] = [r["option"] for r in rows if r["perspective"] == view and r["best"] == "True"]
+        assert front == best
+        assert sum(float(r["p_best"]) for r in at) == pytest.approx(1.0)
     refused = ipssim("compare", *paths, "--replications", "2", "--wtp", "-1", "--out",
                      tmp_path / "no", cwd=tmp_path)
     assert refused.returncode == 2

@@ -334,6 +334,25 @@ def decisions(names: Sequence[str], metrics: Sequence[Sequence[dict[str, dict[st
             for effect in effects for view in PERSPECTIVES if view in VIEW_WORDS]
 
 
+WTP_GRID = tuple(float(w) for w in range(0, 100_001, 5_000))
+"""Willingness to pay per additional person in competitive work over which ``ceaf.csv`` of a
+comparison runs (EUR)."""
+
+
+def frontier_table(names: Sequence[str], metrics: Sequence[Sequence[dict[str, dict[str, float]]]],
+                   wtps: Sequence[float] = WTP_GRID) -> dict[str, list]:
+    """Rows of a comparison's ``ceaf.csv``: per perspective, the acceptability curves of usual
+    services and every option and their frontier over ``wtps`` (:func:`acceptability`)."""
+    options = [USUAL_SERVICES_OPTION, *names]
+    table: dict[str, list] = {"perspective": [], **{c: [] for c in ACCEPTABILITY_COLUMNS}}
+    for view in VIEW_WORDS:
+        rows = acceptability(options, *option_arrays(metrics, view), wtps)
+        table["perspective"] += [view] * len(rows["option"])
+        for column, values in rows.items():
+            table[column] += values
+    return table
+
+
 def decision_table(perspectives: Sequence[Perspective]) -> dict[str, list]:
     """Rows of ``decision.csv`` (:data:`DECISION_COLUMNS`)."""
     table: dict[str, list] = {c: [] for c in DECISION_COLUMNS}
