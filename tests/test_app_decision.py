@@ -14,7 +14,8 @@ from test_app import browser, finish_run, page, served, server  # noqa: F401 (fi
 
 VERDICT = re.compile(
     r"^Run [123] \(total ([\d,]+) EUR a year\) has the highest expected net benefit for "
-    r"(the public purse|society) at 20,000 EUR per additional person in competitive work "
+    r"(the public purse|the wellbeing services county|society) at 20,000 EUR per additional "
+    r"person in competitive work "
     r"\(-?[\d,]+ EUR against usual services, discounted\), probability it is the best "
     r"(0\.\d\d|1\.00) over 4 replications; rough: only 4 replications; on money alone, "
     r"(usual services|Run [123] \(total [\d,]+ EUR a year\)) \(probability (0\.\d\d|1\.00)\)\.$")
@@ -45,27 +46,32 @@ def test_three_budgets_side_by_side_give_a_verdict_a_chart_and_a_table(page, tmp
     for number in (1, 2, 3):
         page.locator("#history input").nth(number - 1).check()
     panel = page.locator("#decision-panel")
-    expect(panel.locator("table tr")).to_have_count(1 + 2 * 4)  # header, 2 perspectives x 4
+    expect(panel.locator(".verdict").first).to_be_visible()
     verdicts = panel.locator(".verdict").all_inner_texts()
-    assert len(verdicts) == 2, verdicts
     found = [VERDICT.match(v) for v in verdicts]
     assert all(found), verdicts
-    assert [m.group(2) for m in found] == ["the public purse", "society"]
+    # the public purse and society, and the county between them where its money moves
+    shown = [m.group(2) for m in found]
+    assert shown in (["the public purse", "society"],
+                     ["the public purse", "the wellbeing services county", "society"]), shown
+    assert panel.locator("table tr").count() == 1 + 4 * len(shown)  # header, 4 options each
 
     with page.expect_download() as download:
         page.click("#download-decision")
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
-    assert len(rows) == 8
+    views = {"the public purse": "public", "the wellbeing services county": "wellbeing_county",
+             "society": "society"}
+    assert len(rows) == 4 * len(shown)
     for match in found:
-        view = "public" if match.group(2) == "the public purse" else "society"
+        view = views[match.group(2)]
         best = [r for r in rows if r["perspective"] == view and r["best"] == "True"]
         assert len(best) == 1 and f"total {match.group(1)} EUR a year" in best[0]["option"]
         assert f"{float(best[0]['p_best']):.2f}" == match.group(3)
 
     # the chart: one panel per perspective, each option's expected net benefit with its range
     traces = page.evaluate("() => document.querySelector('#decision-chart .js-plotly-plot').data")
-    assert len(traces) == 2
-    for trace, view in zip(traces, ("public", "society"), strict=True):
+    assert len(traces) == len(shown)
+    for trace, view in zip(traces, [views[s] for s in shown], strict=True):
         mine = [r for r in rows if r["perspective"] == view]
         assert trace["x"] == [r["option"] for r in mine]
         assert [round(y, 6) for y in trace["y"]] == [round(float(r["nmb_eur"]), 6) for r in mine]

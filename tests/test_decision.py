@@ -16,6 +16,7 @@ from ipssim.experiments.decision import (
     choice,
     decide,
     decision_table,
+    decisions,
     evppi,
     evppi_fit,
     icer,
@@ -197,3 +198,24 @@ def test_runs_and_a_comparison_give_the_same_decision_and_a_run_states_its_icers
             "no 95% range: only 3 replications, 40 needed" in words
     with pytest.raises(api.InputError, match=r"^wtp: must be a number of euros from 0 to 1e9"):
         api.decision(runs, wtp=float("nan"))
+
+
+def test_the_county_is_a_perspective_where_its_money_moves():
+    """Hand-built replications: option A costs the county 100 a replication and puts 1 person
+    in work, B costs it 300 for 2; where the county's net is 0 everywhere it is no perspective."""
+    def replication(county: float, gained: float) -> dict[str, dict[str, float]]:
+        return {"difference": {"net_public_eur_pv": -county, "net_society_eur_pv": 50.0,
+                               "net_wellbeing_county_eur_pv": -county,
+                               "additional_employed_competitive_by_horizon": gained}}
+
+    metrics = [[replication(100.0, 1.0)] * 3, [replication(300.0, 2.0)] * 3]
+    found = decisions(["A", "B"], metrics, wtp=150.0)
+    assert [p.view for p in found] == ["public", "wellbeing_county", "society"]
+    county = found[1]
+    assert [r.option for r in county.rows] == ["usual services", "A", "B"]
+    assert [r.icer for r in county.rows][1:] == [100.0, 200.0]
+    # at 150 a person: A 50, B 0, usual services 0
+    assert verdicts([county])[0].startswith(
+        "A has the highest expected net benefit for the wellbeing services county at 150 EUR")
+    flat = [[replication(0.0, 1.0)] * 3, [replication(0.0, 2.0)] * 3]
+    assert [p.view for p in decisions(["A", "B"], flat)] == ["public", "society"]

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipssim.stats import band95
-from ipssim.vocabulary import PERSPECTIVES
 
 USUAL_SERVICES_OPTION = "usual services"
 MIN_RANGE_REPLICATIONS = 40
@@ -40,8 +39,11 @@ DEFAULT_WTP_EUR = 20_000.0
 ASSUMPTION: no Finnish threshold exists; 20,000 EUR is about a year of the benefits and services
 such a person draws (a planner's round figure, range 0 to 50,000). At 0 the net benefit is the
 net money alone."""
-VIEW_WORDS = {"public": "the public purse", "society": "society"}
-"""Perspectives of a decision, in words: the net cost to the public payers or to everyone."""
+VIEW_WORDS = {"public": "the public purse", "wellbeing_county": "the wellbeing services county",
+              "society": "society"}
+"""Perspectives of a decision, in words: the net cost to the public payers, to the wellbeing
+services county (the health and social care payer, which runs IPS), or to everyone. The county
+is a perspective only where its money moves (:func:`views`)."""
 EFFECT_WORDS = {"employed": "per additional person in competitive work",
                 "qaly": "per QALY gained"}
 STATUSES = ("frontier", "dominated", "extendedly dominated")
@@ -331,7 +333,18 @@ def decisions(names: Sequence[str], metrics: Sequence[Sequence[dict[str, dict[st
     if all("qalys_pv" in ms[0]["difference"] for ms in metrics):
         effects.append("qaly")
     return [decide(options, *option_arrays(metrics, view, effect), view, effect, wtp)
-            for effect in effects for view in PERSPECTIVES if view in VIEW_WORDS]
+            for effect in effects for view in views(metrics)]
+
+
+def views(metrics: Sequence[Sequence[dict[str, dict[str, float]]]]) -> list[str]:
+    """The perspectives of :data:`VIEW_WORDS` whose net money any option changes in any draw
+    (public purse and society always)."""
+    def moves(view: str) -> bool:
+        values = [r["difference"].get(f"net_{view}_eur_pv", 0.0)
+                  for replications in metrics for r in replications]
+        return bool(np.nan_to_num(np.asarray(values, dtype=float)).any())
+
+    return [view for view in VIEW_WORDS if view in ("public", "society") or moves(view)]
 
 
 WTP_GRID = tuple(float(w) for w in range(0, 100_001, 5_000))
@@ -345,7 +358,7 @@ def frontier_table(names: Sequence[str], metrics: Sequence[Sequence[dict[str, di
     services and every option and their frontier over ``wtps`` (:func:`acceptability`)."""
     options = [USUAL_SERVICES_OPTION, *names]
     table: dict[str, list] = {"perspective": [], **{c: [] for c in ACCEPTABILITY_COLUMNS}}
-    for view in VIEW_WORDS:
+    for view in views(metrics):
         rows = acceptability(options, *option_arrays(metrics, view), wtps)
         table["perspective"] += [view] * len(rows["option"])
         for column, values in rows.items():
@@ -452,7 +465,7 @@ def run_icers(metrics: Sequence[dict[str, dict[str, float]]]) -> list[Icer]:
     effects = ["employed", *(["qaly"] if "qalys_pv" in metrics[0]["difference"] else [])]
     out = []
     for effect in effects:
-        for view in VIEW_WORDS:
+        for view in views([metrics]):
             costs, gains = option_arrays([metrics], view, effect)
             out.append(icer(costs[:, 1], gains[:, 1], view, effect))
     return out
