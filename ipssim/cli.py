@@ -24,6 +24,7 @@ from typing import NoReturn
 import ipssim
 from ipssim import vocabulary
 from ipssim.experiments.compare import BOUGHT, OWN, SPENT, USUAL_SERVICES
+from ipssim.experiments.decision import DEFAULT_WTP_EUR
 from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES
 from ipssim.money.funding import staff
@@ -160,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     _simulation_options(compare, 100, minimum=2)
     compare.add_argument("--out", type=Path,
                          help="output folder (default: outputs/compare-<first scenario>-<time>)")
+    compare.add_argument("--wtp", type=float, default=DEFAULT_WTP_EUR, metavar="EUR",
+                         help="willingness to pay per additional person in competitive work, "
+                         f"for the decision (default {DEFAULT_WTP_EUR:,.0f})")
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
@@ -303,6 +307,8 @@ def _run(args: argparse.Namespace) -> int:
                             plotlyjs=args.plotlyjs)
     _print_funding(result.funding, result.scenario)
     _print_headline(result)
+    for icer in result.icers:
+        print(icer.words())
     _print_windows(scenario)
     print(f"wrote {result.out}/ ({', '.join(('report.html', 'summary.csv', '*.parquet'))})")
     return 0
@@ -315,9 +321,10 @@ def _compare(args: argparse.Namespace) -> int:
     with _progress("compare: replications") as update:
         result = ipssim.compare(scenarios, args.replications, args.seed, args.workers,
                                 args.independent_streams, update, args.scheduler, args.tables,
-                                out=args.out or True, plotlyjs=args.plotlyjs)
+                                out=args.out or True, plotlyjs=args.plotlyjs, wtp=args.wtp)
     _print_comparison(result.wide.to_dict("list"), [s.name for s in scenarios])
-    print(f"wrote {result.out}/ (comparison.csv, comparison_wide.csv, report.html, "
+    _print_decision(result)
+    print(f"wrote {result.out}/ (comparison.csv, comparison_wide.csv, decision.csv, report.html, "
           "summary-<scenario>.csv)")
     return 0
 
@@ -456,6 +463,24 @@ def _print_comparison(wide: dict[str, list], names: list[str]) -> None:
                      for n in names]
             print(f"{metric:{label}} {shown:10} {reference:16} "
                   + " ".join(f"{c:>{width}}" for c in cells))
+
+
+def _print_decision(result: ipssim.ComparisonResult) -> None:
+    """The options as a decision (``decision.csv``), per perspective, and the verdict lines."""
+    table = result.decision
+    for (view, effect), rows in table.groupby(["perspective", "effect"], sort=False):
+        print(f"\ndecision, {view} ({effect}; net cost against usual services, EUR discounted; "
+              f"NMB at {rows['wtp_eur'].iloc[0]:,.0f} EUR):")
+        print(f"{'option':30} {'net cost':>14} {'effect':>9} {'ICER':>12} {'status':22} "
+              f"{'NMB [95% range]':>36} {'P(best)':>7}")
+        for row in rows.itertuples():
+            icer = f"{row.icer_eur:,.0f}" if math.isfinite(row.icer_eur) else ""
+            status = row.status + (f" by {row.reference}" if row.status != "frontier" else "")
+            nmb = with_range(row.nmb_eur, row.nmb_lo95_eur, row.nmb_hi95_eur)
+            print(f"{row.option:30} {row.cost_eur:14,.0f} {row.effect_value:9.1f} {icer:>12} "
+                  f"{status:22} {nmb:>36} {row.p_best:7.2f}")
+    for line in result.verdicts:
+        print(line)
 
 
 def _print_headline(result: ipssim.RunResult) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.experiments.compare import wide_table
+from ipssim.experiments.decision import decision_table, frontier_table, verdicts
 from ipssim.experiments.runner import long_table, net_effects, spending_summary
 from ipssim.reports.run import (
     SCENARIO_PANELS,
@@ -139,6 +140,10 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
     and the manifest into ``out``."""
     with files.atomic_folder(out) as partial:
         files.write_csv(partial / "comparison.csv", comparison.table)
+        files.write_csv(partial / "decision.csv", decision_table(comparison.decisions()))
+        files.write_csv(partial / "ceaf.csv", frontier_table(
+            [s.name for s in comparison.scenarios],
+            [[r.metrics for r in rs] for rs in comparison.results]))
         files.write_csv(partial / "comparison_wide.csv",
                         wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
@@ -148,8 +153,9 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])
                         for column, _ in SCENARIO_PANELS} for s, results in pairs}
+        decisions = comparison.decisions()
         write_comparison_report(partial / "report.html", comparison.table, effects, ips, manifest,
-                                plotlyjs)
+                                plotlyjs, decision_table(decisions), verdicts(decisions))
         files.write_json(partial / "manifest.json", manifest)
 
 

@@ -227,3 +227,21 @@ def test_the_yaml_of_a_run_describes_that_run(two_runs):
         text = run_yaml(run)
         assert text.startswith(f"# {run.name}: {run.description}\n")
         assert yaml.safe_load(text)["description"] == run.description
+
+
+def test_break_even_labels_of_several_runs_do_not_print_over_each_other():
+    """Three runs that all break even in the same months: each label of a panel on its own line."""
+    import numpy as np
+
+    from ipssim.reports.run import net_effect_figure
+
+    monthly = np.tile(np.r_[-np.ones(10), 2 * np.ones(14)], (3, 1))  # breaks even in month 15
+    effects = {name: {"public": monthly + shift, "society": monthly + shift}
+               for name, shift in (("a", 0.0), ("b", 0.01), ("c", 0.02))}
+    figure = net_effect_figure(effects)
+    labels = [a for a in figure.layout.annotations if a.text.startswith("break-even month")]
+    assert len(labels) == 6
+    for axis in ("x", "x2"):
+        panel = [a for a in labels if a.xref == axis]
+        assert len(panel) == 3
+        assert len({(a.y, a.yref, a.yshift or 0) for a in panel}) == 3, panel

@@ -107,7 +107,8 @@ def test_compare_command_writes_the_comparison_bit_identically_for_any_workers(t
         assert done.returncode == 0, done.stderr
         assert "mean_wait_days" in done.stdout and "usual_services" in done.stdout
         assert {p.name for p in out.iterdir()} == {
-            "comparison.csv", "comparison_wide.csv", "summary-a.csv", "summary-b.csv",
+            "comparison.csv", "comparison_wide.csv", "decision.csv", "ceaf.csv", "summary-a.csv",
+            "summary-b.csv",
             "report.html", "plotly.min.js", "manifest.json"}
         outputs.append((out / "comparison.csv").read_bytes())
     assert outputs[0] == outputs[1]
@@ -144,3 +145,64 @@ def test_compare_refuses_scenarios_with_the_same_name(tmp_path):
         "ipssim: error: compare: scenario names must differ (got small, small); set a distinct "
         "'name' in each file"]
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_command_states_the_decision_among_the_options(tmp_path):
+    """Usual services and three budgets of coaches are the options; the decision table has them
+    in order of expected cost per perspective, its figures are those of the comparison table, and
+    the verdict lines name the option with the highest expected net benefit."""
+    a = write_yaml(tmp_path / "a.yaml", {**SMALL, "name": "c2"})
+    paths = [a] + [write_yaml(tmp_path / f"{n}.yaml", {"extends": "a.yaml", "name": n,
+                                                      "regions": [{**SMALL["regions"][0],
+                                                                   "coaches": c}]})
+                   for n, c in (("c4", 4), ("c1", 1))]
+    out = tmp_path / "out"
+    done = ipssim("compare", *paths, "--replications", "6", "--seed", "3", "--wtp", "30000",
+                  "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with open(out / "decision.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(out / "comparison.csv") as handle:
+        comparison = {(r["scenario"], r["metric"]): float(r["mean"]) for r in csv.DictReader(handle)
+                      if r["reference"] == USUAL_SERVICES}
+    for view in ("public", "society"):
+        mine = [r for r in rows if r["perspective"] == view]
+        assert sorted(r["option"] for r in mine) == ["c1", "c2", "c4", "usual services"]
+        costs = [float(r["cost_eur"]) for r in mine]
+        assert costs == sorted(costs)
+        for r in mine:
+            if r["option"] == "usual services":
+                assert float(r["cost_eur"]) == 0.0 and float(r["effect_value"]) == 0.0
+                continue
+            assert float(r["cost_eur"]) == pytest.approx(-comparison[(r["option"],
+                                                                      f"net_{view}_eur_pv")])
+            assert float(r["effect_value"]) == pytest.approx(
+                comparison[(r["option"], "additional_employed_competitive_by_horizon")])
+            assert float(r["nmb_eur"]) == pytest.approx(
+                30000 * float(r["effect_value"]) - float(r["cost_eur"]))
+        best = max(mine, key=lambda r: float(r["nmb_eur"]))
+        assert [r["best"] for r in mine].count("True") == 1 and best["best"] == "True"
+        assert sum(float(r["p_best"]) for r in mine) == pytest.approx(1.0)
+        verdict = next(line for line in done.stdout.splitlines()
+                       if line.startswith(f"{best['option']} has the highest expected net benefit "
+                                          f"for {'society' if view == 'society' else 'the public purse'}"
+                                          " at 30,000 EUR per additional person in competitive work"))
+        assert f"probability it is the best {float(best['p_best']):.2f} over 6 replications" in verdict
+        assert "rough: only 6 replications" in verdict
+    assert "Decision" in (out / "report.html").read_text()
+    # the acceptability frontier over WTP: at 30,000 EUR (on its grid) it is the decision's best
+    with open(out / "ceaf.csv") as handle:
+        ceaf = list(csv.DictReader(handle))
+    assert {r["option"] for r in ceaf} == {"usual services", "c1", "c2", "c4"}
+    for view in ("public", "society"):
+        at = [r for r in ceaf if r["perspective"] == view and float(r["wtp_eur"]) == 30000]
+        [front] = [r["option"] for r in at if r["on_frontier"] == "True"]
+        [best] = [r["option"] for r in rows if r["perspective"] == view and r["best"] == "True"]
+        assert front == best
+        assert sum(float(r["p_best"]) for r in at) == pytest.approx(1.0)
+    refused = ipssim("compare", *paths, "--replications", "2", "--wtp", "-1", "--out",
+                     tmp_path / "no", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == ("ipssim: error: wtp: must be a number of euros from 0 to 1e9 "
+                                      "(got -1.0)")
+    assert not (tmp_path / "no").exists()

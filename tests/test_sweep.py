@@ -343,6 +343,42 @@ def test_acceptability_and_evpi_by_hand():
     assert ceac["p_cost_effective"] == pytest.approx([1 / 3, 2 / 3])  # NMB > 0
     assert ceac["evpi_eur"] == pytest.approx([1 / 3, 1 / 3])  # E[max(NMB, 0)] - max(E[NMB], 0)
     assert evpi(np.array([3.0, 1.0, -1.0])) == pytest.approx(4 / 3 - 1)
+    # the frontier: usual services at WTP 0 (E[NMB of IPS] = -1), IPS at 2 (E = 1), although
+    # IPS is best in a third of the draws at 0 and usual services in a third at 2
+    ceaf = tables["ceaf"]
+    assert ceaf["option"] == ["usual services", "IPS"] * 2
+    assert ceaf["on_frontier"] == [True, False, False, True]
+    assert ceaf["p_best"] == pytest.approx([2 / 3, 1 / 3, 1 / 3, 2 / 3])
+    assert ceaf["expected_nmb_eur"] == pytest.approx([0.0, -1.0, 0.0, 1.0])
+    assert tables["evppi"]["evppi_eur"] == []  # no parameter drawn
+
+
+def test_evppi_of_the_parameter_that_decides_is_the_evpi():
+    """IPS's public net cost is -x per draw (x drawn), y is drawn but changes nothing: knowing x
+    removes all uncertainty (EVPPI(x) = EVPI), knowing y none. The regression on a linear truth
+    is near exact; 200 draws."""
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(-2.0, 1.0, 200), rng.uniform(0.0, 1.0, 200)
+    keys = [("difference", "net_public_eur_pv"), ("difference", "net_society_eur_pv"),
+            ("difference", "programme_cost_eur_pv"),
+            ("ips", "ever_employed_competitive_by_horizon_share"), ("ips", "clients_referred"),
+            ("usual", "ever_employed_competitive_by_horizon_share"), ("usual", "clients_referred")]
+    rows = [[xi, 0, 5, 0.6, 10, 0.5, 10] for xi in x]
+    cube = Cube(keys, np.array(rows)[:, None, :])
+    points = [type("P", (), {"index": i, "values": {"jobs.a": x[i], "jobs.b": y[i]}})()
+              for i in range(200)]
+    tables = psa_tables(points, ["jobs.a", "jobs.b"], cube, "public",
+                        {"employed": [0.0, 1.0], "qaly": [0.0]})
+    evppi_rows = tables["evppi"]
+    at = {(w, g): v for w, g, v in zip(evppi_rows["wtp_eur"], evppi_rows["group"],
+                                       evppi_rows["evppi_eur"], strict=True)}
+    assert set(evppi_rows["group"]) == {"jobs.a", "jobs.b", "jobs (all drawn)", "all parameters"}
+    assert all(evppi_rows["trusted"])  # 200 draws, at most a few degrees of freedom
+    for w in (0.0, 1.0):
+        total = evpi(x + w * 1.0)  # NMB of IPS: w x 1 more person - (-x)
+        assert at[(w, "jobs.a")] == pytest.approx(total, rel=0.02)
+        assert at[(w, "all parameters")] == pytest.approx(total, rel=0.02)
+        assert total > 0.1 and at[(w, "jobs.b")] < 0.05 * total
 
 
 # -- directions on the real model ------------------------------------------------------------------

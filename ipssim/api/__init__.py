@@ -17,11 +17,13 @@ capacity check, the lever an error is about).
 
 from ipssim._version import __version__ as __version__
 from ipssim.api.runs import ComparisonResult as ComparisonResult
+from ipssim.api.runs import Decision as Decision
 from ipssim.api.runs import RunResult as RunResult
 from ipssim.api.runs import SizingResult as SizingResult
 from ipssim.api.runs import budget_split as budget_split
 from ipssim.api.runs import capacity as capacity
 from ipssim.api.runs import compare as compare
+from ipssim.api.runs import decision as decision
 from ipssim.api.runs import load_scenario as load_scenario
 from ipssim.api.runs import overlay as overlay
 from ipssim.api.runs import planned_scenario as planned_scenario

@@ -27,6 +27,14 @@ from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
 from ipssim.experiments.capacity import Capacity
 from ipssim.experiments.capacity import capacity as region_capacity
+from ipssim.experiments.decision import (
+    DEFAULT_WTP_EUR,
+    Icer,
+    decision_table,
+    decisions,
+    run_icers,
+    verdicts,
+)
 from ipssim.experiments.runner import (
     TABLES,
     ReplicationResult,
@@ -50,6 +58,7 @@ from ipssim.planner import Levers, Line, headline, scenario_yaml, split_by_deman
 from ipssim.planner import planned_scenario as plan
 from ipssim.progress import Update
 from ipssim.reports.page import PLOTLYJS
+from ipssim.reports.run import decision_figure
 from ipssim.scenario.budgets import bought_by_year
 from ipssim.scenario.edits import editable
 from ipssim.scenario.load import parse_scenario, read_scenario_file
@@ -213,6 +222,13 @@ class RunResult:
         return spending_line(dict(zip(self._spending["figure"], self._spending["mean"],
                                       strict=True)), self.scenario)
 
+    @cached_property
+    def icers(self) -> list[Icer]:
+        """IPS against usual services per perspective: the net cost per additional person in
+        competitive work (and per QALY when on), dominance stated, and a 95% range over
+        replications where there are enough (``Icer.words()`` says it in one line)."""
+        return run_icers([r.metrics for r in self.replications])
+
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
         return warnings(self.headline())
@@ -306,6 +322,20 @@ class ComparisonResult:
         return pd.DataFrame(comparing.wide_table(self.comparison.table,
                                                  [s.name for s in self.scenarios]))
 
+    @cached_property
+    def decision(self) -> pd.DataFrame:
+        """Rows of ``decision.csv``: usual services and every scenario as options, per
+        perspective in order of expected net cost, with incremental cost per additional person
+        in competitive work, dominance, net monetary benefit at the comparison's willingness to
+        pay and the probability each option is the best (:mod:`ipssim.experiments.decision`)."""
+        return pd.DataFrame(decision_table(self.comparison.decisions()))
+
+    @cached_property
+    def verdicts(self) -> list[str]:
+        """One line per perspective: the option with the highest expected net benefit, and how
+        likely it is the best."""
+        return verdicts(self.comparison.decisions())
+
     def run(self, index: int, seed: int) -> RunResult:
         """The replications of scenario ``index`` as a :class:`RunResult`."""
         index = arguments.whole(index, "index", 0, len(self.scenarios) - 1)
@@ -327,14 +357,18 @@ class ComparisonResult:
 def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = DEFAULT_SEED,
             workers: int = 1, independent: bool = False, progress: Update | None = None,
             scheduler: str | None = None, tables: str = "all",
-            out: str | Path | bool | None = None, plotlyjs: str = "folder") -> ComparisonResult:
+            out: str | Path | bool | None = None, plotlyjs: str = "folder",
+            wtp: float = DEFAULT_WTP_EUR) -> ComparisonResult:
     """Run every scenario (any iterable of them, distinct names) on the same replications
     (common random numbers unless ``independent``) and tabulate each against usual services
     and against the first. ``tables="summary"``: keep no per-client or per-spell tables (the
     comparison's files never include them; :meth:`ComparisonResult.run` then has none either).
     ``out``: a new folder for the comparison's files (``True``:
-    ``outputs/compare-<first>-<time>``), claimed before the runs start."""
+    ``outputs/compare-<first>-<time>``), claimed before the runs start. ``wtp``: willingness to
+    pay, EUR per additional person in competitive work, of the decision (``decision``,
+    ``verdicts``)."""
     scenarios = arguments.scenarios(scenarios)
+    wtp = arguments.number(wtp, "wtp", 0.0, 1e9, "a number of euros from 0 to 1e9")
     replications = arguments.whole(replications, "replications", 2)
     seed = arguments.seed(seed)
     scheduler = arguments.scheduler(scheduler)
@@ -355,7 +389,7 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
             progress(0, len(scenarios) * replications)
         result = ComparisonResult(
             comparing.compare(scenarios, seed, replications, workers, independent=independent,
-                              progress=progress, scheduler=scheduler, tables=tables),
+                              progress=progress, scheduler=scheduler, tables=tables, wtp=wtp),
             place, manifest)
         if place is not None:
             result.write(place, plotlyjs)
@@ -425,3 +459,38 @@ def overlay(runs: Mapping[str, RunResult]) -> go.Figure:
         raise InputError(f"runs: must be a mapping of names to RunResult objects (got "
                          f"{arguments.got(runs)})")
     return net_effect_overlay({name: run.replications for name, run in runs.items()})
+
+
+@dataclass
+class Decision:
+    """Runs as the options of one decision, with usual services (:func:`decision`)."""
+
+    table: pd.DataFrame
+    """Rows of ``decision.csv`` (:data:`ipssim.experiments.decision.DECISION_COLUMNS`)."""
+    verdicts: list[str]
+    """One line per perspective: the option with the highest expected net benefit and the
+    probability that it is the best."""
+    paired: bool
+    """Whether every run had the same seed (the same clients and luck in each replication)."""
+    draws: int
+
+    def figure(self) -> go.Figure:
+        """Each option's expected net benefit with its 95% range, per perspective."""
+        return decision_figure(self.table.to_dict("list"))
+
+
+def decision(runs: Mapping[str, RunResult], wtp: float = DEFAULT_WTP_EUR) -> Decision:
+    """Usual services and the ``runs`` (option name -> run) as one decision at willingness to
+    pay ``wtp`` (EUR per additional person in competitive work). Replication ``k`` of each run
+    is draw ``k`` (as many draws as the shortest run has); the draws are paired only if the runs
+    share their seed."""
+    if not isinstance(runs, Mapping) or not runs or not all(
+            isinstance(k, str) and isinstance(v, RunResult) for k, v in runs.items()):
+        raise InputError(f"runs: must be a mapping of names to RunResult objects (got "
+                         f"{arguments.got(runs)})")
+    wtp = arguments.number(wtp, "wtp", 0.0, 1e9, "a number of euros from 0 to 1e9")
+    draws = min(len(run.replications) for run in runs.values())
+    perspectives = decisions(list(runs), [[r.metrics for r in run.replications[:draws]]
+                                          for run in runs.values()], wtp)
+    return Decision(pd.DataFrame(decision_table(perspectives)), verdicts(perspectives),
+                    len({run.seed for run in runs.values()}) == 1, draws)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dash
 from dash import Input, Output, State, dash_table, dcc, html
@@ -252,7 +254,9 @@ def headline_panel(run) -> html.Div:
                                                 "padding": "10px 14px", "margin": "10px 0"}, children=[
         html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),
         html.Div(about, style={"fontSize": "13px", "color": "#555"}),
-        *words, *warnings, table, html.Div(style={"marginTop": "8px"}, children=[
+        *words, *[html.P(icer.words(), className="icer", style={"fontSize": "13px"})
+                  for icer in run.result.icers],
+        *warnings, table, GLOSSARY, html.Div(style={"marginTop": "8px"}, children=[
             html.A("Download the output folder (zip)", id="download-zip",
                    href=f"/download/{{session}}/{run.number}.zip"),
             " · ",
@@ -319,7 +323,70 @@ def side_by_side(runs) -> html.Div:
     return html.Div([
         html.Table(id="side-by-side-table", children=[header, about, *body],
                    style={"borderCollapse": "collapse", "fontSize": "14px", "margin": "8px 0"}),
-        dcc.Graph(figure=figure, config={"displaylogo": False})])
+        dcc.Graph(figure=figure, config={"displaylogo": False}), decision_panel(runs)])
+
+
+def option_name(run) -> str:
+    """A run as an option of the decision: its number and what it changed."""
+    changed = run.description.split(", ", 1)[1] if ", " in run.description else ""
+    return f"{run.name} ({changed})" if changed else run.name
+
+
+DECISION_SHOWN = {"option": "option", "status": "status", "cost_eur": "net cost, EUR (pv)",
+                  "effect_value": "more people in work", "icer_eur": "EUR per extra person (ICER)",
+                  "nmb_eur": "net benefit, EUR (pv)", "p_best": "P(best)"}
+
+
+def decision_panel(runs) -> html.Div:
+    """The ticked runs and usual services as one decision: the verdict lines, a chart of each
+    option's net benefit with its range, the option table and its CSV download."""
+    chosen = api.decision({option_name(run): run.result for run in runs})
+    table = chosen.table
+    csv = table.to_csv(index=False)
+    note = (f"Usual services and the ticked runs are the options, at {table['wtp_eur'].iloc[0]:,.0f}"
+            f" EUR per additional person in competitive work; {chosen.draws} replications each. "
+            + ("The runs share their seed: each replication sees the same people in every option. "
+               if chosen.paired else "The runs have different seeds: the options are not compared "
+               "on the same people, so the probabilities are rougher. ")
+            + "Ranges are Monte Carlo only: uncertain parameters are held at their values.")
+    rows = [html.Tr([html.Th(label) for label in ("perspective", *DECISION_SHOWN.values())])]
+    for row in table.itertuples():
+        cells = [row.perspective, row.option,
+                 row.status + (f" by {row.reference}" if row.status != "frontier" else ""),
+                 f"{row.cost_eur:,.0f}", f"{row.effect_value:,.1f}",
+                 f"{row.icer_eur:,.0f}" if math.isfinite(row.icer_eur) else "",
+                 f"{row.nmb_eur:,.0f} ({row.nmb_lo95_eur:,.0f} to {row.nmb_hi95_eur:,.0f})",
+                 f"{row.p_best:.2f}"]
+        rows.append(html.Tr([html.Td(c, style={"padding": "2px 8px"}) for c in cells],
+                            style={"fontWeight": "600"} if row.best else {}))
+    return html.Div(id="decision-panel", children=[
+        html.H3("Which option?", style={"fontSize": "17px"}),
+        *[html.P(line, className="verdict") for line in chosen.verdicts],
+        html.Div(note, style={"fontSize": "12px", "color": "#555"}),
+        dcc.Graph(id="decision-chart", figure=chosen.figure(), config={"displaylogo": False}),
+        html.Table(id="decision-table", children=rows,
+                   style={"borderCollapse": "collapse", "fontSize": "13px"}),
+        html.A("Download the option table (CSV)", id="download-decision", download="decision.csv",
+               href="data:text/csv;charset=utf-8," + quote(csv))])
+
+
+GLOSSARY = html.Details(id="glossary", children=[
+    html.Summary("Words used here"),
+    html.Dl([
+        html.Dt("Public purse"),
+        html.Dd("The state, Kela, the pension providers, the wellbeing services county and the "
+                "municipality together: what they pay (the programme, benefits, wage subsidy) "
+                "against what they get back (taxes and contributions)."),
+        html.Dt("Society"),
+        html.Dd("Everyone: the public purse, employers and the clients themselves (their "
+                "earnings count too)."),
+        html.Dt("Discounted"),
+        html.Dd("A euro later is worth less than a euro now: money in later months is scaled "
+                "down by the discount rate a year, and summed as a present value (pv)."),
+        html.Dt("Ever in work"),
+        html.Dd("People who had at least one competitive (open-market) job at some time between "
+                "their referral and the end of the horizon, however short."),
+    ])])
 
 
 def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) -> dash.Dash:
@@ -439,8 +506,9 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         label = shown_name(uploaded.get("filename")) if name == UPLOAD else name
         description = describe(label, levers, base)
         try:  # the run's own scenario file describes the run, not the scenario it came from
-            store.start(session, scenario.model_copy(update={"description": description}), count,
-                        seed, description)
+            store.start(session, scenario.model_copy(update={
+                "description": description, "name": lever_name(description)}), count, seed,
+                description)
         except Refused as exc:
             return refused(exc)
         return list(errors.values())
@@ -544,6 +612,14 @@ def run_yaml(run) -> str:
     stem = f"{run.scenario.name}-run{run.number}"
     return (f"# {run.name}: {run.description}\n# reproduce: ipssim run {stem}.yaml --seed "
             f"{run.seed} --replications {run.replications}\n" + run.result.yaml())
+
+
+def lever_name(description: str) -> str:
+    """A scenario name (letters, digits, ``_.-``, at most 80) from a run's description, so that
+    the file of an 8 M EUR run is not named after the scenario's own 5 M EUR."""
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", description)  # 1,600,000 -> 1600000
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", plain).strip("_.-")
+    return name[:80].rstrip("_.-") or "run"
 
 
 def describe(name: str, levers: api.Levers, base: api.Scenario) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
+from ipssim.experiments import decision
 from ipssim.experiments.runner import (
     ReplicationResult,
     net_effects,
@@ -53,6 +54,15 @@ class Comparison:
     table: dict[str, list]
     tables: str = "all"
     """What each replication kept (``experiments.runner.TABLES``)."""
+    wtp: float = decision.DEFAULT_WTP_EUR
+    """Willingness to pay per additional person in competitive work (and per QALY) of the
+    decision (:meth:`decisions`)."""
+
+    def decisions(self) -> list[decision.Perspective]:
+        """Usual services and every scenario as options of one decision, per perspective, with
+        each replication a draw (:mod:`ipssim.experiments.decision`)."""
+        return decision.decisions([s.name for s in self.scenarios],
+                                  [[r.metrics for r in rs] for rs in self.results], self.wtp)
 
 
 def scenario_seed(seed: int, index: int, independent: bool) -> int:
@@ -64,8 +74,10 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
             independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None, tables: str = "all") -> Comparison:
-    """Run every scenario's replications and tabulate the differences."""
+            scheduler: str | None = None, tables: str = "all",
+            wtp: float = decision.DEFAULT_WTP_EUR) -> Comparison:
+    """Run every scenario's replications and tabulate the differences (the decision at
+    willingness to pay ``wtp``: :meth:`Comparison.decisions`)."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
@@ -86,7 +98,7 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
             progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
     return Comparison(scenarios, results, summaries,
-                      comparison_table(scenarios, results, summaries), tables)
+                      comparison_table(scenarios, results, summaries), tables, wtp)
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -185,9 +186,10 @@ def net_effect_figure(effects: dict[str, dict[str, np.ndarray]]) -> go.Figure:
                                         line={"color": colour}, showlegend=col == 1),
                              row=1, col=col)
             month = break_even_month(mean)
-            if math.isfinite(month):
+            if math.isfinite(month):  # each scenario's label on its own line: none overprints
                 figure.add_vline(x=month, line_dash="dot", line_color=colour, row=1, col=col,
-                                 annotation_text=f"break-even month {month:.0f}")
+                                 annotation_text=f"break-even month {month:.0f}",
+                                 annotation_yshift=-16 * i, annotation_font_color=colour)
             else:
                 figure.add_annotation(x=months[-1], y=mean[-1], row=1, col=col, showarrow=False,
                                       yshift=14 * (i + 1), xanchor="right",
@@ -196,6 +198,32 @@ def net_effect_figure(effects: dict[str, dict[str, np.ndarray]]) -> go.Figure:
         figure.add_hline(y=0, line_color="#888", row=1, col=col)
     figure.update_xaxes(title_text="month")
     figure.update_layout(height=450, template="plotly_white")
+    return figure
+
+
+def decision_figure(decision: dict[str, list]) -> go.Figure:
+    """The options of a decision (``decision.csv``): per perspective, each option's expected net
+    monetary benefit against usual services with its 95% range over replications, the best
+    option marked."""
+    views = list(dict.fromkeys(zip(decision["perspective"], decision["effect"], strict=True)))
+    titles = [f"{VIEW_TITLES.get(v, v)}: net benefit, EUR (pv), per {e}" for v, e in views]
+    figure = make_subplots(rows=1, cols=len(views), subplot_titles=titles)
+    for col, (view, effect) in enumerate(views, start=1):
+        rows = [i for i, key in enumerate(zip(decision["perspective"], decision["effect"],
+                                              strict=True)) if key == (view, effect)]
+        mean = [decision["nmb_eur"][i] for i in rows]
+        figure.add_trace(go.Scatter(
+            x=[decision["option"][i] for i in rows], y=mean, mode="markers", showlegend=False,
+            name=f"{view}, {effect}",
+            marker={"size": 11, "color": [COLOURS[1] if decision["best"][i] else COLOURS[0]
+                                          for i in rows]},
+            error_y={"type": "data", "symmetric": False,
+                     "array": [decision["nmb_hi95_eur"][i] - m for i, m in zip(rows, mean, strict=True)],
+                     "arrayminus": [m - decision["nmb_lo95_eur"][i]
+                                    for i, m in zip(rows, mean, strict=True)]}),
+            row=1, col=col)
+        figure.add_hline(y=0, line_color="#888", row=1, col=col)
+    figure.update_layout(height=380, template="plotly_white")
     return figure
 
 
@@ -221,9 +249,12 @@ def payer_figure(scenario: Scenario, trajectories: pa.Table) -> go.Figure:
 def write_comparison_report(path: Path, comparison: dict[str, list],
                             net_effects: dict[str, dict[str, np.ndarray]],
                             ips_trajectories: dict[str, dict[str, np.ndarray]],
-                            manifest: dict, plotlyjs: str = "folder") -> None:
-    """The comparison page: net effects and IPS-arm trajectories of every scenario, and the
-    comparison table (``comparison.csv``).
+                            manifest: dict, plotlyjs: str = "folder",
+                            decision: dict[str, list] | None = None,
+                            verdicts: Sequence[str] = ()) -> None:
+    """The comparison page: the decision (its verdict lines, chart and ``decision.csv``), net
+    effects and IPS-arm trajectories of every scenario, and the comparison table
+    (``comparison.csv``).
 
     ``net_effects``: per scenario (the reference first), per perspective, every replication's
     discounted monthly net effect; ``ips_trajectories``: per scenario, the IPS arm's monthly
@@ -243,11 +274,25 @@ the IPS arm (<i>ips</i>), usual services (<i>usual</i>) and the IPS effect
     write_page(path, "ipssim: comparison", f"Comparison: {', '.join(names)}", [
         intro,
         bought_section(comparison, names),
+        *([section("Decision", "".join(f"<p>{html.escape(v)}</p>" for v in verdicts),
+                   DECISION_WORDS, chart(decision_figure(decision), "decision"), table(decision))]
+          if decision else []),
         section("Net effect of IPS against usual services",
                 chart(net_effect_figure(net_effects), "net_effect")),
         section("IPS arm of each scenario", chart(scenario_figure(ips_trajectories), "scenarios")),
         section("Differences", differences, table(comparison)),
     ], plotlyjs=plotlyjs)
+
+
+DECISION_WORDS = """<p>Usual services and each scenario are options. Net cost: the programme
+cost less what it gives back to the public purse or to society, against usual services,
+discounted. Options are ordered by expected net cost; an option is dominated when another costs no
+more and puts at least as many people in competitive work, extendedly dominated when a mix of its
+neighbours would do better; the ICER is the incremental cost per additional person in competitive
+work against the next cheaper option on the frontier. Net monetary benefit (NMB): willingness to
+pay times the effect, less the net cost; P(best): the share of replications in which the option
+has the highest NMB. Ranges are Monte Carlo only (2.5th to 97.5th percentile over
+replications).</p>"""
 
 
 def bought_section(comparison: dict[str, list], names: list[str]) -> str:

@@ -199,11 +199,52 @@ it would be worth paying to remove all parameter uncertainty, in euros for this 
                            f"ceac-{effect}"))
         parts.append(chart(curve(ceac, rows, "evpi_eur", f"WTP per {unit}, EUR", "EVPI, EUR",
                                  "Expected value of perfect information"), f"evpi-{effect}"))
+        parts.append(chart(ceaf_figure(tables["ceaf"], effect, unit), f"ceaf-{effect}"))
     parts.append("<h2>Summary over draws</h2>" + _table(tables["psa_summary"]))
     parts.append("<h2>Acceptability and EVPI</h2>" + _table(ceac))
+    parts.append(f"""<h2>Acceptability frontier</h2>
+<p>For each option (usual services, IPS) and WTP: the probability that it has the highest net
+benefit, its expected net benefit, and whether it is on the frontier (the option with the highest
+expected net benefit, which is the one to choose even where another is more often best).</p>
+{_table(tables['ceaf'])}
+<h2>Value of research: EVPPI</h2>
+<p>Expected value of partial perfect information about each parameter and group of parameters
+(each scenario section with several parameters drawn, and all of them): the most it would be
+worth paying to learn their true values, in euros for this programme, at the willingness-to-pay
+values where the EVPI is largest (elsewhere the decision is certain), estimated by regressing
+the net benefit of IPS against usual services on the parameters over the draws (Strong, Oakley
+and Brennan 2014; an additive model of penalised cubic splines, blind to interactions within a
+group; <i>edf</i>: the regression's effective degrees of freedom, <i>trusted</i> where the draws
+are at least ten per degree of freedom; a group of many parameters on few draws is not, and its
+EVPPI creeps up to the EVPI). A draw's net benefit is the mean of {design.spec.replications}
+replications, so the EVPI of the draws also counts their Monte Carlo noise; the EVPPI of all
+parameters does not.</p>
+{_table(tables['evppi'])}""")
     parts.append("<h2>Draws</h2><p>All draws are in <code>psa_draws.csv</code>.</p>"
                  + _table(draws))
     return "\n".join(parts)
+
+
+def ceaf_figure(table, effect: str, unit: str) -> go.Figure:
+    """Acceptability curves of the options and their frontier (markers where each option has
+    the highest expected net benefit)."""
+    figure = go.Figure()
+    rows = [i for i, e in enumerate(table["effect"]) if e == effect]
+    for k, option in enumerate(dict.fromkeys(table["option"][i] for i in rows)):
+        mine = [i for i in rows if table["option"][i] == option]
+        colour = COLOURS[k % len(COLOURS)]
+        figure.add_trace(go.Scatter(x=[table["wtp_eur"][i] for i in mine],
+                                    y=[table["p_best"][i] for i in mine], mode="lines",
+                                    name=option, line={"color": colour}))
+        front = [i for i in mine if table["on_frontier"][i]]
+        figure.add_trace(go.Scatter(x=[table["wtp_eur"][i] for i in front],
+                                    y=[table["p_best"][i] for i in front], mode="markers",
+                                    name=f"{option}: on the frontier",
+                                    marker={"color": colour, "size": 9}))
+    figure.update_layout(title="Acceptability curves and frontier", template="plotly_white",
+                         xaxis_title=f"WTP per {unit}, EUR",
+                         yaxis_title="probability of the highest net benefit")
+    return figure
 
 
 def ce_plane(draws, effect: str, cost: str, unit: str, cost_label: str) -> go.Figure:

@@ -10,7 +10,9 @@ over the point's replications (NaN replications left out), the same for every ki
   the Monte Carlo standard error;
 - **PSA**: per draw, the incremental cost and effects of IPS against usual services; the
   acceptability curve P(net monetary benefit > 0) and the expected value of perfect information
-  EVPI = E[max(NMB, 0)] - max(E[NMB], 0) over a grid of willingness-to-pay values;
+  EVPI = E[max(NMB, 0)] - max(E[NMB], 0) over a grid of willingness-to-pay values; the
+  acceptability frontier of the options (usual services, IPS), and the EVPPI of each parameter
+  and group of parameters by regression on the draws (``experiments.decision``);
 - **global**: Sobol first-order and total indices (SALib, Saltelli-Jansen estimators) or Morris
   elementary effects, with bootstrap 95% intervals, at several sample sizes (convergence).
 """
@@ -27,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ipssim.experiments import decision
 from ipssim.stats import SUMMARY_STATISTICS, describe
 
 if TYPE_CHECKING:
@@ -188,7 +191,101 @@ def psa_tables(points: list, parameters: list[str], data: Cube, cost: str,
             expected = float(np.mean(nmb))
             _add(ceac, effect=effect, wtp_eur=float(w), p_cost_effective=float(np.mean(nmb > 0)),
                  expected_nmb_eur=expected, evpi_eur=evpi(nmb), draws=int(ok.sum()))
-    return {"psa_draws": draws, "ceac": ceac, "psa_summary": summary}
+    return {"psa_draws": draws, "ceac": ceac, "psa_summary": summary,
+            "ceaf": ceaf_table(inc, cost, wtp),
+            "evppi": evppi_table(points, parameters, inc, cost, wtp)}
+
+
+OPTIONS = ("usual services", "IPS")
+"""The options of a PSA's decision: usual services (cost and effect 0) and IPS."""
+
+
+def _options(inc: dict[str, np.ndarray], cost: str, effect: str
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Costs and effects (draws x options) of usual services and IPS, or None without the
+    effect."""
+    name = EFFECTS[effect][0]
+    if name not in inc:
+        return None
+    dc, de = inc[f"incremental_cost_{cost}_eur"], inc[name]
+    zero = np.zeros_like(dc)
+    return np.column_stack([zero, dc]), np.column_stack([zero, de])
+
+
+def ceaf_table(inc: dict[str, np.ndarray], cost: str, wtp: dict[str, list[float]]) -> Table:
+    """``ceaf``: per effect, WTP and option, the probability it has the highest net benefit
+    (its acceptability curve), its expected NMB and whether it is on the acceptability frontier
+    (:func:`ipssim.experiments.decision.acceptability`), with the EVPI of the decision."""
+    table: Table = {"effect": [], **{c: [] for c in decision.ACCEPTABILITY_COLUMNS}}
+    for effect in EFFECTS:
+        arrays = _options(inc, cost, effect)
+        if arrays is None:
+            continue
+        rows = decision.acceptability(OPTIONS, *arrays, wtp[effect])
+        table["effect"] += [effect] * len(rows["option"])
+        for column, values in rows.items():
+            table[column] += values
+    return table
+
+
+EVPPI_WTPS = 5
+"""WTP values at which the EVPPI is computed: the sweep's values where the EVPI is largest
+(where the decision is uncertain; elsewhere every EVPPI is 0), each one regression per
+parameter and group."""
+EVPPI_COLUMNS = ("effect", "wtp_eur", "group", "parameters", "evppi_eur", "evpi_eur",
+                 "share_of_evpi", "edf", "trusted", "draws")
+
+
+def parameter_groups(parameters: Sequence[str]) -> dict[str, list[str]]:
+    """Each parameter alone, each section of the scenario with more than one parameter drawn
+    (the part of the path before the first dot or bracket: ``jobs``, ``economics``...), and all
+    parameters together."""
+    groups = {path: [path] for path in parameters}
+    sections: dict[str, list[str]] = {}
+    for path in parameters:
+        sections.setdefault(path.replace("[", ".").split(".", 1)[0], []).append(path)
+    groups |= {f"{name} (all drawn)": paths for name, paths in sections.items()
+               if len(paths) > 1 and f"{name} (all drawn)" not in groups}
+    if len(parameters) > 1:
+        groups["all parameters"] = list(parameters)
+    return groups
+
+
+def evppi_table(points: list, parameters: list[str], inc: dict[str, np.ndarray], cost: str,
+                wtp: dict[str, list[float]]) -> Table:
+    """``evppi``: per effect, WTP, parameter and group of parameters, the expected value of
+    partial perfect information (:func:`ipssim.experiments.decision.evppi`, a regression on the
+    draws), beside the EVPI and its share of it, with the regression's effective degrees of
+    freedom and whether there are draws enough to trust it
+    (:data:`ipssim.experiments.decision.EDF_PER_DRAW`). A draw's NMB is the mean over its replications,
+    so the EVPI of the draws also counts their Monte Carlo noise; the EVPPI of all parameters
+    together does not, and is the better estimate of what removing parameter uncertainty is
+    worth."""
+    table: Table = {c: [] for c in EVPPI_COLUMNS}
+    values = {path: np.array([p.values.get(path, math.nan) for p in points], dtype=float)
+              for path in parameters}
+    varying = [path for path in parameters if np.nanstd(values[path]) > 0]
+    for effect in EFFECTS:
+        arrays = _options(inc, cost, effect)
+        if arrays is None or not varying:
+            continue
+        totals = {}
+        for w in wtp[effect]:
+            nmb = decision.net_benefit(*arrays, w)
+            totals[w] = decision.choice(nmb[~np.isnan(nmb).any(axis=1)]).evpi
+        chosen = sorted(sorted(totals, key=lambda w: -totals[w])[:EVPPI_WTPS])
+        for w in chosen:
+            nmb = decision.net_benefit(*arrays, w)
+            ok = ~np.isnan(nmb).any(axis=1)
+            total = totals[w]
+            for group, paths in parameter_groups(varying).items():
+                x = np.column_stack([values[p] for p in paths])
+                value, edf = decision.evppi_fit(nmb[ok], x[ok])
+                _add(table, effect=effect, wtp_eur=float(w), group=group,
+                     parameters=" + ".join(paths), evppi_eur=value, evpi_eur=total,
+                     share_of_evpi=value / total if total > 0 else math.nan, edf=edf,
+                     trusted=edf <= decision.EDF_PER_DRAW * ok.sum(), draws=int(ok.sum()))
+    return table
 
 
 def evpi(nmb: np.ndarray) -> float:

@@ -139,6 +139,13 @@ def headline(result: SweepRun) -> list[str]:
             mid = rows[len(rows) // 2]
             lines.append(f"  P(cost-effective) at {c['wtp_eur'][mid]:,.0f} EUR per {effect}: "
                          f"{c['p_cost_effective'][mid]:.2f}; EVPI {c['evpi_eur'][mid]:,.0f} EUR")
+        e = tables["evppi"]
+        single = [i for i, (g, p) in enumerate(zip(e["group"], e["parameters"], strict=True))
+                  if g == p and e["trusted"][i]]
+        if single:
+            top = max(single, key=lambda i: e["evppi_eur"][i])
+            lines.append(f"  largest EVPPI: {e['group'][top]}, {e['evppi_eur'][top]:,.0f} EUR at "
+                         f"{e['wtp_eur'][top]:,.0f} EUR per {e['effect'][top]} (evppi.csv)")
     else:
         t = tables[spec.method]
         index = "ST" if spec.method == "sobol" else "mu_star"
