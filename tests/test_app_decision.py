@@ -30,7 +30,9 @@ def test_three_budgets_side_by_side_give_a_verdict_a_chart_and_a_table(page, tmp
         served(page, True)
         finish_run(page, number)
     icers = page.locator("#headline-panel .icer").all_inner_texts()
-    assert [line.split(":")[0] for line in icers] == ["ICER, the public purse", "ICER, society"]
+    assert [line.split(":")[0] for line in icers] == ["ICER, the public purse",
+                                                       "ICER, the wellbeing services county",
+                                                       "ICER, society"]
     assert all("IPS dominates" in line or "IPS is dominated" in line
                or "(no 95% range: only 4 replications, 40 needed)" in line for line in icers), icers
     # the last run's scenario file is the 1,600,000 EUR run's, by name and by description

@@ -120,7 +120,7 @@ def test_run_writes_the_output_contract(tmp_path):
             "hours_per_week", "hourly_wage_eur"} <= set(spells)
     assert set(spells["job_type"]) <= {"competitive", "subsidised", "other"}
     summary = (out / "summary.csv").read_text().splitlines()
-    assert summary[0].startswith("metric,arm,mean,lo95,hi95")
+    assert summary[0].startswith("metric,arm,window,unit,mean,lo95,hi95")
     assert {line.split(",")[1] for line in summary[1:]} == {"ips", "usual", "difference"}
     # the cumulative net effect at the horizon is the discounted net difference of the summary
     with open(out / "summary.csv") as handle:
@@ -136,10 +136,11 @@ def test_run_writes_the_output_contract(tmp_path):
     with open(out / "summary_regions.csv") as handle:
         reader = csv.reader(handle)
         header, *rows = reader
-    assert header == ["metric", "arm", "region", "mean", "lo95", "hi95", "mc_se", "replications"]
+    assert header == ["metric", "arm", "window", "unit", "region", "mean", "lo95", "hi95", "mc_se",
+                      "replications"]
     # one region: its rows are the summary's, with the region's name
-    assert [",".join(row[:2] + row[3:]) for row in rows] == summary[1:]
-    assert {row[2] for row in rows} == {"A"}
+    assert [row[:4] + row[5:] for row in rows] == list(csv.reader(summary[1:]))
+    assert {row[4] for row in rows} == {"A"}
     report = (out / "report.html").read_text()
     assert "<h2>Regions</h2>" in report and "id=\"regions\"" in report
     assert "plotly" in report and "cumulative net effect" in report

@@ -12,6 +12,7 @@ from scipy.stats import norm
 from ipssim.experiments.decision import (
     EDF_PER_DRAW,
     MIN_RANGE_REPLICATIONS,
+    VIEW_WORDS,
     acceptability,
     choice,
     decide,
@@ -193,7 +194,7 @@ def test_runs_and_a_comparison_give_the_same_decision_and_a_run_states_its_icers
     assert set(by_runs.table["option"]) == {"usual services", "two", "four"}
     for line in runs["two"].icers:
         words = line.words()
-        assert words.startswith(f"ICER, {'the public purse' if line.view == 'public' else 'society'}: ")
+        assert words.startswith(f"ICER, {VIEW_WORDS[line.view]}: ")
         assert "IPS dominates" in words or "IPS is dominated" in words or \
             "no 95% range: only 3 replications, 40 needed" in words
     with pytest.raises(api.InputError, match=r"^wtp: must be a number of euros from 0 to 1e9"):
