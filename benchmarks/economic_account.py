@@ -171,12 +171,12 @@ def main() -> None:
         result = ipssim.run(scenario, replications=args.replications, seed=args.seed,
                             workers=args.workers, tables="summary")
         rows, cells[(name, horizon)] = account(result)
-        print(f"#### `{name}`, {horizon} months\n")
+        print(f"### `{name}`, {horizon} months\n")
         print("| line | per person | total |\n|---|---|---|")
         for line, person, total in rows:
             print(f"| {line} | {person} | {total} |")
         print()
-    print("#### Published figures beside the model\n")
+    print("### Published figures beside the model\n")
     print("| fact | published | model's nearest reading | model |\n|---|---|---|---|")
     for fact, published, reading, (name, horizon, names) in PUBLISHED:
         model = "; ".join(cells[(name, horizon)][cell] for cell in names)
