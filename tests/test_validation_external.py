@@ -18,14 +18,18 @@ def test_every_figure_has_a_band_a_fact_and_a_scenario_that_loads():
     spec = external.load_validation(VALIDATION)
     facts = {f.fact for f in spec.figures.values()}
     assert {"OUT-C5", "OUT-C3", "TTJ-04", "EMP-13", "EMP-03", "FIN-05", "CST-06",
-            "EMP-09"} <= facts
+            "EMP-09", "OUT-H1", "OUT-H2", "OUT-C2", "OUT-C4"} <= facts
+    kinds = {f.observation.kind for f in spec.figures.values()}
+    assert set(external.MONEY) <= kinds
     for name, figure in spec.figures.items():
         low, high = figure.band
         assert low < high, name
         scenario = external.validation_scenario(VALIDATION.parent / figure.scenario,
-                                                figure.horizon_months, None)
+                                                figure.horizon_months, None, figure.changes)
         if figure.horizon_months is not None:
             assert scenario.horizon_months == figure.horizon_months
+        for field, value in figure.changes.items():
+            assert getattr(scenario, field) == value, name
         window = figure.observation.window_months
         assert window <= scenario.horizon_months, name
 
@@ -64,3 +68,26 @@ def test_observation_models_on_hand_built_tables():
     # programme: all three started before day 365; paid jobs during IPS: client 0 (both) and
     # client 1 has a work trial only; client 2's job starts after its exit at day 50
     assert external.programme_ever_paid(clients, spells, 365.0) == pytest.approx(1 / 3)
+
+
+def test_money_observations_on_hand_built_metrics():
+    metrics = {"ips": {"clients_referred": 10.0, "care_cost_eur_pv": 3000.0},
+               "usual": {"clients_referred": 10.0, "care_cost_eur_pv": 5000.0},
+               "difference": {"net_public_eur_pv": -2000.0, "net_society_eur_pv": 4000.0,
+                              "roi_public": -0.25, "roi_society": 0.5,
+                              "programme_cost_eur_pv": 8000.0,
+                              "usual_services_cost_eur_pv": -1500.0,
+                              "care_cost_eur_pv": -2000.0}}
+
+    def seen(**observation):
+        return external.observe(external.Observation(**observation), {}, {}, metrics)
+
+    assert seen(kind="net_per_client", perspective="society") == pytest.approx(400.0)
+    assert seen(kind="net_per_client", perspective="public") == pytest.approx(-200.0)
+    # gross: benefits over cost, 1 + net return
+    assert seen(kind="gross_ratio", perspective="public") == pytest.approx(0.75)
+    assert seen(kind="gross_ratio", perspective="society") == pytest.approx(1.5)
+    assert seen(kind="care_cost_per_client", arm="difference") == pytest.approx(-200.0)
+    assert seen(kind="care_cost_per_client", arm="usual") == pytest.approx(500.0)
+    # programme cost 8,000 less 1,500 of usual services replaced, over 10 clients
+    assert seen(kind="intervention_cost_per_client") == pytest.approx(650.0)

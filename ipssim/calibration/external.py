@@ -32,7 +32,9 @@ Table = dict[str, np.ndarray]
 
 class Observation(Strict):
     kind: Literal["ever_in_work", "days_to_first_job", "steady_workers", "programme_ever_paid",
-                  "break_even_month", "admitted", "admissions", "inpatient_days"]
+                  "break_even_month", "admitted", "admissions", "inpatient_days",
+                  "net_per_client", "gross_ratio", "care_cost_per_client",
+                  "intervention_cost_per_client"]
     arm: Literal["ips", "usual", "difference", "ratio"] = "ips"
     window_months: float = Field(24.0, gt=0)
     # mypy reads the lambda's item as a str, against pydantic's union of factories
@@ -51,6 +53,9 @@ class Figure(Strict):
     band: tuple[float, float]
     scenario: str
     horizon_months: int | None = Field(None, ge=1, le=600)
+    changes: dict[str, int | float] = Field(default_factory=dict)
+    """Top-level scenario fields set for the study's design (``recruitment_months: 0`` for a
+    cohort entering on day 0), over the scenario's own."""
     observation: Observation
     design: str
 
@@ -68,15 +73,17 @@ def load_validation(path: str | Path) -> ValidationFile:
                     str(path), ScenarioError)
 
 
-def validation_scenario(path: Path, horizon: int | None, calibrated: Path | None) -> Scenario:
-    """The scenario file with the calibrated values (``calibrated``, or the file it names) and
-    the figure's horizon."""
+def validation_scenario(path: Path, horizon: int | None, calibrated: Path | None,
+                        changes: Mapping[str, int | float] | None = None) -> Scenario:
+    """The scenario file with the calibrated values (``calibrated``, or the file it names), the
+    figure's design ``changes`` and its horizon."""
     data = dict(read_scenario_data(path))
     named = data.pop("calibration", None)
     source = calibrated if calibrated is not None else (path.parent / named if named else None)
     if source is not None:
         values = read_yaml(Path(source), "calibration", ScenarioError).get("values") or {}
         data = with_values(data, scoped_values(values, data.get("calibration_scope")))
+    data |= dict(changes or {})
     if horizon is not None:
         data["horizon_months"] = horizon
     return parse_scenario(data, str(path))
@@ -143,8 +150,32 @@ def care_use(kind: str, clients: Table, window_days: float) -> float:
     return float(np.mean(clients[kind]))
 
 
-def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str, Table]) -> float:
-    """One figure's statistic from one replication's tables of both arms."""
+MONEY = ("net_per_client", "gross_ratio", "care_cost_per_client", "intervention_cost_per_client")
+"""The observation kinds read from the summary metrics (:func:`money`)."""
+
+
+def money(obs: Observation, metrics: Mapping[str, Mapping[str, float]]) -> float:
+    """A money figure from one replication's summary metrics, discounted, per client referred:
+    ``net_per_client`` the net effect of IPS against usual services for the perspective;
+    ``gross_ratio`` its benefits over the programme cost (1 + net return); ``care_cost_per_client``
+    the health and social care cost of the arm (or IPS minus usual); and
+    ``intervention_cost_per_client`` the programme cost less the usual services it replaces."""
+    difference = metrics["difference"]
+    n = metrics["ips"]["clients_referred"]
+    if obs.kind == "net_per_client":
+        return difference[f"net_{obs.perspective}_eur_pv"] / n
+    if obs.kind == "gross_ratio":
+        return 1.0 + difference[f"roi_{obs.perspective}"]
+    if obs.kind == "care_cost_per_client":
+        return metrics[obs.arm]["care_cost_eur_pv"] / n
+    return (difference["programme_cost_eur_pv"] + difference["usual_services_cost_eur_pv"]) / n
+
+
+def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str, Table],
+            metrics: Mapping[str, Mapping[str, float]]) -> float:
+    """One figure's statistic from one replication's tables and summary metrics of both arms."""
+    if obs.kind in MONEY:
+        return money(obs, metrics)
     window = obs.window_months * MONTH_DAYS
     types = tuple(obs.job_types)
     if obs.kind == "ever_in_work":
@@ -168,7 +199,8 @@ def observe(obs: Observation, clients: Mapping[str, Table], spells: Mapping[str,
 def _replication(scenario: Scenario, seed: int, replication: int,
                  figures: dict[str, Observation]) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     result = run_replication(scenario, seed, replication)
-    values = {name: observe(obs, result.clients, result.spells) for name, obs in figures.items()
+    values = {name: observe(obs, result.clients, result.spells, result.metrics)
+              for name, obs in figures.items()
               if obs.kind != "break_even_month"}
     return values, result.net_effect
 
@@ -178,16 +210,18 @@ def _replication(scenario: Scenario, seed: int, replication: int,
 def run_validation(path: str | Path, calibrated: Path | None = None, quick: bool = False,
                    pool=None) -> list[dict]:
     """Every figure of the validation file: published value, band, simulated mean with its 95%
-    Monte Carlo interval, in band or not. Figures on the same scenario and horizon share runs."""
+    Monte Carlo interval, in band or not. Figures on the same scenario, design and horizon share runs."""
     path = Path(path)
     spec = load_validation(path)
     replications = spec.quick_replications if quick else spec.replications
-    groups: dict[tuple[str, int | None], dict[str, Figure]] = {}
+    groups: dict[tuple[str, int | None, tuple], dict[str, Figure]] = {}
     for name, figure in spec.figures.items():
-        groups.setdefault((figure.scenario, figure.horizon_months), {})[name] = figure
+        design = tuple(sorted(figure.changes.items()))
+        groups.setdefault((figure.scenario, figure.horizon_months, design), {})[name] = figure
     simulated: dict[str, tuple[float, float, float]] = {}
-    for (scenario_path, horizon), figures in groups.items():
-        scenario = validation_scenario(path.parent / scenario_path, horizon, calibrated)
+    for (scenario_path, horizon, design), figures in groups.items():
+        scenario = validation_scenario(path.parent / scenario_path, horizon, calibrated,
+                                       dict(design))
         observations = {name: f.observation for name, f in figures.items()}
         runs = list(ordered_map(_replication, [scenario] * replications, [spec.seed] * replications,
                                 range(replications), [observations] * replications, pool=pool))
