@@ -76,6 +76,14 @@ def stack_regions(scenario: Scenario, results: list[ReplicationResult]) -> pa.Ta
     return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
 
 
+def parameter_table(results: list[ReplicationResult]) -> dict[str, list]:
+    """Columns of ``parameters.csv``: ``replication``, then each drawn parameter's value in that
+    replication (parameter uncertainty), for a regression of the outcomes on the draws."""
+    paths = list(results[0].parameters)
+    return {"replication": [r.replication for r in results],
+            **{path: [r.parameters[path] for r in results] for path in paths}}
+
+
 def region_summaries(scenario: Scenario, results: list[ReplicationResult]
                      ) -> dict[str, dict[str, list]]:
     """The summary of each region, by region name."""
@@ -113,6 +121,8 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         effects = net_effects(results)
         summary = summarise([r.metrics for r in results], effects)
         files.write_csv(partial / "summary.csv", summary)
+        if results[0].parameters:
+            files.write_csv(partial / "parameters.csv", parameter_table(results))
         files.write_csv(partial / "net_effect.csv", net_effect_table(effects))
         by_region = stack_regions(scenario, results)
         files.write_parquet(partial / "regions.parquet", by_region)
@@ -135,6 +145,8 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
                         wide_table(comparison.table, [s.name for s in comparison.scenarios]))
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
             files.write_csv(partial / f"summary-{scenario.name}.csv", summary)
+        if comparison.results[0][0].parameters:
+            files.write_csv(partial / "parameters.csv", parameter_table(comparison.results[0]))
         pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])

@@ -17,6 +17,7 @@ import numpy as np
 
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
 from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication
+from ipssim.experiments.uncertain import Draws
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.budgets import bought_by_year
@@ -44,6 +45,8 @@ class Comparison:
     table: dict[str, list]
     tables: str = "all"
     """What each replication kept (``experiments.runner.TABLES``)."""
+    draws: Draws | None = None
+    """The parameter values of every replication, shared by every scenario, or None."""
 
 
 def scenario_seed(seed: int, index: int, independent: bool) -> int:
@@ -55,8 +58,11 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
             independent: bool = False, progress: Update | None = None,
-            scheduler: str | None = None, tables: str = "all") -> Comparison:
-    """Run every scenario's replications and tabulate the differences."""
+            scheduler: str | None = None, tables: str = "all", draws: Draws | None = None
+            ) -> Comparison:
+    """Run every scenario's replications and tabulate the differences; with ``draws`` (one
+    draw of the uncertain parameters per replication), replication ``r`` of every scenario runs
+    on draw ``r``, whatever the scenario's seed."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
@@ -70,25 +76,27 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(
-            _results(scenarios, seed, replications, workers, independent, scheduler, tables),
+            _results(scenarios, seed, replications, workers, independent, scheduler, tables,
+                     draws),
             start=1):
         results[index].append(result)
         if progress:
             progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
     return Comparison(scenarios, results, summaries,
-                      comparison_table(scenarios, results, summaries), tables)
+                      comparison_table(scenarios, results, summaries), tables, draws)
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-             independent: bool, scheduler: str | None = None, tables: str = "all"
-             ) -> Iterator[tuple[int, ReplicationResult]]:
+             independent: bool, scheduler: str | None = None, tables: str = "all",
+             draws: Draws | None = None) -> Iterator[tuple[int, ReplicationResult]]:
     """(scenario index, result) for every scenario and replication, in a fixed order."""
     tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
     results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
                           [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], [tables] * len(tasks), workers=workers,
-                          scheduler=scheduler)
+                          [k for _, k in tasks], [tables] * len(tasks),
+                          [draws.values[k] if draws is not None else None for _, k in tasks],
+                          workers=workers, scheduler=scheduler)
     yield from zip((i for i, _ in tasks), results, strict=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ipssim.accounts.metrics import waits_for_coach
 from ipssim.accounts.rollup import Accounts, account_replication
+from ipssim.experiments.uncertain import Draws, drawn_scenario
 from ipssim.files import scratch_file
 from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
 from ipssim.parallel import ordered_map
@@ -45,6 +46,8 @@ class ReplicationResult:
     waits: np.ndarray
     """The IPS arm's wait of each client for a coach (``accounts.metrics.waits_for_coach``), for
     the pooled wait quantiles of a run's headline without its client tables."""
+    parameters: dict[str, float] = field(default_factory=dict)
+    """The parameter values drawn for this replication (``experiments.uncertain``), or none."""
 
 
 TABLES = ("all", "summary")
@@ -59,13 +62,19 @@ def check_tables(tables: str) -> None:
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int,
-                    tables: str = "all") -> ReplicationResult:
+                    tables: str = "all", parameters: dict[str, float] | None = None
+                    ) -> ReplicationResult:
     """Draw the shared cohort once, simulate both arms on it, and account for each (with the
     cyclic garbage collector paused: see ``simulation.collector_paused``). With ``tables``
     ``summary`` the result carries no client or spell tables (:data:`NOT_KEPT`), so they are
-    neither sent from the worker nor kept."""
+    neither sent from the worker nor kept. With ``parameters`` (a replication's draw of the
+    uncertain parameters, ``experiments.uncertain``) the scenario takes those values first."""
+    if parameters:
+        scenario = drawn_scenario(scenario, parameters, replication)
     with collector_paused():
-        return _run_replication(scenario, seed, replication, tables)
+        result = _run_replication(scenario, seed, replication, tables)
+    result.parameters = dict(parameters or {})
+    return result
 
 
 def _run_replication(scenario: Scenario, seed: int, replication: int,
@@ -106,19 +115,20 @@ def net_effects(results: list[ReplicationResult]) -> dict[str, np.ndarray]:
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,
-                         workers: int, scheduler: str | None = None, tables: str = "all"
-                         ) -> Iterator[ReplicationResult]:
+                         workers: int, scheduler: str | None = None, tables: str = "all",
+                         draws: Draws | None = None) -> Iterator[ReplicationResult]:
     """Replications 0..n-1 on ``workers`` processes (or the Dask cluster at ``scheduler``),
-    yielded in replication order."""
+    yielded in replication order; with ``draws``, replication ``r`` on draw ``r``."""
+    parameters = draws.values if draws is not None else [None] * replications
     return ordered_map(run_replication, [scenario] * replications, [seed] * replications,
-                       range(replications), [tables] * replications, workers=workers,
-                       scheduler=scheduler)
+                       range(replications), [tables] * replications, parameters,
+                       workers=workers, scheduler=scheduler)
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, workers: int,
                      progress: Update | None = None, spool: Spool | None = None,
-                     scheduler: str | None = None, tables: str = "all"
-                     ) -> list[ReplicationResult]:
+                     scheduler: str | None = None, tables: str = "all",
+                     draws: Draws | None = None) -> list[ReplicationResult]:
     """All replications, in replication order (on local processes or the Dask cluster at
     ``scheduler``); ``progress(done, total)`` after each.
 
@@ -126,7 +136,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, workers: 
     done (:meth:`Spool.keep`), so the run holds only the small tables in memory; with
     ``tables`` ``summary`` there are none to keep (:func:`run_replication`)."""
     results = []
-    for result in iterate_replications(scenario, seed, replications, workers, scheduler, tables):
+    for result in iterate_replications(scenario, seed, replications, workers, scheduler, tables,
+                                       draws):
         results.append(spool.keep(result) if spool is not None and tables == "all" else result)
         if progress:
             progress(len(results), replications)

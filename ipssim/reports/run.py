@@ -17,6 +17,7 @@ import pyarrow as pa
 from plotly.subplots import make_subplots
 
 from ipssim.experiments.compare import OWN
+from ipssim.experiments.uncertain import RANGE_REPLICATIONS, mean_interval, range_note, rough
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
@@ -65,11 +66,17 @@ scenario SHA-256 <code>{manifest['scenario_sha256'][:16]}</code>.
 {LINES_AND_BANDS}
 Money in euros at {economics.price_year} prices, discounted at
 {economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>"""
+    replications = manifest["replications"]
+    ranges = f"<p><b>{html.escape(range_note(replications, manifest.get('parameters_drawn', 0)))}</b></p>"
     summary_note = ("<p><i>difference</i> is IPS minus usual services within each replication "
                     "(same clients, same luck). lo95/hi95: 2.5th/97.5th percentiles over "
-                    "replications; mc_se: Monte Carlo standard error of the mean.</p>")
+                    "replications (shown from "
+                    f"{RANGE_REPLICATIONS} replications; summary.csv always has them); mean_lo95/"
+                    "mean_hi95: the 95% interval of the mean (mean +/- 1.96 mc_se); mc_se: Monte "
+                    "Carlo standard error of the mean.</p>")
     write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
+        ranges,
         funding_section(scenario),
         published_section(scenario, summary),
         section("Net effect of IPS against usual services",
@@ -80,7 +87,8 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
-        section("Summary", summary_note, window_list(scenario), table(with_windows(summary))),
+        section("Summary", summary_note, window_list(scenario),
+                table(with_windows(summary, rough(replications)))),
     ], plotlyjs=plotlyjs)
 
 
@@ -91,12 +99,18 @@ def window_list(scenario: Scenario) -> str:
     return f"<p>Each metric counts over the window its row names:</p><ul>{items}</ul>"
 
 
-def with_windows(summary: dict[str, list]) -> dict[str, list]:
-    """The summary's columns with each metric's window third."""
+def with_windows(summary: dict[str, list], rough_ranges: bool = False) -> dict[str, list]:
+    """The summary's columns with each metric's window third and the interval of each mean
+    after it; without the 95% ranges over replications where they are ``rough_ranges`` (too few
+    replications, :func:`ipssim.experiments.uncertain.rough`)."""
     metric, arm, *rest = summary
-    return {metric: summary[metric], arm: summary[arm],
-            "window": [metric_window(m) for m in summary[metric]],
-            **{c: summary[c] for c in rest}}
+    intervals = [mean_interval(m, se) for m, se in zip(summary["mean"], summary["mc_se"],
+                                                         strict=True)]
+    out = {metric: summary[metric], arm: summary[arm],
+           "window": [metric_window(m) for m in summary[metric]], "mean": summary["mean"],
+           "mean_lo95": [lo for lo, _ in intervals], "mean_hi95": [hi for _, hi in intervals]}
+    hidden = {"mean", *(("lo95", "hi95") if rough_ranges else ())}
+    return out | {c: summary[c] for c in rest if c not in hidden}
 
 
 def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
@@ -227,7 +241,10 @@ def write_comparison_report(path: Path, comparison: dict[str, list],
         "common random numbers"
     intro = (f"<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario; "
              f"{streams}; ipssim {manifest['ipssim_version']}. {LINES_AND_BANDS} The reference "
-             f"scenario is {html.escape(names[0])}.</p>")
+             f"scenario is {html.escape(names[0])}.</p><p><b>"
+             f"{html.escape(range_note(manifest['replications'], manifest.get('parameters_drawn', 0)))}"
+             "</b> With parameter uncertainty every scenario runs on the same draw in the same "
+             "replication.</p>")
     differences = """<p>Rows with reference <i>none</i>: each scenario's own figures (above). Rows
 with reference <i>usual_services</i>: IPS minus usual services within each scenario. Other rows:
 the scenario minus the reference scenario within each replication (same clients, same luck), for
