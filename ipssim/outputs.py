@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.accounts.subgroups import summarise_subgroups
 from ipssim.experiments.compare import wide_table
 from ipssim.experiments.runner import long_table, net_effects
 from ipssim.reports.run import (
@@ -128,8 +129,10 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         files.write_parquet(partial / "regions.parquet", by_region)
         regions = region_summaries(scenario, results)
         files.write_csv(partial / "summary_regions.csv", region_summary_table(regions))
+        subgroups = summarise_subgroups([r.subgroups for r in results])
+        files.write_csv(partial / "summary_subgroups.csv", subgroups)
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions, by_region, plotlyjs)
+                     regions, by_region, plotlyjs, subgroups)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 

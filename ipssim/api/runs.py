@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ipssim.accounts.metrics import net_effect_table, summarise
+from ipssim.accounts.subgroups import summarise_subgroups
 from ipssim.api import arguments
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
@@ -171,6 +172,13 @@ class RunResult:
         """The summary of each region."""
         return pd.DataFrame(region_summary_table(region_summaries(self.scenario,
                                                                   self.replications)))
+
+    @cached_property
+    def subgroups(self) -> pd.DataFrame:
+        """Who benefits: the summary per subgroup of clients at referral (``subgroup``: main
+        activity, benefit, diagnosis, age band, time since work, region; ``level``; ``metric``;
+        ``arm``; mean, lo95, hi95, mc_se), as ``summary_subgroups.csv``."""
+        return pd.DataFrame(summarise_subgroups([r.subgroups for r in self.replications]))
 
     @property
     def funding(self) -> list[dict]:

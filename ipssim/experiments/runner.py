@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ipssim.accounts.metrics import waits_for_coach
 from ipssim.accounts.rollup import Accounts, account_replication
+from ipssim.accounts.subgroups import subgroup_metrics
 from ipssim.experiments.uncertain import Draws, drawn_scenario
 from ipssim.files import scratch_file
 from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
@@ -46,6 +47,8 @@ class ReplicationResult:
     waits: np.ndarray
     """The IPS arm's wait of each client for a coach (``accounts.metrics.waits_for_coach``), for
     the pooled wait quantiles of a run's headline without its client tables."""
+    subgroups: dict[tuple[str, str], dict[str, dict[str, float]]] = field(default_factory=dict)
+    """Figures per (grouping, level) of clients (``accounts.subgroups``)."""
     parameters: dict[str, float] = field(default_factory=dict)
     """The parameter values drawn for this replication (``experiments.uncertain``), or none."""
 
@@ -81,7 +84,12 @@ def _run_replication(scenario: Scenario, seed: int, replication: int,
                      tables: str) -> ReplicationResult:
     cohort = draw_cohort(scenario, seed, replication)
     histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
-    totals, regions = account_replication(scenario, histories)
+    per_client: dict[str, list[dict[str, np.ndarray]]] = {}
+    totals, regions = account_replication(scenario, histories, per_client)
+    subgroups = subgroup_metrics(
+        scenario, {arm: h.clients for arm, h in histories.items()},
+        {arm: {k: np.concatenate([block[k] for block in blocks]) for k in blocks[0]}
+         for arm, blocks in per_client.items()})
     keep = tables == "all"
     return ReplicationResult(
         replication, totals.trajectories,
@@ -89,7 +97,7 @@ def _run_replication(scenario: Scenario, seed: int, replication: int,
         {arm: h.spells for arm, h in histories.items()} if keep else NOT_KEPT,
         totals.metrics, totals.net_effect, histories["ips"].staffing_traces, regions,
         sum(h.events for h in histories.values()),
-        waits_for_coach(histories["ips"].clients, horizon_days(scenario)))
+        waits_for_coach(histories["ips"].clients, horizon_days(scenario)), subgroups)
 
 
 class NotKept(Mapping[str, dict[str, np.ndarray]]):

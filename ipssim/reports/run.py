@@ -54,7 +54,8 @@ _cell = cell  # the name the tests know
 def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
-                 by_region: pa.Table, plotlyjs: str = "folder") -> None:
+                 by_region: pa.Table, plotlyjs: str = "folder",
+                 subgroups: dict[str, list] | None = None) -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
     summary, from the run's tables (``net_effects``: per perspective, replications x months;
     ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`)."""
@@ -87,6 +88,7 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
+        subgroup_section(subgroups) if subgroups else "",
         section("Summary", summary_note, window_list(scenario),
                 table(with_windows(summary, rough(replications)))),
     ], plotlyjs=plotlyjs)
@@ -330,6 +332,43 @@ def region_section(regions: dict[str, dict[str, list]]) -> str:
                    "discounted). Each region's full summary with intervals is in "
                    "summary_regions.csv and its trajectories in regions.parquet.</p>",
                    table(columns, labels=1))
+
+
+SUBGROUP_FIGURES = (("clients", "people", "clients referred"),
+                    ("ever_employed_competitive_by_horizon_share", "share",
+                     "more in competitive work (share points)"),
+                    ("additional_employed_competitive_by_horizon", "people",
+                     "more people in competitive work"),
+                    ("additional_months_worked_by_horizon", "months",
+                     "more months in competitive work"),
+                    ("benefits_saved_eur_pv", "eur", "benefits saved (pv)"),
+                    ("taxes_gained_eur_pv", "eur", "taxes and contributions gained (pv)"))
+"""The columns of the report's "Who benefits" table: metric (difference arm), unit, heading."""
+
+
+def subgroup_section(subgroups: dict[str, list]) -> str:
+    """Who benefits: for each subgroup of clients, IPS against usual services (mean and, in
+    brackets, the 95% interval of the mean), one row per subgroup level; every figure of every
+    arm is in summary_subgroups.csv."""
+    cells: dict[tuple[str, str], dict[str, Cell]] = {}
+    for grouping, level, metric, arm, mean, se in zip(
+            *(subgroups[c] for c in ("subgroup", "level", "metric", "arm", "mean", "mc_se")),
+            strict=True):
+        for name, unit, heading in SUBGROUP_FIGURES:
+            if arm == "difference" and metric == name:
+                lo, hi = mean_interval(mean, se)
+                text = number_text(mean, unit) if name == "clients" else with_range(mean, lo, hi, unit)
+                cells.setdefault((grouping, level), {})[heading] = Cell(text)
+    columns: dict[str, list] = {"subgroup": [g for g, _ in cells], "level": [v for _, v in cells]}
+    for _, _, heading in SUBGROUP_FIGURES:
+        columns[heading] = [row.get(heading, Cell("")) for row in cells.values()]
+    return section("Who benefits", """<p>IPS against usual services for each subgroup of clients
+at referral: main activity and the benefit it brings, diagnosis group (psychosis, F20-29, or
+other), age band, time out of work and region. Counts and money are totals for the subgroup, so a
+grouping's rows add up to the whole programme; shares are of the subgroup's clients. Brackets: the
+95% interval of the mean (mean +/- 1.96 Monte Carlo standard errors). The programme's cost is its
+teams' and has no subgroup rows. Every figure of both arms, with 95% ranges over replications, is
+in summary_subgroups.csv.</p>""", table(columns, labels=2))
 
 
 def funding_section(scenario: Scenario) -> str:
