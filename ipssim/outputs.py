@@ -20,6 +20,7 @@ from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
 from ipssim.accounts.subgroups import summarise_subgroups
 from ipssim.experiments.compare import wide_table
 from ipssim.experiments.runner import long_table, net_effects
+from ipssim.reports.appendix import appendix
 from ipssim.reports.run import (
     SCENARIO_PANELS,
     net_effect_figure,
@@ -133,6 +134,8 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         files.write_csv(partial / "summary_subgroups.csv", subgroups)
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
                      regions, by_region, plotlyjs, subgroups)
+        for name, text in appendix(scenario, manifest).items():
+            files.write_text(partial / name, text)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 
