@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import numpy as np
 import pytest
@@ -170,3 +171,20 @@ def test_the_command_line_draws_and_says_so(tmp_path):
                      "--parameter-uncertainty", "--out", tmp_path / "bad")
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert "uncertainty" in refused.stderr and not (tmp_path / "bad").exists()
+
+
+def test_the_workbench_queue_runs_with_parameter_uncertainty_and_says_so():
+    from ipssim.app.page import headline_panel
+    from ipssim.app.runs import RunStore
+
+    store = RunStore(workers=1)
+    session = store.new_session()
+    scenario = _uncertain(horizon_months=6)
+    drawn = store.start(session, scenario, 2, 7, "drawn", parameter_uncertainty=True)
+    deadline = time.monotonic() + 120
+    while drawn.state in ("queued", "running"):
+        assert time.monotonic() < deadline, "the run did not finish in time"
+        time.sleep(0.05)
+    assert drawn.state == "finished", drawn.message
+    assert drawn.result.replications[0].parameters  # drawn, not the scenario's values
+    assert "Ranges include parameter uncertainty" in str(headline_panel(drawn))
