@@ -1,6 +1,7 @@
 """Decision benchmark: prints one JSON line of the two waits a planner sees on the workbench.
 
-    python benchmarks/bench_decision.py [--workers W] [--replications R] [--draws D] [--skip-decision]
+    python benchmarks/bench_decision.py [--workers W] [--replications R] [--draws D]
+                                        [--skip-standard] [--skip-decision]
 
 - ``standard_wall_s``: the workbench's standard run (``ipssim.planner.REPLICATIONS["standard"]``,
   40 replications) of ``scenarios/finland_ten_counties.yaml`` as the page runs it
@@ -78,10 +79,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--replications", type=int, default=40)
     parser.add_argument("--draws", type=int, default=100)
+    parser.add_argument("--skip-standard", action="store_true")
     parser.add_argument("--skip-decision", action="store_true")
     args = parser.parse_args()
     figures = {"scenario": SCENARIO.stem, "cores": os.cpu_count(), "workers": args.workers}
-    figures |= standard(args.workers, args.replications)
+    if not args.skip_standard:
+        figures |= standard(args.workers, args.replications)
     if not args.skip_decision:
         figures |= decision(args.workers, args.draws)
     print(json.dumps(figures))

@@ -188,3 +188,22 @@ def test_the_workbench_queue_runs_with_parameter_uncertainty_and_says_so():
     assert drawn.state == "finished", drawn.message
     assert drawn.result.replications[0].parameters  # drawn, not the scenario's values
     assert "Ranges include parameter uncertainty" in str(headline_panel(drawn))
+
+
+def test_options_that_differ_in_staff_share_the_usual_arm_with_the_same_numbers():
+    """A comparison simulates the usual-services arm once for options that differ only in IPS
+    staff; each option's numbers are still those of its own run, bit for bit."""
+    base = _uncertain(name="two", horizon_months=6)
+    more = _uncertain(name="four", horizon_months=6, regions=[
+        {"name": "A", "coaches": 4, "team_leaders": 1, "referrals_per_month": 6.0,
+         "employers": 20}])
+    both = compare([base, more], replications=3, seed=13, parameter_uncertainty=True)
+    for index, scenario in enumerate((base, more)):
+        alone = run(scenario, replications=3, seed=13, parameter_uncertainty=True)
+        assert repr(both.comparison.summaries[index]) == repr(alone._summary)  # NaN too
+        for r, own in zip(both.comparison.results[index], alone.replications, strict=True):
+            assert repr((r.metrics, r.subgroups, r.trajectories)) == repr(
+                (own.metrics, own.subgroups, own.trajectories))
+    usual = [r.metrics["usual"] for r in both.comparison.results[0]]
+    assert usual == [r.metrics["usual"] for r in both.comparison.results[1]]
+    assert both.comparison.results[0][0].metrics["ips"] != both.comparison.results[1][0].metrics["ips"]

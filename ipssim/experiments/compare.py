@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, summarise
-from ipssim.experiments.runner import ReplicationResult, net_effects, run_replication
+from ipssim.experiments.runner import ReplicationResult, net_effects, run_options
 from ipssim.experiments.uncertain import Draws
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
@@ -90,14 +90,17 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
              independent: bool, scheduler: str | None = None, tables: str = "all",
              draws: Draws | None = None) -> Iterator[tuple[int, ReplicationResult]]:
-    """(scenario index, result) for every scenario and replication, in a fixed order."""
-    tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
-    results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
-                          [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], [tables] * len(tasks),
-                          [draws.values[k] if draws is not None else None for _, k in tasks],
+    """(scenario index, result) for every scenario and replication, in a fixed order: each
+    task is one replication of every scenario (``runner.run_options``, which shares the cohort
+    and the usual-services arm between scenarios that differ only in IPS staff)."""
+    seeds = [scenario_seed(seed, i, independent) for i in range(len(scenarios))]
+    results = ordered_map(run_options, [scenarios] * replications, [seeds] * replications,
+                          range(replications), [tables] * replications,
+                          [draws.values[k] if draws is not None else None
+                           for k in range(replications)],
                           workers=workers, scheduler=scheduler)
-    yield from zip((i for i, _ in tasks), results, strict=True)
+    for options in results:
+        yield from enumerate(options)
 
 
 def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationResult]],

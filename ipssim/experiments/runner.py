@@ -7,6 +7,7 @@ gathered in replication order, so the outputs are bit-identical whatever the num
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +21,17 @@ from ipssim.accounts.rollup import Accounts, account_replication
 from ipssim.accounts.subgroups import subgroup_metrics
 from ipssim.experiments.uncertain import Draws, drawn_scenario
 from ipssim.files import scratch_file
-from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
+from ipssim.model.simulation import (
+    ArmHistory,
+    Cohort,
+    collector_paused,
+    draw_cohort,
+    horizon_days,
+    simulate_arm,
+)
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
+from ipssim.scenario.edits import editable
 from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
 from ipssim.vocabulary import ARMS
@@ -80,10 +89,55 @@ def run_replication(scenario: Scenario, seed: int, replication: int,
     return result
 
 
-def _run_replication(scenario: Scenario, seed: int, replication: int,
-                     tables: str) -> ReplicationResult:
-    cohort = draw_cohort(scenario, seed, replication)
-    histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
+def run_options(scenarios: list[Scenario], seeds: list[int], replication: int,
+                tables: str = "all", parameters: dict[str, float] | None = None
+                ) -> list[ReplicationResult]:
+    """Replication ``replication`` of every option, each as :func:`run_replication` gives it.
+
+    Options that differ only in what IPS has (their staff and budgets, their names) share the
+    cohort and the usual-services arm, which do not depend on it: drawn and simulated once
+    for all of them (:func:`usual_services_key`), the same histories bit for bit."""
+    drawn = [drawn_scenario(s, parameters, replication) if parameters else s for s in scenarios]
+    shared: dict[tuple[int, str], tuple[Cohort, ArmHistory]] = {}
+    results = []
+    with collector_paused():
+        for scenario, seed in zip(drawn, seeds, strict=True):
+            key = (seed, usual_services_key(scenario))
+            if key not in shared:
+                cohort = draw_cohort(scenario, seed, replication)
+                shared[key] = cohort, simulate_arm(scenario, cohort, "usual", seed, replication)
+            cohort, usual = shared[key]
+            result = _run_replication(scenario, seed, replication, tables, (cohort, usual))
+            result.parameters = dict(parameters or {})
+            results.append(result)
+    return results
+
+
+IPS_ONLY = ("coaches", "team_leaders", "staffing", "budget_eur_per_year")
+"""Region fields that only the IPS arm reads (its team): options differing in these alone have
+the same usual-services arm."""
+
+
+def usual_services_key(scenario: Scenario) -> str:
+    """What the cohort and the usual-services arm depend on: the scenario without its name,
+    description and the regions' IPS staff and budgets (every other field kept, to be safe)."""
+    data = editable(scenario, mode="json")
+    for field_name in ("name", "description"):
+        data.pop(field_name, None)
+    data["regions"] = [{k: v for k, v in region.items() if k not in IPS_ONLY}
+                       for region in data["regions"]]
+    return json.dumps(data, sort_keys=True)
+
+
+def _run_replication(scenario: Scenario, seed: int, replication: int, tables: str,
+                     shared: tuple[Cohort, ArmHistory] | None = None) -> ReplicationResult:
+    if shared is None:
+        cohort = draw_cohort(scenario, seed, replication)
+        histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
+    else:
+        cohort, usual = shared
+        histories = {"ips": simulate_arm(scenario, cohort, "ips", seed, replication),
+                     "usual": usual}
     per_client: dict[str, list[dict[str, np.ndarray]]] = {}
     totals, regions = account_replication(scenario, histories, per_client)
     subgroups = subgroup_metrics(
