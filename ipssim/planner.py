@@ -114,8 +114,8 @@ def planned_scenario(base: Scenario, levers: Levers) -> Scenario:
     is split across regions in proportion to their referrals.
     """
     _choice(levers.demand_mode, "demand_mode", DEMAND_MODES)
-    data = editable(base)  # its calibration file stays named: parameter uncertainty may
-    # draw from its sample (the calibrated values themselves are already in the fields)
+    data = editable(base)
+    data.pop("calibration", None)  # its values are already in the fields
     data["regions"] = [edited(region, _demand(region["name"], levers)) for region in data["regions"]]
     _set_period(data, levers)
     _choice(levers.budget_mode, "budget_mode", BUDGET_MODES)

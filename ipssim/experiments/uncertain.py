@@ -67,14 +67,19 @@ def replication_unit(seed: int, replication: int, factors: int) -> np.ndarray:
     return np.random.Generator(np.random.PCG64(sequence)).random(factors)
 
 
+BUNDLED_CALIBRATION = SCENARIOS.parent / "calibration" / "calibrated.yaml"
+"""The calibration file of the bundled scenarios: the sample drawn for a scenario that names no
+calibration file of its own (one built by the workbench's levers, whose calibrated values are
+already written into its fields)."""
+
+
 def calibrated_rows(scenario: Scenario, folder: Path | None = None) -> list[dict[str, float]]:
     """The parameter sets of the calibrated sample of the scenario's calibration file (relative
-    to ``folder``, default the bundled scenarios' folder), scoped as the scenario reads its
-    values; empty if the scenario has no calibration file."""
-    if scenario.calibration is None:
-        return []
-    document = read_yaml((folder or SCENARIOS) / scenario.calibration, "calibration",
-                         ScenarioError)
+    to ``folder``, default the bundled scenarios' folder; :data:`BUNDLED_CALIBRATION` if it
+    names none), scoped as the scenario reads its values."""
+    path = BUNDLED_CALIBRATION if scenario.calibration is None else \
+        (folder or SCENARIOS) / scenario.calibration
+    document = read_yaml(path, "calibration", ScenarioError)
     sets = (document.get("sample") or {}).get("sets") or []
     return [scoped_values(s["values"], scenario.calibration_scope) for s in sets]
 
