@@ -118,6 +118,13 @@ def _tables_option(command: argparse.ArgumentParser) -> None:
                               "per-client or per-spell tables (smaller outputs, less memory)")
 
 
+def _uncertainty_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--parameter-uncertainty", action="store_true",
+                         help="draw the parameters of the scenario's uncertainty: once per "
+                         "replication (the same draws for every scenario compared), so the "
+                         "ranges include what we do not know; the draws go to parameters.csv")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ipssim", description="Simulate IPS supported-employment programmes.")
     parser.add_argument("--version", action="version", version=f"ipssim {ipssim.__version__}")
@@ -127,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _simulation_options(run, 100)
     run.add_argument("--out", type=Path, help="output folder (default: outputs/<scenario>-<time>)")
+    _uncertainty_option(run)
     _tables_option(run)
     _report_option(run)
 
@@ -164,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--wtp", type=float, default=DEFAULT_WTP_EUR, metavar="EUR",
                          help="willingness to pay per additional person in competitive work, "
                          f"for the decision (default {DEFAULT_WTP_EUR:,.0f})")
+    _uncertainty_option(compare)
     compare.add_argument("--independent-streams", action="store_true",
                          help="give each scenario its own random streams (to measure what common "
                               "random numbers are worth)")
@@ -304,7 +313,8 @@ def _run(args: argparse.Namespace) -> int:
     with _progress(f"{scenario.name}: replications") as update:
         result = ipssim.run(scenario, args.replications, args.seed, args.workers, update,
                             args.scheduler, tables=args.tables, out=args.out or True,
-                            plotlyjs=args.plotlyjs)
+                            plotlyjs=args.plotlyjs,
+                            parameter_uncertainty=args.parameter_uncertainty)
     _print_funding(result.funding, result.scenario)
     _print_headline(result)
     for icer in result.icers:
@@ -321,7 +331,8 @@ def _compare(args: argparse.Namespace) -> int:
     with _progress("compare: replications") as update:
         result = ipssim.compare(scenarios, args.replications, args.seed, args.workers,
                                 args.independent_streams, update, args.scheduler, args.tables,
-                                out=args.out or True, plotlyjs=args.plotlyjs, wtp=args.wtp)
+                                out=args.out or True, plotlyjs=args.plotlyjs, wtp=args.wtp,
+                                parameter_uncertainty=args.parameter_uncertainty)
     _print_comparison(result.wide.to_dict("list"), [s.name for s in scenarios])
     _print_decision(result)
     print(f"wrote {result.out}/ (comparison.csv, comparison_wide.csv, decision.csv, report.html, "
@@ -492,6 +503,7 @@ def _print_headline(result: ipssim.RunResult) -> None:
     print(f"  Programme money: {result.spending_line()}")
     for warning in result.warnings():
         print(f"  warning: {warning}")
+    print(f"  {result.range_note()}")
 
 
 def _print_funding(rows: list[dict], scenario: ipssim.Scenario) -> None:

@@ -17,9 +17,11 @@ import pyarrow as pa
 
 from ipssim import files
 from ipssim.accounts.metrics import SUMMARY_COLUMNS, net_effect_table, summarise
+from ipssim.accounts.subgroups import summarise_subgroups
 from ipssim.experiments.compare import wide_table
 from ipssim.experiments.decision import decision_table, frontier_table, verdicts
 from ipssim.experiments.runner import long_table, net_effects, spending_summary
+from ipssim.reports.appendix import appendix
 from ipssim.reports.run import (
     SCENARIO_PANELS,
     net_effect_figure,
@@ -78,6 +80,14 @@ def stack_regions(scenario: Scenario, results: list[ReplicationResult]) -> pa.Ta
     return pa.table({name: pa.array(np.concatenate(chunks)) for name, chunks in parts.items()})
 
 
+def parameter_table(results: list[ReplicationResult]) -> dict[str, list]:
+    """Columns of ``parameters.csv``: ``replication``, then each drawn parameter's value in that
+    replication (parameter uncertainty), for a regression of the outcomes on the draws."""
+    paths = list(results[0].parameters)
+    return {"replication": [r.replication for r in results],
+            **{path: [r.parameters[path] for r in results] for path in paths}}
+
+
 def region_summaries(scenario: Scenario, results: list[ReplicationResult]
                      ) -> dict[str, dict[str, list]]:
     """The summary of each region, by region name."""
@@ -116,6 +126,8 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         summary = summarise([r.metrics for r in results], effects)
         year = scenario.economics.price_year
         files.write_csv(partial / "summary.csv", with_windows(summary, year))
+        if results[0].parameters:
+            files.write_csv(partial / "parameters.csv", parameter_table(results))
         net_effect = net_effect_table(effects)
         files.write_csv(partial / "net_effect.csv", {
             "perspective": net_effect.pop("perspective"), "month": net_effect.pop("month"),
@@ -127,8 +139,12 @@ def write_outputs(out: Path, scenario: Scenario, results: list[ReplicationResult
         regions = region_summaries(scenario, results)
         files.write_csv(partial / "summary_regions.csv",
                         with_windows(region_summary_table(regions), year))
+        subgroups = summarise_subgroups([r.subgroups for r in results])
+        files.write_csv(partial / "summary_subgroups.csv", subgroups)
         write_report(partial / "report.html", scenario, trajectories, summary, effects, manifest,
-                     regions, by_region, plotlyjs, spent)
+                     regions, by_region, plotlyjs, spent, subgroups)
+        for name, text in appendix(scenario, manifest).items():
+            files.write_text(partial / name, text)
         files.write_json(partial / "manifest.json", manifest)
     return summary
 
@@ -149,6 +165,8 @@ def write_comparison(out: Path, comparison: Comparison, manifest: dict,
         for scenario, summary in zip(comparison.scenarios, comparison.summaries, strict=True):
             files.write_csv(partial / f"summary-{scenario.name}.csv",
                             with_windows(summary, scenario.economics.price_year))
+        if comparison.results[0][0].parameters:
+            files.write_csv(partial / "parameters.csv", parameter_table(comparison.results[0]))
         pairs = list(zip(comparison.scenarios, comparison.results, strict=True))
         effects = {s.name: net_effects(results) for s, results in pairs}
         ips = {s.name: {column: np.stack([r.trajectories["ips"][column] for r in results])

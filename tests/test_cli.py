@@ -100,7 +100,7 @@ def test_run_writes_the_output_contract(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet", "spells.parquet",
          "summary.csv", "net_effect.csv", "spending.csv", "regions.parquet", "summary_regions.csv",
-         "report.html", "plotly.min.js"])
+         "report.html", "plotly.min.js", "summary_subgroups.csv", "stress_des.md", "cheers.md"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"scenario", "scenario_sha256", "seed", "replications", "ipssim_version", "created",
             "wall_seconds"} <= set(manifest) and manifest["ipssim_code_id"] == code_id

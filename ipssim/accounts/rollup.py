@@ -14,7 +14,9 @@ import numpy as np
 
 from ipssim.accounts.ledger import client_ledger, monthly_sums, trajectories
 from ipssim.accounts.metrics import arm_metrics, incremental_metrics, net_effect_by_month, replication_metrics
+from ipssim.accounts.subgroups import client_totals
 from ipssim.model.simulation import ArmHistory
+from ipssim.money import rules
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import ARMS
 
@@ -47,16 +49,27 @@ holds more than a block's (a ledger costs a few hundred bytes a client-month, an
 a fixed few milliseconds of numpy calls)."""
 
 
-def account_replication(scenario: Scenario, histories: dict[str, ArmHistory]
+def account_replication(scenario: Scenario, histories: dict[str, ArmHistory],
+                        per_client: dict[str, list[dict[str, np.ndarray]]] | None = None
                         ) -> tuple[Accounts, list[Accounts]]:
-    """The accounts of a replication and of each of its regions (in scenario order).
+    """The accounts of a replication and of each of its regions (in scenario order); with
+    ``per_client``, each arm's :func:`~ipssim.accounts.subgroups.client_totals` of every block
+    of clients are appended to it, in client order (for the subgroups).
 
     The client ledger is built a block of regions at a time (:data:`BLOCK_CLIENTS`); each region
     sums its rows of its block's ledger, and the totals continue each block's sums where the
     block before left them (:func:`~ipssim.accounts.ledger.monthly_sums`), so every float is the
     same as from one ledger of every client."""
+    discount = rules.discount_factors(scenario.horizon_months, scenario.economics)
     if len(scenario.regions) == 1:
-        totals = account(scenario, histories)
+        sums = None
+        if per_client is not None:
+            sums = {}
+            for arm in ARMS:
+                ledger = client_ledger(histories[arm], scenario, arm)
+                per_client.setdefault(arm, []).append(client_totals(ledger, discount))
+                sums[arm] = monthly_sums(ledger, arm)
+        totals = account(scenario, histories, sums)
         return totals, [totals]
     region_of = histories["ips"].clients["region"]
     if np.any(np.diff(region_of) < 0):
@@ -77,6 +90,8 @@ def account_replication(scenario: Scenario, histories: dict[str, ArmHistory]
                 region_sums[i][arm] = monthly_sums(ledger, arm, slice(start, start + counts[r]))
                 start += counts[r]
             running[arm] = monthly_sums(ledger, arm, before=running[arm])
+            if per_client is not None:
+                per_client.setdefault(arm, []).append(client_totals(ledger, discount))
             del ledger
         for i, r in enumerate(block):
             regions.append(account(region_scenario(scenario, r),

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ipssim.accounts.metrics import net_effect_table, summarise
 from ipssim.accounts.spending import spending_line
+from ipssim.accounts.subgroups import summarise_subgroups
 from ipssim.api import arguments
 from ipssim.experiments import compare as comparing
 from ipssim.experiments import sizing
@@ -43,6 +44,7 @@ from ipssim.experiments.runner import (
     run_replications,
     spending_summary,
 )
+from ipssim.experiments.uncertain import draw_parameters, range_note
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest, claimed, default_out, write_csv
 from ipssim.outputs import (
@@ -188,6 +190,13 @@ class RunResult:
         return pd.DataFrame(region_summary_table(region_summaries(self.scenario,
                                                                   self.replications)))
 
+    @cached_property
+    def subgroups(self) -> pd.DataFrame:
+        """Who benefits: the summary per subgroup of clients at referral (``subgroup``: main
+        activity, benefit, diagnosis, age band, time since work, region; ``level``; ``metric``;
+        ``arm``; mean, lo95, hi95, mc_se), as ``summary_subgroups.csv``."""
+        return pd.DataFrame(summarise_subgroups([r.subgroups for r in self.replications]))
+
     @property
     def funding(self) -> list[dict]:
         """What each budget-funded region's budget buys, year by year (empty if none is)."""
@@ -229,6 +238,11 @@ class RunResult:
         replications where there are enough (``Icer.words()`` says it in one line)."""
         return run_icers([r.metrics for r in self.replications])
 
+    def range_note(self) -> str:
+        """What this run's ranges include (parameter uncertainty or Monte Carlo variation only)
+        and whether they are rough (fewer than 40 replications)."""
+        return range_note(len(self.replications), len(self.replications[0].parameters))
+
     def warnings(self) -> list[str]:
         """Plain warnings on the headline: places standing idle, a growing waiting list."""
         return warnings(self.headline())
@@ -257,7 +271,7 @@ class RunResult:
 def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, workers: int = 1,
         progress: Update | None = None, scheduler: str | None = None,
         stream: bool = True, tables: str = "all", out: str | Path | bool | None = None,
-        plotlyjs: str = "folder") -> RunResult:
+        plotlyjs: str = "folder", parameter_uncertainty: bool = False) -> RunResult:
     """Monte Carlo run of both arms (IPS and usual services) on the same clients.
 
     Bit-identical for any ``workers`` (at most the cores here) and on a Dask cluster
@@ -270,6 +284,9 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     client and spell tables are not kept at all: the run has trajectories and summaries only.
     ``out``: a new folder to write every output file into (``True``: ``outputs/<name>-<time>``),
     claimed before the run starts; ``plotlyjs`` as for :meth:`RunResult.write`.
+    ``parameter_uncertainty``: draw the parameters of the scenario's ``uncertainty:`` once per
+    replication (``experiments.uncertain``), so every range includes what we do not know; the
+    draws are ``parameters.csv`` of the outputs.
     """
     scenario = arguments.scenario(scenario)
     replications = arguments.whole(replications, "replications", 1)
@@ -281,15 +298,20 @@ def run(scenario: Scenario, replications: int = 100, seed: int = DEFAULT_SEED, w
     tables = arguments.choice(tables, "tables", TABLES)
     place = arguments.out_place(out, lambda: default_out(scenario.name))
     plotlyjs = arguments.choice(plotlyjs, "plotlyjs", PLOTLYJS)
+    parameter_uncertainty = arguments.flag(parameter_uncertainty, "parameter_uncertainty")
     check_workload(scenario, replications)
+    draws = draw_parameters([scenario], seed, replications) if parameter_uncertainty else None
     with claimed(place) if place is not None else nullcontext():
         manifest = Manifest(scenario=scenario.name, scenario_sha256=scenario_sha256(scenario),
                             seed=seed, replications=replications, workers=workers,
                             funding=bought_by_year(scenario), tables=tables)
+        if draws is not None:
+            manifest.record(parameter_uncertainty=draws.described(),
+                            parameters_drawn=len(draws.values[0]))
         if progress:
             progress(0, replications)
         results = run_replications(scenario, seed, replications, workers, progress,
-                                   Spool() if stream else None, scheduler, tables)
+                                   Spool() if stream else None, scheduler, tables, draws)
         manifest.record(events=sum(r.events for r in results))
         result = RunResult(scenario, seed, results, tables, place, manifest)
         if place is not None:
@@ -358,7 +380,8 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
             workers: int = 1, independent: bool = False, progress: Update | None = None,
             scheduler: str | None = None, tables: str = "all",
             out: str | Path | bool | None = None, plotlyjs: str = "folder",
-            wtp: float = DEFAULT_WTP_EUR) -> ComparisonResult:
+            wtp: float = DEFAULT_WTP_EUR, parameter_uncertainty: bool = False
+            ) -> ComparisonResult:
     """Run every scenario (any iterable of them, distinct names) on the same replications
     (common random numbers unless ``independent``) and tabulate each against usual services
     and against the first. ``tables="summary"``: keep no per-client or per-spell tables (the
@@ -366,7 +389,9 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
     ``out``: a new folder for the comparison's files (``True``:
     ``outputs/compare-<first>-<time>``), claimed before the runs start. ``wtp``: willingness to
     pay, EUR per additional person in competitive work, of the decision (``decision``,
-    ``verdicts``)."""
+    ``verdicts``). ``parameter_uncertainty``: draw the uncertain parameters once per
+    replication, the same draw for every scenario (they must give the same ``uncertainty:``),
+    as :func:`run` does."""
     scenarios = arguments.scenarios(scenarios)
     wtp = arguments.number(wtp, "wtp", 0.0, 1e9, "a number of euros from 0 to 1e9")
     replications = arguments.whole(replications, "replications", 2)
@@ -378,18 +403,24 @@ def compare(scenarios: Iterable[Scenario], replications: int = 100, seed: int = 
     tables = arguments.choice(tables, "tables", TABLES)
     place = arguments.out_place(out, lambda: default_out(scenarios[0].name, prefix="compare-"))
     plotlyjs = arguments.choice(plotlyjs, "plotlyjs", PLOTLYJS)
+    parameter_uncertainty = arguments.flag(parameter_uncertainty, "parameter_uncertainty")
     for scenario in scenarios:
         check_workload(scenario, replications)
+    draws = draw_parameters(scenarios, seed, replications) if parameter_uncertainty else None
     with claimed(place) if place is not None else nullcontext():
         manifest = Manifest(scenarios=[s.name for s in scenarios],
                             scenario_sha256=[scenario_sha256(s) for s in scenarios], seed=seed,
                             replications=replications, independent_streams=independent,
                             workers=workers, tables=tables)
+        if draws is not None:
+            manifest.record(parameter_uncertainty=draws.described(),
+                            parameters_drawn=len(draws.values[0]))
         if progress:
             progress(0, len(scenarios) * replications)
         result = ComparisonResult(
             comparing.compare(scenarios, seed, replications, workers, independent=independent,
-                              progress=progress, scheduler=scheduler, tables=tables, wtp=wtp),
+                              progress=progress, scheduler=scheduler, tables=tables, wtp=wtp,
+                              draws=draws),
             place, manifest)
         if place is not None:
             result.write(place, plotlyjs)

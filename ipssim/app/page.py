@@ -42,7 +42,8 @@ fills (its names at most the upload's bytes again) and the rest of the form."""
 UPLOAD = "upload:"
 """The prefix of an uploaded scenario's value in the scenario list."""
 FIELDS = ("budget_mode", "budget_eur_per_year", "demand_mode", "regions", "caseload_cap", "fidelity",
-          "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed")
+          "integrated", "years_funded", "horizon_years", "discount_rate", "replications", "seed",
+          "uncertainty")
 """The levers with an error line beside them (``ipssim.api.LeverError.lever`` names them)."""
 CSS = {
     "page": {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1400px",
@@ -121,6 +122,11 @@ def layout(session: str) -> html.Div:
             api.REPLICATIONS["quick"], id="replications", inline=True)),
         field("Seed", "seed", number("seed", value=api.DEFAULT_SEED, step=1),
               "the same seed gives the same numbers"),
+        field("Parameter uncertainty", "uncertainty", dcc.Checklist(
+            [{"label": " draw the uncertain parameters, one draw a replication", "value": "on"}],
+            [], id="uncertainty", inline=True),
+              "ranges then include what we do not know (wages, costs, benefits, behaviour), "
+              "not only the clients' luck; the scenario must give distributions"),
         html.Div(style={"marginTop": "14px", "display": "flex", "gap": "8px"}, children=[
             html.Button("Run", id="run", n_clicks=0, style={"fontSize": "16px", "padding": "4px 18px"}),
             html.Button("Cancel", id="cancel", n_clicks=0)]),
@@ -249,7 +255,7 @@ def headline_panel(run) -> html.Div:
         for line in lines.values()])
     about = (f"{run.name}: {run.description}; {run.replications} replications, seed {run.seed}. "
              f"Money in euros at {run.scenario.economics.price_year} prices, discounted (present "
-             "value) unless marked undiscounted. ")
+             f"value) unless marked undiscounted. {run.result.range_note()}")
     return html.Div(id="headline-panel", style={"border": "1px solid #ccc", "borderRadius": "6px",
                                                 "padding": "10px 14px", "margin": "10px 0"}, children=[
         html.H2("Headline", style={"fontSize": "20px", "margin": "0 0 6px"}),
@@ -461,7 +467,7 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
     form = [State(x, "value") for x in ("budget_mode", "budget_eur_per_year", "demand_mode")] + [
         State("regions", "data")] + [State(x, "value") for x in (
             "caseload_cap", "fidelity", "integrated", "years_funded", "horizon_years",
-            "discount_rate", "replications", "seed")]
+            "discount_rate", "replications", "seed", "uncertainty")]
 
     @app.callback(Output("capacity", "children"),
                   [Input(x, "value") for x in ("budget_mode", "budget_eur_per_year", "demand_mode")]
@@ -484,7 +490,7 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
                   Input("run", "n_clicks"), State("session", "data"), State("scenario", "value"),
                   State("uploaded", "data"), *form, prevent_initial_call=True)
     def run(_, session, name, uploaded, mode, total, demand, rows, cap, fidelity, integrated, years,
-            horizon, discount, replications, seed):
+            horizon, discount, replications, seed, uncertainty):
         errors = dict.fromkeys((*FIELDS, "form"), "")
 
         def refused(message: object, lever: str | None = None) -> list[str]:
@@ -503,12 +509,17 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
             scenario = api.planned_scenario(base, levers)
         except (values.Invalid, api.ScenarioError) as exc:
             return refused(str(exc).removeprefix("scenario: "), getattr(exc, "lever", None))
+        drawn = bool(uncertainty)
+        if drawn and (scenario.uncertainty is None or not (scenario.uncertainty.parameters
+                                                           or scenario.uncertainty.calibrated_sample)):
+            return refused("this scenario gives no distributions to draw (finland_ten_counties "
+                           "and finland_pilot_uncertainty do)", "uncertainty")
         label = shown_name(uploaded.get("filename")) if name == UPLOAD else name
         description = describe(label, levers, base)
         try:  # the run's own scenario file describes the run, not the scenario it came from
             store.start(session, scenario.model_copy(update={
                 "description": description, "name": lever_name(description)}), count, seed,
-                description)
+                description, parameter_uncertainty=drawn)
         except Refused as exc:
             return refused(exc)
         return list(errors.values())

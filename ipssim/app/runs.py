@@ -53,6 +53,8 @@ class Run:
     message: str = ""
     result: api.RunResult | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    parameter_uncertainty: bool = False
+    """Draw the scenario's uncertain parameters once per replication (``ipssim.run``)."""
 
     @property
     def name(self) -> str:
@@ -112,7 +114,7 @@ class RunStore:
             return next((k for k, r in enumerate(self._queue, start=1) if r is run), None)
 
     def start(self, session: str, scenario: api.Scenario, replications: int, seed: int,
-              description: str) -> Run:
+              description: str, parameter_uncertainty: bool = False) -> Run:
         """Queue a run and return it at once; :class:`Refused` if it cannot be queued."""
         with self._lock:
             runs = self._sessions.get(session)
@@ -124,7 +126,8 @@ class RunStore:
             if queued >= self.at_once + self.waiting:
                 raise Refused(f"The server is busy: {queued} runs queued; try again later.")
             number = runs[-1].number + 1 if runs else 1
-            run = Run(number, scenario, replications, seed, description)
+            run = Run(number, scenario, replications, seed, description,
+                      parameter_uncertainty=parameter_uncertainty)
             runs.append(run)
             while len(runs) > MAX_RUNS and not runs[0].active:
                 runs.pop(0)
@@ -167,7 +170,8 @@ class RunStore:
             if run.cancel.is_set():
                 raise Cancelled
             run.result = api.run(run.scenario, run.replications, run.seed, workers=self.workers,
-                                 progress=progress)
+                                 progress=progress,
+                                 parameter_uncertainty=run.parameter_uncertainty)
             run.state = "finished"
         except Cancelled:
             run.state, run.message = "cancelled", f"cancelled after {run.done} replications"

@@ -20,9 +20,10 @@ from ipssim.experiments import decision
 from ipssim.experiments.runner import (
     ReplicationResult,
     net_effects,
-    run_replication,
+    run_options,
     spending_summary,
 )
+from ipssim.experiments.uncertain import Draws
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
 from ipssim.scenario.budgets import bought_by_year
@@ -57,6 +58,8 @@ class Comparison:
     wtp: float = decision.DEFAULT_WTP_EUR
     """Willingness to pay per additional person in competitive work (and per QALY) of the
     decision (:meth:`decisions`)."""
+    draws: Draws | None = None
+    """The parameter values of every replication, shared by every scenario, or None."""
 
     def decisions(self) -> list[decision.Perspective]:
         """Usual services and every scenario as options of one decision, per perspective, with
@@ -75,9 +78,11 @@ def scenario_seed(seed: int, index: int, independent: bool) -> int:
 def compare(scenarios: list[Scenario], seed: int, replications: int, workers: int,
             independent: bool = False, progress: Update | None = None,
             scheduler: str | None = None, tables: str = "all",
-            wtp: float = decision.DEFAULT_WTP_EUR) -> Comparison:
+            wtp: float = decision.DEFAULT_WTP_EUR, draws: Draws | None = None) -> Comparison:
     """Run every scenario's replications and tabulate the differences (the decision at
-    willingness to pay ``wtp``: :meth:`Comparison.decisions`)."""
+    willingness to pay ``wtp``: :meth:`Comparison.decisions`); with ``draws`` (one draw of the
+    uncertain parameters per replication), replication ``r`` of every scenario runs on draw
+    ``r``, whatever the scenario's seed."""
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         raise ScenarioError(f"compare: scenario names must differ (got {', '.join(names)}); "
@@ -91,26 +96,31 @@ def compare(scenarios: list[Scenario], seed: int, replications: int, workers: in
     results: list[list[ReplicationResult]] = [[] for _ in scenarios]
     total = len(scenarios) * replications
     for done, (index, result) in enumerate(
-            _results(scenarios, seed, replications, workers, independent, scheduler, tables),
+            _results(scenarios, seed, replications, workers, independent, scheduler, tables,
+                     draws),
             start=1):
         results[index].append(result)
         if progress:
             progress(done, total)
     summaries = [summarise([r.metrics for r in rs], net_effects(rs)) for rs in results]
     return Comparison(scenarios, results, summaries,
-                      comparison_table(scenarios, results, summaries), tables, wtp)
+                      comparison_table(scenarios, results, summaries), tables, wtp, draws)
 
 
 def _results(scenarios: list[Scenario], seed: int, replications: int, workers: int,
-             independent: bool, scheduler: str | None = None, tables: str = "all"
-             ) -> Iterator[tuple[int, ReplicationResult]]:
-    """(scenario index, result) for every scenario and replication, in a fixed order."""
-    tasks = [(i, k) for i in range(len(scenarios)) for k in range(replications)]
-    results = ordered_map(run_replication, [scenarios[i] for i, _ in tasks],
-                          [scenario_seed(seed, i, independent) for i, _ in tasks],
-                          [k for _, k in tasks], [tables] * len(tasks), workers=workers,
-                          scheduler=scheduler)
-    yield from zip((i for i, _ in tasks), results, strict=True)
+             independent: bool, scheduler: str | None = None, tables: str = "all",
+             draws: Draws | None = None) -> Iterator[tuple[int, ReplicationResult]]:
+    """(scenario index, result) for every scenario and replication, in a fixed order: each
+    task is one replication of every scenario (``runner.run_options``, which shares the cohort
+    and the usual-services arm between scenarios that differ only in IPS staff)."""
+    seeds = [scenario_seed(seed, i, independent) for i in range(len(scenarios))]
+    results = ordered_map(run_options, [scenarios] * replications, [seeds] * replications,
+                          range(replications), [tables] * replications,
+                          [draws.values[k] if draws is not None else None
+                           for k in range(replications)],
+                          workers=workers, scheduler=scheduler)
+    for options in results:
+        yield from enumerate(options)
 
 
 def comparison_table(scenarios: list[Scenario], results: list[list[ReplicationResult]],

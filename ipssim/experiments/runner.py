@@ -7,9 +7,10 @@ gathered in replication order, so the outputs are bit-identical whatever the num
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -18,10 +19,20 @@ import pyarrow.parquet as pq
 from ipssim.accounts.metrics import waits_for_coach
 from ipssim.accounts.rollup import Accounts, account_replication
 from ipssim.accounts.spending import spending, spending_table
+from ipssim.accounts.subgroups import subgroup_metrics
+from ipssim.experiments.uncertain import Draws, drawn_scenario
 from ipssim.files import scratch_file
-from ipssim.model.simulation import collector_paused, draw_cohort, horizon_days, simulate_arm
+from ipssim.model.simulation import (
+    ArmHistory,
+    Cohort,
+    collector_paused,
+    draw_cohort,
+    horizon_days,
+    simulate_arm,
+)
 from ipssim.parallel import ordered_map
 from ipssim.progress import Update
+from ipssim.scenario.edits import editable
 from ipssim.scenario.schema import Scenario
 from ipssim.validation import InputError
 from ipssim.vocabulary import ARMS
@@ -46,6 +57,10 @@ class ReplicationResult:
     waits: np.ndarray
     """The IPS arm's wait of each client for a coach (``accounts.metrics.waits_for_coach``), for
     the pooled wait quantiles of a run's headline without its client tables."""
+    subgroups: dict[tuple[str, str], dict[str, dict[str, float]]] = field(default_factory=dict)
+    """Figures per (grouping, level) of clients (``accounts.subgroups``)."""
+    parameters: dict[str, float] = field(default_factory=dict)
+    """The parameter values drawn for this replication (``experiments.uncertain``), or none."""
 
 
 TABLES = ("all", "summary")
@@ -60,20 +75,76 @@ def check_tables(tables: str) -> None:
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int,
-                    tables: str = "all") -> ReplicationResult:
+                    tables: str = "all", parameters: dict[str, float] | None = None
+                    ) -> ReplicationResult:
     """Draw the shared cohort once, simulate both arms on it, and account for each (with the
     cyclic garbage collector paused: see ``simulation.collector_paused``). With ``tables``
     ``summary`` the result carries no client or spell tables (:data:`NOT_KEPT`), so they are
-    neither sent from the worker nor kept."""
+    neither sent from the worker nor kept. With ``parameters`` (a replication's draw of the
+    uncertain parameters, ``experiments.uncertain``) the scenario takes those values first."""
+    if parameters:
+        scenario = drawn_scenario(scenario, parameters, replication)
     with collector_paused():
-        return _run_replication(scenario, seed, replication, tables)
+        result = _run_replication(scenario, seed, replication, tables)
+    result.parameters = dict(parameters or {})
+    return result
 
 
-def _run_replication(scenario: Scenario, seed: int, replication: int,
-                     tables: str) -> ReplicationResult:
-    cohort = draw_cohort(scenario, seed, replication)
-    histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
-    totals, regions = account_replication(scenario, histories)
+def run_options(scenarios: list[Scenario], seeds: list[int], replication: int,
+                tables: str = "all", parameters: dict[str, float] | None = None
+                ) -> list[ReplicationResult]:
+    """Replication ``replication`` of every option, each as :func:`run_replication` gives it.
+
+    Options that differ only in what IPS has (their staff and budgets, their names) share the
+    cohort and the usual-services arm, which do not depend on it: drawn and simulated once
+    for all of them (:func:`usual_services_key`), the same histories bit for bit."""
+    drawn = [drawn_scenario(s, parameters, replication) if parameters else s for s in scenarios]
+    shared: dict[tuple[int, str], tuple[Cohort, ArmHistory]] = {}
+    results = []
+    with collector_paused():
+        for scenario, seed in zip(drawn, seeds, strict=True):
+            key = (seed, usual_services_key(scenario))
+            if key not in shared:
+                cohort = draw_cohort(scenario, seed, replication)
+                shared[key] = cohort, simulate_arm(scenario, cohort, "usual", seed, replication)
+            cohort, usual = shared[key]
+            result = _run_replication(scenario, seed, replication, tables, (cohort, usual))
+            result.parameters = dict(parameters or {})
+            results.append(result)
+    return results
+
+
+IPS_ONLY = ("coaches", "team_leaders", "staffing", "budget_eur_per_year")
+"""Region fields that only the IPS arm reads (its team): options differing in these alone have
+the same usual-services arm."""
+
+
+def usual_services_key(scenario: Scenario) -> str:
+    """What the cohort and the usual-services arm depend on: the scenario without its name,
+    description and the regions' IPS staff and budgets (every other field kept, to be safe)."""
+    data = editable(scenario, mode="json")
+    for field_name in ("name", "description"):
+        data.pop(field_name, None)
+    data["regions"] = [{k: v for k, v in region.items() if k not in IPS_ONLY}
+                       for region in data["regions"]]
+    return json.dumps(data, sort_keys=True)
+
+
+def _run_replication(scenario: Scenario, seed: int, replication: int, tables: str,
+                     shared: tuple[Cohort, ArmHistory] | None = None) -> ReplicationResult:
+    if shared is None:
+        cohort = draw_cohort(scenario, seed, replication)
+        histories = {arm: simulate_arm(scenario, cohort, arm, seed, replication) for arm in ARMS}
+    else:
+        cohort, usual = shared
+        histories = {"ips": simulate_arm(scenario, cohort, "ips", seed, replication),
+                     "usual": usual}
+    per_client: dict[str, list[dict[str, np.ndarray]]] = {}
+    totals, regions = account_replication(scenario, histories, per_client)
+    subgroups = subgroup_metrics(
+        scenario, {arm: h.clients for arm, h in histories.items()},
+        {arm: {k: np.concatenate([block[k] for block in blocks]) for k in blocks[0]}
+         for arm, blocks in per_client.items()})
     keep = tables == "all"
     return ReplicationResult(
         replication, totals.trajectories,
@@ -81,7 +152,7 @@ def _run_replication(scenario: Scenario, seed: int, replication: int,
         {arm: h.spells for arm, h in histories.items()} if keep else NOT_KEPT,
         totals.metrics, totals.net_effect, histories["ips"].staffing_traces, regions,
         sum(h.events for h in histories.values()),
-        waits_for_coach(histories["ips"].clients, horizon_days(scenario)))
+        waits_for_coach(histories["ips"].clients, horizon_days(scenario)), subgroups)
 
 
 class NotKept(Mapping[str, dict[str, np.ndarray]]):
@@ -116,19 +187,20 @@ def spending_summary(scenario: Scenario, results: list[ReplicationResult]) -> di
 
 
 def iterate_replications(scenario: Scenario, seed: int, replications: int,
-                         workers: int, scheduler: str | None = None, tables: str = "all"
-                         ) -> Iterator[ReplicationResult]:
+                         workers: int, scheduler: str | None = None, tables: str = "all",
+                         draws: Draws | None = None) -> Iterator[ReplicationResult]:
     """Replications 0..n-1 on ``workers`` processes (or the Dask cluster at ``scheduler``),
-    yielded in replication order."""
+    yielded in replication order; with ``draws``, replication ``r`` on draw ``r``."""
+    parameters = draws.values if draws is not None else [None] * replications
     return ordered_map(run_replication, [scenario] * replications, [seed] * replications,
-                       range(replications), [tables] * replications, workers=workers,
-                       scheduler=scheduler)
+                       range(replications), [tables] * replications, parameters,
+                       workers=workers, scheduler=scheduler)
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, workers: int,
                      progress: Update | None = None, spool: Spool | None = None,
-                     scheduler: str | None = None, tables: str = "all"
-                     ) -> list[ReplicationResult]:
+                     scheduler: str | None = None, tables: str = "all",
+                     draws: Draws | None = None) -> list[ReplicationResult]:
     """All replications, in replication order (on local processes or the Dask cluster at
     ``scheduler``); ``progress(done, total)`` after each.
 
@@ -136,7 +208,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, workers: 
     done (:meth:`Spool.keep`), so the run holds only the small tables in memory; with
     ``tables`` ``summary`` there are none to keep (:func:`run_replication`)."""
     results = []
-    for result in iterate_replications(scenario, seed, replications, workers, scheduler, tables):
+    for result in iterate_replications(scenario, seed, replications, workers, scheduler, tables,
+                                       draws):
         results.append(spool.keep(result) if spool is not None and tables == "all" else result)
         if progress:
             progress(len(results), replications)

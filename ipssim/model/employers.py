@@ -60,6 +60,8 @@ class LabourMarket:
         # Vacancies in the order their open period ends (ties by vacancy number).
         self.closing_order: list[int] = np.argsort(
             np.asarray(self.close_day), kind="stable").tolist()
+        # Their closing days in that order (sorted), to find by bisection those closed by a day.
+        self.closing_days: list[float] = [self.close_day[v] for v in self.closing_order]
 
 
 class EmployerMarket:
@@ -119,23 +121,32 @@ class EmployerMarket:
         labour = self.labour
         close_day, open_times = labour.close_day, labour.open_times
         open_, place = self.open, self._place
-        opened, n = self._opened, len(open_times)
-        while opened < n and open_times[opened] <= now:
-            if close_day[opened] > now:
-                place[opened] = len(open_)
-                open_.append(opened)
-            opened += 1
+        n = len(open_times)
+        # Opened since the last match, in opening order, unless already closed again.
+        opened = bisect_right(open_times, now, self._opened)
+        new = [v for v in range(self._opened, opened) if close_day[v] > now]
+        for at, vacancy in enumerate(new, len(open_)):
+            place[vacancy] = at
+        open_ += new
         self._opened = opened
-        order, closed = labour.closing_order, self._closed
-        while closed < n and close_day[order[closed]] <= now:
-            if place[order[closed]] >= 0:
-                self._remove(order[closed])
-            closed += 1
+        # Closed by time since, in closing order; each one open is removed as :meth:`_remove`
+        # does (the last open vacancy takes its place), written out here: this is the loop of
+        # the simulation that runs most often.
+        order, closing_days = labour.closing_order, labour.closing_days
+        closed = bisect_right(closing_days, now, self._closed)
+        for vacancy in order[self._closed:closed]:
+            at = place[vacancy]
+            if at >= 0:
+                last = open_.pop()
+                if last != vacancy:
+                    open_[at] = last
+                    place[last] = at
+                place[vacancy] = -1
         self._closed = closed
         # Nothing opens or closes by time before this (a vacancy filled meanwhile is removed by
         # ``match`` itself).
         self._next_change = min(open_times[opened] if opened < n else math.inf,
-                                close_day[order[closed]] if closed < n else math.inf)
+                                closing_days[closed] if closed < n else math.inf)
         return open_
 
     def _remove(self, vacancy: int) -> None:

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from ipssim.accounts.spending import SPENDING_UNITS, spending_line
 from ipssim.experiments.compare import OWN
+from ipssim.experiments.uncertain import RANGE_REPLICATIONS, mean_interval, range_note, rough
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
@@ -56,7 +57,8 @@ def write_report(path: Path, scenario: Scenario, trajectories: pa.Table,
                  summary: dict[str, list], net_effects: dict[str, np.ndarray],
                  manifest: dict, regions: dict[str, dict[str, list]],
                  by_region: pa.Table, plotlyjs: str = "folder",
-                 spent: dict[str, list] | None = None) -> None:
+                 spent: dict[str, list] | None = None,
+                 subgroups: dict[str, list] | None = None) -> None:
     """The run page: net effects, money per payer, both arms' trajectories, regions and the
     summary, from the run's tables (``net_effects``: per perspective, replications x months;
     ``plotlyjs``: :data:`ipssim.reports.page.PLOTLYJS`; ``spent``: the columns of
@@ -69,11 +71,17 @@ scenario SHA-256 <code>{manifest['scenario_sha256'][:16]}</code>.
 {LINES_AND_BANDS}
 Money in euros at {economics.price_year} prices, discounted at
 {economics.discount_rate_per_year:.1%} a year where marked <i>pv</i>.</p>"""
+    replications = manifest["replications"]
+    ranges = f"<p><b>{html.escape(range_note(replications, manifest.get('parameters_drawn', 0)))}</b></p>"
     summary_note = ("<p><i>difference</i> is IPS minus usual services within each replication "
                     "(same clients, same luck). lo95/hi95: 2.5th/97.5th percentiles over "
-                    "replications; mc_se: Monte Carlo standard error of the mean.</p>")
+                    "replications (shown from "
+                    f"{RANGE_REPLICATIONS} replications; summary.csv always has them); mean_lo95/"
+                    "mean_hi95: the 95% interval of the mean (mean +/- 1.96 mc_se); mc_se: Monte "
+                    "Carlo standard error of the mean.</p>")
     write_page(path, f"ipssim: {scenario.name}", scenario.name, [
         intro,
+        ranges,
         funding_section(scenario),
         spending_section(scenario, spent),
         published_section(scenario, summary),
@@ -85,8 +93,9 @@ Money in euros at {economics.price_year} prices, discounted at
                 chart(trajectory_figure(scenario, trajectories), "trajectories")),
         region_section(regions),
         chart(region_figure(scenario, by_region), "regions"),
+        subgroup_section(subgroups) if subgroups else "",
         section("Summary", summary_note, window_list(scenario),
-                table(with_windows(summary, economics.price_year))),
+                table(summary_rows(summary, economics.price_year, rough(replications)))),
     ], plotlyjs=plotlyjs)
 
 
@@ -105,6 +114,20 @@ def with_windows(summary: dict[str, list], price_year: int) -> dict[str, list]:
             "window": [metric_window(m) for m in summary[metric]],
             "unit": [money_unit(m, price_year) for m in summary[metric]],
             **{c: summary[c] for c in rest}}
+
+
+def summary_rows(summary: dict[str, list], price_year: int,
+                 rough_ranges: bool = False) -> dict[str, list]:
+    """The report's summary table: :func:`with_windows`, the 95% interval of each mean after
+    it, and no 95% ranges over replications where they are ``rough_ranges`` (too few
+    replications, :func:`ipssim.experiments.uncertain.rough`)."""
+    columns = with_windows(summary, price_year)
+    intervals = [mean_interval(m, se) for m, se in zip(summary["mean"], summary["mc_se"],
+                                                         strict=True)]
+    first = {c: columns[c] for c in ("metric", "arm", "window", "unit", "mean")}
+    first |= {"mean_lo95": [lo for lo, _ in intervals], "mean_hi95": [hi for _, hi in intervals]}
+    hidden = {*first, *(("lo95", "hi95") if rough_ranges else ())}
+    return first | {c: columns[c] for c in columns if c not in hidden}
 
 
 def published_section(scenario: Scenario, summary: dict[str, list]) -> str:
@@ -265,7 +288,10 @@ def write_comparison_report(path: Path, comparison: dict[str, list],
         "common random numbers"
     intro = (f"<p>Seed {manifest['seed']}; {manifest['replications']} replications per scenario; "
              f"{streams}; ipssim {manifest['ipssim_version']}. {LINES_AND_BANDS} The reference "
-             f"scenario is {html.escape(names[0])}.</p>")
+             f"scenario is {html.escape(names[0])}.</p><p><b>"
+             f"{html.escape(range_note(manifest['replications'], manifest.get('parameters_drawn', 0)))}"
+             "</b> With parameter uncertainty every scenario runs on the same draw in the same "
+             "replication.</p>")
     differences = """<p>Rows with reference <i>none</i>: each scenario's own figures (above). Rows
 with reference <i>usual_services</i>: IPS minus usual services within each scenario. Other rows:
 the scenario minus the reference scenario within each replication (same clients, same luck), for
@@ -386,6 +412,43 @@ given as a headcount states no budget: its budget is what it spent. The cost per
 is spent over the clients who started with a coach, and per client-month over the months they
 spent in IPS. Means over replications; lo95/hi95: 2.5th/97.5th percentiles
 (spending.csv).</p>""", table(rows, labels=1))
+
+
+SUBGROUP_FIGURES = (("clients", "people", "clients referred"),
+                    ("ever_employed_competitive_by_horizon_share", "share",
+                     "more in competitive work (share points)"),
+                    ("additional_employed_competitive_by_horizon", "people",
+                     "more people in competitive work"),
+                    ("additional_months_worked_by_horizon", "months",
+                     "more months in competitive work"),
+                    ("benefits_saved_eur_pv", "eur", "benefits saved (pv)"),
+                    ("taxes_gained_eur_pv", "eur", "taxes and contributions gained (pv)"))
+"""The columns of the report's "Who benefits" table: metric (difference arm), unit, heading."""
+
+
+def subgroup_section(subgroups: dict[str, list]) -> str:
+    """Who benefits: for each subgroup of clients, IPS against usual services (mean and, in
+    brackets, the 95% interval of the mean), one row per subgroup level; every figure of every
+    arm is in summary_subgroups.csv."""
+    cells: dict[tuple[str, str], dict[str, Cell]] = {}
+    for grouping, level, metric, arm, mean, se in zip(
+            *(subgroups[c] for c in ("subgroup", "level", "metric", "arm", "mean", "mc_se")),
+            strict=True):
+        for name, unit, heading in SUBGROUP_FIGURES:
+            if arm == "difference" and metric == name:
+                lo, hi = mean_interval(mean, se)
+                text = number_text(mean, unit) if name == "clients" else with_range(mean, lo, hi, unit)
+                cells.setdefault((grouping, level), {})[heading] = Cell(text)
+    columns: dict[str, list] = {"subgroup": [g for g, _ in cells], "level": [v for _, v in cells]}
+    for _, _, heading in SUBGROUP_FIGURES:
+        columns[heading] = [row.get(heading, Cell("")) for row in cells.values()]
+    return section("Who benefits", """<p>IPS against usual services for each subgroup of clients
+at referral: main activity and the benefit it brings, diagnosis group (psychosis, F20-29, or
+other), age band, time out of work and region. Counts and money are totals for the subgroup, so a
+grouping's rows add up to the whole programme; shares are of the subgroup's clients. Brackets: the
+95% interval of the mean (mean +/- 1.96 Monte Carlo standard errors). The programme's cost is its
+teams' and has no subgroup rows. Every figure of both arms, with 95% ranges over replications, is
+in summary_subgroups.csv.</p>""", table(columns, labels=2))
 
 
 def funding_section(scenario: Scenario) -> str:

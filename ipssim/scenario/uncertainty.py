@@ -1,6 +1,8 @@
 """Parameter uncertainty in a scenario: a typed distribution per parameter (``uncertainty:``).
 
-Validated with the scenario; sampled by ``ipssim.scenario.sampling``; used by ``ipssim sweep``.
+Validated with the scenario; sampled by ``ipssim.scenario.sampling``; used by ``ipssim sweep``,
+and by ``ipssim run`` and ``ipssim compare`` with ``--parameter-uncertainty`` (one draw per
+replication, ``ipssim.experiments.uncertain``).
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ class Uncertainty(Strict):
     """Parameter uncertainty for ``ipssim sweep`` (probabilistic and global sensitivity): a
     distribution for any numeric parameter, named by its dotted path (``jobs.x``,
     ``regions[0].coaches``, ``regions[Helsinki city].coaches``, ``regions[*].fidelity``). The paths
-    are checked against the schema when a sweep is loaded; ``ipssim run`` ignores this field."""
+    are checked against the schema when the scenario is loaded; ``ipssim run`` uses this field
+    only with ``--parameter-uncertainty`` (one draw per replication)."""
 
     parameters: dict[str, Distribution] = Field(default_factory=dict)
     calibrated_sample: bool = Field(
