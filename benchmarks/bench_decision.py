@@ -26,7 +26,10 @@ from pathlib import Path
 
 import ipssim
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "finland_ten_counties.yaml"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO = SCENARIOS / "finland_ten_counties.yaml"
+UNCERTAIN = SCENARIOS / "finland_ten_counties_uncertainty.yaml"
+"""The same counties with the distributions the decision run draws from."""
 BUDGETS = (3_000_000, 5_000_000, 8_000_000)
 
 
@@ -59,7 +62,7 @@ def standard(workers: int, replications: int) -> dict:
 
 
 def decision(workers: int, draws: int) -> dict:
-    base = ipssim.load_scenario(SCENARIO)
+    base = ipssim.load_scenario(UNCERTAIN)
     options = []
     for total in BUDGETS:
         planned = ipssim.planned_scenario(base, ipssim.Levers(budget_mode="total",

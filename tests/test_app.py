@@ -31,7 +31,8 @@ from conftest import ipssim as cli
 
 RUN_FILES = {"manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet",
              "spells.parquet", "summary.csv", "regions.parquet", "summary_regions.csv",
-             "net_effect.csv", "spending.csv", "report.html", "plotly.min.js"}
+             "net_effect.csv", "spending.csv", "report.html", "plotly.min.js",
+             "summary_subgroups.csv", "stress_des.md", "cheers.md"}
 RUN_TIMEOUT = 300_000  # ms: a quick run of the pilots takes seconds on 2 idle cores
 expect.set_options(timeout=60_000)  # ms: any other change the page shows
 IDLE = "No runs yet in this tab: move the levers and press Run."

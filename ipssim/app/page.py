@@ -512,8 +512,9 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         drawn = bool(uncertainty)
         if drawn and (scenario.uncertainty is None or not (scenario.uncertainty.parameters
                                                            or scenario.uncertainty.calibrated_sample)):
-            return refused("this scenario gives no distributions to draw (finland_ten_counties "
-                           "and finland_pilot_uncertainty do)", "uncertainty")
+            return refused("this scenario gives no distributions to draw "
+                           "(finland_ten_counties_uncertainty and finland_pilot_uncertainty do)",
+                           "uncertainty")
         label = shown_name(uploaded.get("filename")) if name == UPLOAD else name
         description = describe(label, levers, base)
         try:  # the run's own scenario file describes the run, not the scenario it came from
