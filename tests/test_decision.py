@@ -23,6 +23,7 @@ from ipssim.experiments.decision import (
     icer,
     incremental_analysis,
     net_benefit,
+    run_icers,
     verdicts,
 )
 
@@ -220,3 +221,23 @@ def test_the_county_is_a_perspective_where_its_money_moves():
         "A has the highest expected net benefit for the wellbeing services county at 150 EUR")
     flat = [[replication(0.0, 1.0)] * 3, [replication(0.0, 2.0)] * 3]
     assert [p.view for p in decisions(["A", "B"], flat)] == ["public", "society"]
+
+
+def test_a_runs_net_monetary_benefit_per_person_is_worked_from_its_summary():
+    """NMB per person referred = (willingness to pay x additional people in competitive work -
+    net cost to the perspective) / people referred, each a mean over the run's replications."""
+    from conftest import small_scenario
+    from ipssim import api
+
+    result = api.run(small_scenario(), 3, 9)
+    people = result.value("clients_referred", "ips")
+    gained = result.value("additional_employed_competitive_by_horizon", "difference")
+    for line in result.icers:
+        cost = -result.value(f"net_{line.view}_eur_pv", "difference")
+        assert line.nmb_per_person == pytest.approx((20_000 * gained - cost) / people, rel=1e-9)
+        assert line.words().endswith(f"net monetary benefit at 20,000 EUR per additional person "
+                                     f"in competitive work: {line.nmb_per_person:,.0f} EUR per "
+                                     "person referred")
+    richer = run_icers([r.metrics for r in result.replications], wtp=50_000)
+    assert all(b.nmb_per_person > a.nmb_per_person for a, b in zip(result.icers, richer,
+                                                                     strict=True)) or gained <= 0

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -422,9 +422,25 @@ class Icer:
     """2.5th and 97.5th percentiles of the replications' own ratios; NaN with fewer than
     :data:`MIN_RANGE_REPLICATIONS` replications or when a replication gains nothing."""
     replications: int
+    wtp: float = DEFAULT_WTP_EUR
+    """Willingness to pay per unit of effect, for the net monetary benefit."""
+    people: float = math.nan
+    """People referred (each arm), for the net monetary benefit per person."""
+
+    @property
+    def nmb_per_person(self) -> float:
+        """Net monetary benefit of IPS against usual services per person referred:
+        (willingness to pay x effect gained - net cost) / people."""
+        return (self.wtp * self.gained - self.cost) / self.people if self.people > 0 else math.nan
 
     def words(self) -> str:
-        """The ICER in one line."""
+        """The ICER in one line, and the net monetary benefit per person where it is known."""
+        nmb = "" if math.isnan(self.nmb_per_person) else (
+            f"; net monetary benefit at {self.wtp:,.0f} EUR {EFFECT_WORDS[self.effect]}: "
+            f"{self.nmb_per_person:,.0f} EUR per person referred")
+        return self._ratio_words() + nmb
+
+    def _ratio_words(self) -> str:
         per = EFFECT_WORDS[self.effect]
         head = f"ICER, {VIEW_WORDS[self.view]}: "
         if self.dominance:
@@ -460,12 +476,16 @@ def icer(costs: np.ndarray, effects: np.ndarray, view: str, effect: str = "emplo
     return Icer(view, effect, cost, gained, ratio, dominance, lo, hi, n)
 
 
-def run_icers(metrics: Sequence[dict[str, dict[str, float]]]) -> list[Icer]:
-    """Per perspective (and per QALY when on), the ICER of one run's replications."""
+def run_icers(metrics: Sequence[dict[str, dict[str, float]]],
+              wtp: float = DEFAULT_WTP_EUR) -> list[Icer]:
+    """Per perspective (and per QALY when on), the ICER of one run's replications and the net
+    monetary benefit per person referred at willingness to pay ``wtp``."""
     effects = ["employed", *(["qaly"] if "qalys_pv" in metrics[0]["difference"] else [])]
+    people = float(np.mean([m["ips"]["clients_referred"] for m in metrics]))
     out = []
     for effect in effects:
         for view in views([metrics]):
             costs, gains = option_arrays([metrics], view, effect)
-            out.append(icer(costs[:, 1], gains[:, 1], view, effect))
+            out.append(replace(icer(costs[:, 1], gains[:, 1], view, effect), wtp=wtp,
+                               people=people))
     return out
