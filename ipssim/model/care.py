@@ -52,8 +52,10 @@ class CareLuck(Luck):
 class CareUse:
     """Hospital stays of one arm's clients; records each stay."""
 
-    def __init__(self, env: simpy.Environment, care: Care):
+    def __init__(self, env: simpy.Environment, care: Care, horizon: float):
         self.env = env
+        self.horizon = horizon
+        """The arm's last day: a candidate after it is never scheduled (it could not fire)."""
         self.top = care.admission_rate_per_month / MONTH_DAYS
         self.working = care.relative_rate ** care.effect_from_work
         self.coached = care.relative_rate ** (1.0 - care.effect_from_work)
@@ -83,9 +85,11 @@ class CareUse:
     def _candidate_after(self, client: Client, delay: float) -> None:
         """Schedule the client's next candidate admission after ``delay`` days plus the gap
         drawn at the highest hazard: a bare timeout with :meth:`_candidate` as its callback,
-        so a candidate costs one event (no process to start or resume)."""
-        event = self.env.timeout(delay + client.care_luck.exponential(GAP) / self.top, client)
-        event.callbacks.append(self._candidate)
+        so a candidate costs one event (no process to start or resume), and none past the
+        horizon (about half of all candidates: every client's last)."""
+        after = delay + client.care_luck.exponential(GAP) / self.top
+        if self.env.now + after < self.horizon:
+            self.env.timeout(after, client).callbacks.append(self._candidate)
 
     def _candidate(self, event: simpy.Event) -> None:
         """A candidate day: admitted with probability hazard(state) / highest; a stay starts,

@@ -193,7 +193,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     for r, region in enumerate(scenario.regions):
         env = Environment()
         pathway = Pathway(env, scenario)
-        care = CareUse(env, scenario.care)
+        care = CareUse(env, scenario.care, horizon)
         market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
                                 (replication, r, ARMS.index(arm)))
         team = None
