@@ -117,6 +117,9 @@ def test_an_upload_over_the_size_limit_or_not_base64_is_refused():
     (values.seed, True), (values.seed, None),
     (values.ticks, "1"), (values.ticks, [True]), (values.ticks, [1.5]), (values.ticks, {"a": 1}),
     (values.ticks, list(range(1000))),
+    (lambda v: values.switch(v, "uncertainty"), "on"), (lambda v: values.switch(v, "uncertainty"), True),
+    (lambda v: values.switch(v, "uncertainty"), ["on", "off"]),
+    (lambda v: values.switch(v, "uncertainty"), {"a": 1}),
 ])
 def test_a_crafted_value_is_refused_in_one_line(check, value):
     with pytest.raises(values.Invalid) as refused:

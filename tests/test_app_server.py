@@ -299,6 +299,7 @@ def test_an_unknown_session_is_refused(server):
     ("budget_mode", "bogus"), ("budget_mode", None), ("demand_mode", {"a": 1}),
     ("integrated", 1), ("caseload_cap", "12"), ("fidelity", [80]), ("horizon_years", True),
     ("regions", "rows"), ("regions", [{"name": "X"}]),
+    ("uncertainty", "yes"), ("uncertainty", {"on": True}),
 ])
 def test_a_crafted_value_is_refused_beside_its_field_and_nothing_runs(server, lever, value):
     session = server.new_session()

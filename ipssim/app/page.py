@@ -504,12 +504,12 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
             return refused(base)
         try:
             count, seed = values.replications(replications), values.seed(seed)
+            drawn = values.switch(uncertainty, "uncertainty")
             levers = levers_from_form(base, mode, total, demand, rows, cap, fidelity, integrated,
                                       years, horizon, discount)
             scenario = api.planned_scenario(base, levers)
         except (values.Invalid, api.ScenarioError) as exc:
             return refused(str(exc).removeprefix("scenario: "), getattr(exc, "lever", None))
-        drawn = bool(uncertainty)
         if drawn and (scenario.uncertainty is None or not (scenario.uncertainty.parameters
                                                            or scenario.uncertainty.calibrated_sample)):
             return refused("this scenario gives no distributions to draw "

@@ -81,6 +81,15 @@ def rows(value: object, scenario: api.Scenario) -> list[dict]:
     return value
 
 
+def switch(value: object, field: str) -> bool:
+    """A one-box checklist: nothing ticked (None or []) or its box ticked (["on"])."""
+    if value is None or value == []:
+        return False
+    if value == ["on"]:
+        return True
+    raise Invalid(field, "tick the box or leave it empty")
+
+
 def ticks(value: object) -> list[int]:
     """The run numbers ticked in the history (nothing ticked: an empty list)."""
     if value is None:
