@@ -6,6 +6,8 @@ A leaf: every layer may import it, it imports nothing of ipssim.
 
 from __future__ import annotations
 
+from typing import Literal
+
 MONTH_DAYS = 365.25 / 12
 """Days in a calendar month: months are equal slices of the Julian year."""
 YEAR_DAYS = 12 * MONTH_DAYS
@@ -18,6 +20,9 @@ ARM_ROWS = (*ARMS, "difference")
 PAYERS = ("state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
           "client")
 """Who pays or receives each euro. The first five are the public purse (OUT-C6: results by sector)."""
+Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
+                "client"]
+"""One of :data:`PAYERS`, as a type for the parameters that name a payer."""
 PUBLIC_PAYERS = PAYERS[:5]
 PERSPECTIVES = ("public", "society")
 """Net effects are summed over the public payers (``public``) or over everyone (``society``)."""

@@ -9,16 +9,14 @@ activities) to whoever pays it. Amounts are euros of ``Economics.price_year``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from ipssim.validation import Real, Share, Strict
+from ipssim.vocabulary import Payer
 
-Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
-                "client"]
-"""One of ``ipssim.vocabulary.PAYERS`` (as ``money.parameters.Payer``)."""
 UnitEur = Annotated[Real, Field(ge=0, le=100_000)]
 """Euros for one day or one visit: at most 100,000."""
 MonthlyServiceEur = Annotated[Real, Field(ge=0, le=100_000)]

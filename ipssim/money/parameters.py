@@ -9,13 +9,14 @@ needs nothing else.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ipssim.money.care import CarePrices, UsualServices
 from ipssim.validation import Count, Real, Share, Strict
+from ipssim.vocabulary import Payer
 
 MAX_MONTHLY_EUR = 1e6
 MonthlyEur = Annotated[Real, Field(ge=0, le=MAX_MONTHLY_EUR)]
@@ -30,9 +31,6 @@ Rate = Annotated[Real, Field(ge=0, le=10)]
 Months = Annotated[Real, Field(ge=1, le=600)]
 """Months between two reviews: from one month up to the longest horizon."""
 
-Payer = Literal["state", "kela", "pension_providers", "wellbeing_county", "municipality", "employer",
-                "client"]
-"""One of ``ipssim.vocabulary.PAYERS``."""
 
 
 class Benefits(Strict):
