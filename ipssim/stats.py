@@ -60,3 +60,11 @@ def band95(values: Any, axis: int | None = None, censored: bool = False) -> tupl
         lo, hi = np.percentile(values, [2.5, 97.5], axis=axis,
                                method="inverted_cdf" if censored else "linear")
     return lo, hi
+
+
+def mean_interval(mean: float, mc_se: float) -> tuple[float, float]:
+    """The 95% interval of a mean from its Monte Carlo standard error (normal approximation);
+    NaN where there is no standard error (one replication, a break-even month)."""
+    if math.isnan(mc_se) or not math.isfinite(mean):
+        return math.nan, math.nan
+    return mean - 1.96 * mc_se, mean + 1.96 * mc_se

@@ -14,7 +14,6 @@ random numbers across options) as well as the same clients.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,14 +131,6 @@ def drawn_scenario(scenario: Scenario, values: dict[str, float], replication: in
 def rough(replications: int) -> bool:
     """Whether a run's 95% ranges over replications are too few values to read as ranges."""
     return replications < RANGE_REPLICATIONS
-
-
-def mean_interval(mean: float, mc_se: float) -> tuple[float, float]:
-    """The 95% interval of a mean from its Monte Carlo standard error (normal approximation);
-    NaN where there is no standard error (one replication, a break-even month)."""
-    if math.isnan(mc_se) or not math.isfinite(mean):
-        return math.nan, math.nan
-    return mean - 1.96 * mc_se, mean + 1.96 * mc_se
 
 
 def range_note(replications: int, drawn: int) -> str:

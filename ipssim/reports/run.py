@@ -19,13 +19,13 @@ from plotly.subplots import make_subplots
 
 from ipssim.accounts.spending import SPENDING_UNITS, spending_line
 from ipssim.experiments.compare import OWN
-from ipssim.experiments.uncertain import RANGE_REPLICATIONS, mean_interval, range_note, rough
+from ipssim.experiments.uncertain import RANGE_REPLICATIONS, range_note, rough
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
 from ipssim.scenario.budgets import bought_by_year, funding_cell, funding_table
 from ipssim.scenario.schema import Scenario
-from ipssim.stats import band95
+from ipssim.stats import band95, mean_interval
 from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, money_unit, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
