@@ -218,9 +218,13 @@ def fidelity_review_months(fidelity: float, months_open: float, econ: Economics)
 
 def discount_factors(months: int, econ: Economics, effects: bool = False) -> np.ndarray:
     """Present-value factor of each month's money (or, with ``effects``, health effects) at
-    mid-month, at the annual discount rate of costs (or of effects)."""
+    mid-month, at the annual discount rate of costs (or of effects).
+
+    Each factor comes from the C library's ``pow``, not numpy's array power: numpy dispatches
+    that by CPU (AVX-512 machines take another routine, a last bit apart in about half the
+    months), and outputs must be the same bit for bit on every machine (the golden files)."""
     rate = econ.effects_discount_rate_per_year if effects else econ.discount_rate_per_year
-    return (1.0 + rate) ** (-(np.arange(months) + 0.5) / 12.0)
+    return np.array([math.pow(1.0 + rate, -(month + 0.5) / 12.0) for month in range(months)])
 
 
 def payer_flows(flows: dict[str, np.ndarray], econ: Economics) -> dict[str, np.ndarray]:

@@ -74,7 +74,10 @@ def _ppf(d: Distribution, u: np.ndarray) -> np.ndarray:
         return stats.gamma.ppf(u, shape, scale=scale)
     if isinstance(d, LognormalDistribution):
         meanlog, sdlog = lognormal_shape(d)
-        return np.exp(meanlog + sdlog * stats.norm.ppf(u))
+        # math.exp, not np.exp: numpy's is chosen by CPU and may differ in the last bit
+        # (see ipssim.money.rules.discount_factors); the draws must not depend on the machine.
+        z = np.atleast_1d(meanlog + sdlog * stats.norm.ppf(u))
+        return np.array([math.exp(value) for value in z]).reshape(np.shape(u))
     if isinstance(d, NormalDistribution):
         lo = stats.norm.cdf((d.low - d.mean) / d.sd) if d.low is not None else 0.0
         hi = stats.norm.cdf((d.high - d.mean) / d.sd) if d.high is not None else 1.0
