@@ -45,6 +45,10 @@ def test_mean_wait_matches_erlang_c():
                      "dropout_rate_per_month": 0.0, "waiting_patience_days": None,
                      "end_rate_searching_per_month": exit_rate_per_month,
                      "end_rate_working_per_month": exit_rate_per_month},
+        # Nobody is offered a job or admitted to hospital to speak of: the queue does not need
+        # them (the stay is the same either way), and each costs events for 20 years.
+        "jobs": {"ips_offer_rate_per_month": 1e-4, "usual_offer_rate_per_month": 1e-4},
+        "care": {"admission_rate_per_month": 0.0},
     })
     expected = erlang_c_mean_wait(servers, arrival_rate, service_rate)
     means = []

@@ -46,6 +46,9 @@ def mmc_data(coaches: int) -> dict:
         "coaching": {"caseload_cap": 1, "engagement_days_mean": 0.0,
                      "dropout_rate_per_month": 0.0, "end_rate_searching_per_month": exit_rate,
                      "end_rate_working_per_month": exit_rate},
+        # no jobs or hospital stays to speak of: the queue does not need them (see test_queue)
+        "jobs": {"ips_offer_rate_per_month": 1e-4, "usual_offer_rate_per_month": 1e-4},
+        "care": {"admission_rate_per_month": 0.0},
     }
 
 
