@@ -6,6 +6,7 @@ import copy
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -52,3 +53,11 @@ def package_copy(folder: Path, change: str = "") -> Path:
 def write_yaml(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Test files with slow tests first (the most slow tests first), the others in their order:
+    each of the two workers takes a file at a time (``--dist loadfile``), so the long files start
+    early and the two workers end together, rather than one running the last long file alone."""
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[item.path])  # stable: each file's tests stay in order

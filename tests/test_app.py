@@ -129,6 +129,7 @@ def shown_headline(page) -> dict[str, str]:
             for row in rows}
 
 
+@pytest.mark.slow
 def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
     page.get_by_label("total budget a year, split by demand").check()
     served(page, False)  # no total yet

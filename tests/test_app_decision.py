@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+import pytest
 import yaml
 from playwright.sync_api import expect
 from test_app import browser, finish_run, page, served, server  # noqa: F401 (fixtures)
@@ -21,6 +22,7 @@ VERDICT = re.compile(
     r"(usual services|Run [123] \(total [\d,]+ EUR a year\)) \(probability (0\.\d\d|1\.00)\)\.$")
 
 
+@pytest.mark.slow
 def test_three_budgets_side_by_side_give_a_verdict_a_chart_and_a_table(page, tmp_path):  # noqa: F811
     page.get_by_label("total budget a year, split by demand").check()
     for number, budget in enumerate(("600000", "1000000", "1600000"), start=1):

@@ -50,6 +50,7 @@ def write_spec(folder, targets: dict[str, tuple[float, float]], settings: dict):
     return load_spec(folder / "targets.yaml", folder / "parameters.yaml")
 
 
+@pytest.mark.slow
 def test_recovers_known_parameters(tmp_path):
     placeholder = {name: (0.5, 1.0) for name in MOMENTS}
     settings = {"design_share": 0.4, "design_replications": 6, "refine_replications": 12,
@@ -84,6 +85,7 @@ def run_quick(out):
     return done
 
 
+@pytest.mark.slow
 def test_quick_end_to_end_and_reproducible(tmp_path):
     first = run_quick(tmp_path / "a")
     run_quick(tmp_path / "b")

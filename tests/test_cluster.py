@@ -56,6 +56,7 @@ def scheduler(tmp_path_factory):
         yield address
 
 
+@pytest.mark.slow
 def test_run_compare_and_size_on_a_cluster_equal_local_processes(tmp_path, scheduler):
     small = write_yaml(tmp_path / "small.yaml", SMALL)
     capped = write_yaml(tmp_path / "capped.yaml",
