@@ -47,11 +47,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """A real ``ipssim serve``. Its output (a line per request) goes to a file, not a pipe: a
+    pipe nobody reads fills after some hundreds of requests, and the server's logging then
+    blocks every request thread (the page froze mid-module under load)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
-                                "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
+                                    "--workers", "2"], cwd=ROOT, stdout=output,
+                                   stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:
@@ -61,16 +66,17 @@ def server():
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError("ipssim serve did not start:\n" + process.stdout.read()) from None
+                process.wait()
+                raise AssertionError("ipssim serve did not start:\n" + log.read_text()) from None
             time.sleep(0.3)
     yield url
     process.terminate()
     try:
-        output = process.communicate(timeout=20)[0]
+        process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-        output = process.communicate()[0]
-    assert "Traceback" not in output, output
+        process.wait()
+    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 @pytest.fixture(scope="module")
