@@ -438,3 +438,33 @@ def test_a_burst_of_runs_from_ten_sessions_is_queued_on_one_pool(server, finishe
     assert 1 <= peak_workers[0] <= WORKERS, peak  # besides them: multiprocessing's tracker
     assert len(peak[0]) <= WORKERS + 2, peak  # and a worker's short-lived ldconfig
     assert going in accepted and server.answers()
+
+
+def test_a_server_whose_output_nobody_reads_keeps_answering():
+    """``ipssim serve`` writes no line per request: with its output on a pipe nobody reads
+    (a service manager's, a test's), 60 requests for a 4,000-character path (240 KB of request
+    lines, nearly four times a pipe's buffer) would otherwise block its logging, and with it
+    every request thread."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
+                                "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.2)
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(url + "x" * 4000, timeout=30).read()
+            except urllib.error.HTTPError as error:
+                assert error.code == 404
+        assert urllib.request.urlopen(url, timeout=30).status == 200
+    finally:
+        process.kill()
+        process.communicate()
