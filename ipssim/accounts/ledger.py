@@ -101,6 +101,14 @@ def care_months(history: ArmHistory, scenario: Scenario, days_worked: np.ndarray
     exit_day = np.where(np.isnan(c["exit_day"]), horizon, c["exit_day"])
     coach_days = days_within(np.where(started, c["start_day"], horizon),
                              np.where(started, exit_day, horizon))
+    returns = history.returns
+    if len(returns):  # the rounds in IPS of referrals after the first
+        placed = ~np.isnan(returns[:, 2])
+        again = days_within(np.where(placed, returns[:, 2], horizon),
+                            np.where(np.isnan(returns[:, 3]), horizon, returns[:, 3]))
+        back = (returns[:, 0].astype(np.int64)[:, None] * n_months + np.arange(n_months)).ravel()
+        coach_days = coach_days + np.bincount(back, weights=again.ravel(),
+                                              minlength=n * n_months).reshape(n, n_months)
     coached = np.clip(coach_days - working - hospital, 0.0, free)
     rate = scenario.care.outpatient_visits_per_month
     visits = (rate.working * working + rate.coached * coached
@@ -145,6 +153,7 @@ def client_ledger(history: ArmHistory, scenario: Scenario, arm: str) -> dict[str
         "referred": active,
         "started": c["start_day"][:, None] < month_end,  # NaN compares False
         "requeued": requeued_at_month_end(history.requeues, len(c["client_id"]), month_end),
+        **returned_at_month_end(history.returns, len(c["client_id"]), month_end),
         "exited": exited if arm == "ips" else np.zeros_like(exited),
         # In work at any time so far: a job found since referral, or one held at referral
         # (so that no month counts more clients employed than ever employed).
@@ -164,6 +173,20 @@ def requeued_at_month_end(requeues: np.ndarray, n_clients: int,
     for client, moved, placed in requeues:
         out[int(client)] |= (moved < month_end) & (placed >= month_end)
     return out
+
+
+def returned_at_month_end(returns: np.ndarray, n_clients: int,
+                          month_end: np.ndarray) -> dict[str, np.ndarray]:
+    """Per client and month, of a referral after the first (``ArmHistory.returns``): on the
+    waiting list at the month end (``back_waiting``), or in IPS (``back_enrolled``)."""
+    waiting = np.zeros((n_clients, len(month_end)), dtype=bool)
+    enrolled = np.zeros_like(waiting)
+    for client, referred, placed, left in returns:
+        within = (referred < month_end) & ~(left < month_end)  # NaN compares False
+        started = placed < month_end
+        waiting[int(client)] |= within & ~started
+        enrolled[int(client)] |= within & started
+    return {"back_waiting": waiting, "back_enrolled": enrolled}
 
 
 def programme_cost(scenario: Scenario, staffing_traces: list[np.ndarray],
@@ -238,14 +261,16 @@ def monthly_sums(ledger: dict[str, np.ndarray], arm: str, rows: slice | None = N
         ledger = {name: values[rows] for name, values in ledger.items()}
     referred, exited = ledger["referred"], ledger["exited"]
     started, requeued = ledger["started"], ledger["requeued"]
+    # Referred again (a way back in): waiting or in IPS again, so no longer out of it.
+    back_waiting, back_enrolled = ledger["back_waiting"], ledger["back_enrolled"]
     months = referred.shape[1]
     sums = {name: _continued(values, before, name) for name, values in ledger.items()}
     counts = {
         "referred": referred.sum(axis=0),
-        "waiting": ((referred & ~started & ~exited) | requeued).sum(axis=0) if arm == "ips" else
-        np.zeros(months, dtype=int),
-        "enrolled": (started & ~exited & ~requeued).sum(axis=0),
-        "exited": exited.sum(axis=0),
+        "waiting": ((referred & ~started & ~exited) | requeued | back_waiting).sum(axis=0)
+        if arm == "ips" else np.zeros(months, dtype=int),
+        "enrolled": (((started & ~exited) | back_enrolled) & ~requeued).sum(axis=0),
+        "exited": (exited & ~back_waiting & ~back_enrolled).sum(axis=0),
         "employed": (ledger["days"] > 0).sum(axis=0),
         "employed_competitive": (ledger["competitive_days"] > 0).sum(axis=0),
     }

@@ -23,17 +23,25 @@ NET_COLUMNS = tuple(f"net_{k}_eur" for k in (*PAYERS, *PERSPECTIVES))
 discounted totals over the horizon."""
 
 
-def waits_for_coach(clients: dict[str, np.ndarray], horizon_days: float) -> np.ndarray:
-    """Each client's wait for a coach in an arm's client table: from referral to the start with
-    a coach, or, for who is never placed, to leaving or to the horizon (as ``ipssim size``)."""
-    end = np.where(np.isnan(clients["exit_day"]), horizon_days, clients["exit_day"])
-    start = np.where(np.isnan(clients["start_day"]), end, clients["start_day"])
-    return start - clients["referral_day"]
+def waits_for_coach(clients: dict[str, np.ndarray], horizon_days: float,
+                    returns: np.ndarray | None = None) -> np.ndarray:
+    """Each referral's wait for a coach (an arm's client table, then its ``returns``, the
+    referrals after a client's first): from referral to the start with a coach, or, for who is
+    never placed, to leaving or to the horizon (as ``ipssim size``)."""
+    referred, start, end = clients["referral_day"], clients["start_day"], clients["exit_day"]
+    if returns is not None and len(returns):
+        referred, start, end = (np.concatenate([column, returns[:, k]]) for k, column in
+                                ((1, referred), (2, start), (3, end)))
+    end = np.where(np.isnan(end), horizon_days, end)
+    return np.where(np.isnan(start), end, start) - referred
 
 
 def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray],
-                scenario: Scenario, arm: str) -> dict[str, float]:
-    """One replication's metrics for one arm, from its client table and monthly trajectory."""
+                scenario: Scenario, arm: str, returns: np.ndarray | None = None
+                ) -> dict[str, float]:
+    """One replication's metrics for one arm, from its client table, monthly trajectory and
+    referrals after the first (``ArmHistory.returns``): the starts with a coach, the waits and
+    the places used count each referral (a client referred twice is started twice)."""
     horizon = scenario.horizon_months * MONTH_DAYS
     window = scenario.outcome_window_months * MONTH_DAYS
     referral = clients["referral_day"]
@@ -45,6 +53,12 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
     n_observed = int(observed.sum())
     started = ~np.isnan(clients["start_day"])
     wait = np.where(started, clients["start_day"], clients["exit_day"]) - referral
+    starts = float(started.sum())
+    if returns is not None and len(returns):
+        again = ~np.isnan(returns[:, 2])
+        starts += float(again.sum())
+        wait = np.concatenate([wait, np.where(again, returns[:, 2], returns[:, 3])
+                               - returns[:, 1]])
     enrolled_or_left = ~np.isnan(wait)
     monthly = {k: float(np.sum(trajectory[k])) for k in (
         "hours", "earnings_eur", "benefits_eur", "taxes_eur", "programme_cost_eur",
@@ -87,7 +101,7 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
                               math.ceil(scenario.closing_month(r) or scenario.horizon_months))
                           for r in scenario.regions)
         metrics |= {
-            "clients_started": float(started.sum()),
+            "clients_started": starts,
             # Referred but never placed with a coach by the horizon: the list left at the end.
             "clients_waiting_at_horizon": float(trajectory["waiting"][-1]),
             "mean_wait_days": float(np.mean(wait[enrolled_or_left])) if enrolled_or_left.any()

@@ -36,7 +36,8 @@ def account(scenario: Scenario, histories: dict[str, ArmHistory],
     :func:`~ipssim.accounts.ledger.monthly_sums` if already at hand)."""
     traj = {arm: trajectories(histories[arm], scenario, arm, None if sums is None else sums[arm])
             for arm in ARMS}
-    per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm) for arm in ARMS}
+    per_arm = {arm: arm_metrics(histories[arm].clients, traj[arm], scenario, arm,
+                                histories[arm].returns) for arm in ARMS}
     incremental = incremental_metrics(traj["ips"], traj["usual"], per_arm)
     return Accounts(traj, replication_metrics(per_arm, incremental),
                     net_effect_by_month(traj["ips"], traj["usual"]))
@@ -141,5 +142,8 @@ def _subset(history: ArmHistory, mine: np.ndarray, teams: slice) -> ArmHistory:
     stayed = history.stays[:, 0].astype(np.int64)
     stays = history.stays[mine[stayed]]
     stays[:, 0] = renumbered[stayed[mine[stayed]]]
+    returned = history.returns[:, 0].astype(np.int64)
+    returns = history.returns[mine[returned]]
+    returns[:, 0] = renumbered[returned[mine[returned]]]
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
-                      history.staffing_traces[teams], 0, requeues, stays)
+                      history.staffing_traces[teams], 0, requeues, stays, returns)

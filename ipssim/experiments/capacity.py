@@ -138,7 +138,9 @@ def _cohort_scenario(scenario: Scenario, region: Region, employers_per_place: fl
 
 
 def mean_stay_days(cohort: Scenario) -> float:
-    """Mean days from the start of coaching to its end for the cohort scenario's clients."""
+    """Mean days from the start of coaching to its end for the cohort scenario's clients, a
+    client referred again (``coaching.re_referral_rate_per_month``) counting the days of every
+    round in IPS, so that the places a referral takes include its returns."""
     return _mean_stay(cohort.model_dump_json())
 
 
@@ -147,6 +149,9 @@ def _mean_stay(cohort_json: str) -> float:
     cohort = Scenario.model_validate_json(cohort_json)
     history = simulate_arm(cohort, draw_cohort(cohort, DEFAULT_SEED, 0), "ips", DEFAULT_SEED, 0)
     clients = history.clients
-    end = np.where(np.isnan(clients["exit_day"]), STAY_HORIZON_MONTHS * MONTH_DAYS,
-                   clients["exit_day"])
-    return float(np.nanmean(end - clients["start_day"]))
+    horizon = STAY_HORIZON_MONTHS * MONTH_DAYS
+    stays = np.where(np.isnan(clients["exit_day"]), horizon, clients["exit_day"]) \
+        - clients["start_day"]
+    returns = history.returns
+    again = np.where(np.isnan(returns[:, 3]), horizon, returns[:, 3]) - returns[:, 2]
+    return float((np.nansum(stays) + np.nansum(again)) / np.count_nonzero(~np.isnan(stays)))

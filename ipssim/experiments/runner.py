@@ -55,7 +55,7 @@ class ReplicationResult:
     """Per region, in scenario order: its own trajectories, metrics and net effect."""
     events: int
     waits: np.ndarray
-    """The IPS arm's wait of each client for a coach (``accounts.metrics.waits_for_coach``), for
+    """The IPS arm's wait of each referral for a coach (``accounts.metrics.waits_for_coach``), for
     the pooled wait quantiles of a run's headline without its client tables."""
     subgroups: dict[tuple[str, str], dict[str, dict[str, float]]] = field(default_factory=dict)
     """Figures per (grouping, level) of clients (``accounts.subgroups``)."""
@@ -152,7 +152,8 @@ def _run_replication(scenario: Scenario, seed: int, replication: int, tables: st
         {arm: h.spells for arm, h in histories.items()} if keep else NOT_KEPT,
         totals.metrics, totals.net_effect, histories["ips"].staffing_traces, regions,
         sum(h.events for h in histories.values()),
-        waits_for_coach(histories["ips"].clients, horizon_days(scenario)), subgroups)
+        waits_for_coach(histories["ips"].clients, horizon_days(scenario),
+                        histories["ips"].returns), subgroups)
 
 
 class NotKept(Mapping[str, dict[str, np.ndarray]]):

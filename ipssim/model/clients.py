@@ -132,12 +132,14 @@ class Client:
         "first_unsubsidised_job_day",
         "hospital_until",
         "idle_from",
+        "ips_start",
         "job",
         "luck",
         "process",
         "referral_day",
         "region",
         "start_day",
+        "worked_days",
     )
 
     def __init__(self, client_id: int, region: int, referral_day: float, baseline: Baseline,
@@ -147,7 +149,8 @@ class Client:
         self.referral_day = referral_day
         self.baseline = baseline
         self.luck = luck.cursor()
-        self.start_day = math.nan
+        self.start_day = math.nan  # the first start with a coach (the client table's)
+        self.ips_start = math.nan  # the current round's start with a coach (a re-referral's)
         self.exit_day = math.nan
         self.exit_reason = ""
         self.coach_id = -1
@@ -160,5 +163,6 @@ class Client:
         self.first_unsubsidised_job_day = math.nan
         self.job: Any = None  # the current job: a jobs.Spell (typed Any: jobs imports this module)
         self.idle_from = math.nan  # day time out of work counts from (set by the pathway)
+        self.worked_days = 0.0  # days worked since referral in jobs that have ended
         self.care_luck: Any = None  # the client's care stream, a LuckCursor (model.care)
         self.hospital_until = -math.inf  # day of discharge from the last hospital stay

@@ -6,6 +6,22 @@ job end and renewed search, exit (dropout, coaching ended, support no longer wan
 closed). After exit, and in the
 usual-services arm throughout, the client looks for work without a coach at the lower rate.
 
+A way back in (``coaching.re_referral_rate_per_month``): a client who has left IPS, except at
+the programme's close, may be referred again while the programme is open; the clock is the
+client's own (``CLOCK`` draws), the client joins the waiting list like any referral and, once
+placed, starts IPS afresh (engagement, search, follow-along). The client table records the first
+referral; each later one is a row of :attr:`Pathway.returns`.
+
+Work that builds on work (``employability.experience_effect``): the no-coach rate is multiplied
+by (1 + effect x years worked since referral). Work only accumulates while working and the rate
+only matters while not, so within a search the factor is a constant and the exact integration
+below is unchanged. Which evidence fits it and which checks it, decided before any fit:
+OUT-C5 (Bern, 5 years: 65% vs 33% in competitive work) becomes the calibration target that
+identifies it (``europe_rct`` read at 60 months, the arms' difference; today a validation figure,
+``OUT-C5_difference`` in calibration/validation.yaml, which the refit moves to the targets);
+OUT-L1..L3 have no control group (L1, L2) or report no share the model produces (L3), so they
+stay validation, for the direction: former participants keep working years after IPS.
+
 Without a coach the job-finding rate depends on time out of work
 (``employability.duration_dependence``, :meth:`Pathway._no_coach_wait`): the evidence that the
 arms stay apart for years (OUT-C5, Bern, 5 years: 65% vs 33% in competitive work; OUT-C3,
@@ -63,11 +79,14 @@ class Pathway:
         self.end_searching_rate = c.end_rate_searching_per_month / MONTH_DAYS
         self.end_working_rate = c.end_rate_working_per_month / MONTH_DAYS
         self.end_shape = c.end_hazard_shape
-        # A recruited trial serves each participant for the outcome window from their own entry.
-        self.service_days = scenario.outcome_window_months * MONTH_DAYS if \
+        # A recruited trial serves each participant for its service months (by default the
+        # outcome window) from their own entry.
+        self.service_days = scenario.service_months * MONTH_DAYS if \
             scenario.mode == "trial" and scenario.recruitment_months else INF
+        self.re_referral_rate = c.re_referral_rate_per_month / MONTH_DAYS
         e = scenario.employability
         self.dependence = e.duration_dependence
+        self.experience = e.experience_effect / YEAR_DAYS  # per day worked
         levels = e.work_history_multiplier
         # Relative level by years out of work: < 1, 1-3, > 3 (the BAS-10 categories).
         self.levels = (levels["under_1y"], levels["1_to_3y"], levels["over_3y"])
@@ -77,42 +96,64 @@ class Pathway:
         # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
         # placed again (inf while still waiting)].
         self.requeues: list[list[float]] = []
+        # Referrals after the first: [client_id, day referred again, day placed with a coach,
+        # day left IPS] (NaN: not yet, or never placed).
+        self.returns: list[list[float]] = []
 
     # -- the two arms -------------------------------------------------------------------------
 
     def ips(self, client: Client, team: Team, market: EmployerMarket):
-        """Referral to exit under IPS, then usual services for the rest of the horizon."""
+        """Referral to exit under IPS, then usual services, until a re-referral (if any) starts
+        the next round; usual services for the rest of the horizon after the last."""
         env = self.env
         client.process = env.active_process
         self._entry_job(client)
+        record = None
+        while True:
+            reason = yield from self._referral(client, team, market, record)
+            again = self._re_referral_day(client, team, reason)
+            if again == INF:
+                break
+            yield from self._usual_services(client, market, until=again)
+            record = [client.client_id, env.now, math.nan, math.nan]
+            self.returns.append(record)
+        yield from self._usual_services(client, market)
+
+    def _referral(self, client: Client, team: Team, market: EmployerMarket,
+                  record: list[float] | None):
+        """One referral: the waiting list, IPS, exit; returns the exit reason. ``record``: the
+        row of :attr:`returns` of a referral after the first (None: the first, recorded on the
+        client)."""
+        env = self.env
         coach = yield from self._wait(client, team, market, team.request(client))
-        if coach == ABANDONED:
-            self._exit(client, ABANDONED)
-            yield from self._usual_services(client, market)
-            return
-        if coach is None:
-            self._exit(client, "programme_closed")
-        else:
+        if coach == ABANDONED or coach is None:
+            left = ABANDONED if coach == ABANDONED else "programme_closed"
+            self._exit(client, left, record)
+            return left
+        client.ips_start = env.now
+        if record is None:
             client.start_day = env.now
             client.coach_id = client.coach.coach_id
-            engaged_at = env.now + self.coaching.engagement_days_mean * client.luck.exponential(CLOCK)
-            reason = None
-            while reason is None:
-                try:
-                    reason = yield from self._coaching(client, team, market, engaged_at)
-                except simpy.Interrupt as stop:
-                    if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
-                        continue
-                    requeue = [client.client_id, env.now, INF]
-                    self.requeues.append(requeue)
-                    coach = yield from self._placed(client, team, team.request(client, first=True))
-                    requeue[2] = env.now
-                    if coach is None:
-                        reason = "programme_closed"
-            if client.coach is not None:
-                team.release(client.coach, client)
-            self._exit(client, reason)
-        yield from self._usual_services(client, market)
+        else:
+            record[2] = env.now
+        engaged_at = env.now + self.coaching.engagement_days_mean * client.luck.exponential(CLOCK)
+        reason: str | None = None
+        while reason is None:
+            try:
+                reason = yield from self._coaching(client, team, market, engaged_at)
+            except simpy.Interrupt as stop:
+                if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
+                    continue
+                requeue = [client.client_id, env.now, INF]
+                self.requeues.append(requeue)
+                coach = yield from self._placed(client, team, team.request(client, first=True))
+                requeue[2] = env.now
+                if coach is None:
+                    reason = "programme_closed"
+        if client.coach is not None:
+            team.release(client.coach, client)
+        self._exit(client, reason, record)
+        return reason
 
     def _placed(self, client: Client, team: Team, request: simpy.Event):
         """Wait for a place (the request's value: a coach, or None when the programme closes).
@@ -215,7 +256,7 @@ class Pathway:
         if (self.route_rate == 0.0 or not client.baseline.work_trials_allowed
                 or not math.isnan(client.first_competitive_job_day)):
             return INF
-        return client.start_day + self.jobs.work_trials_from_day
+        return client.ips_start + self.jobs.work_trials_from_day
 
     def _search(self, client: Client, rate: float, team: Team, deadline: float):
         """Spend one exponential clock at the coach-adjusted rate; True if an offer comes first.
@@ -238,16 +279,33 @@ class Pathway:
             if round_end == deadline:
                 return False
 
-    def _usual_services(self, client: Client, market: EmployerMarket):
-        """Work until the current job ends, then look for work without a coach; repeat."""
+    def _usual_services(self, client: Client, market: EmployerMarket, until: float = INF):
+        """Work until the current job ends, then look for work without a coach; repeat, until
+        day ``until`` (a re-referral), a job then going on."""
         env = self.env
         while True:
             job = self._current_job(client)
             if job is not None:
+                if job.end_day >= until:
+                    if not (yield from self._work(until)):
+                        return
+                    continue  # the job ended in hospital first
                 yield from self._work(job.end_day)
                 self._job_over(client)
-            yield env.timeout(self._no_coach_wait(client, client.luck.exponential(SEARCH)))
+            wait = self._no_coach_wait(client, client.luck.exponential(SEARCH))
+            if env.now + wait >= until:
+                yield env.timeout(until - env.now)
+                return
+            yield env.timeout(wait)
             self._try_hire(client, market, None, in_ips=False)
+
+    def _re_referral_day(self, client: Client, team: Team, reason: str) -> float:
+        """Day the client who left IPS for ``reason`` is referred again (infinity: never, as
+        after the programme's close, or not while it is open)."""
+        if self.re_referral_rate == 0.0 or reason == "programme_closed":
+            return INF
+        day = self.env.now + self._clock(client, self.re_referral_rate)
+        return day if day < min(team.close_day, client.referral_day + self.service_days) else INF
 
     def _work(self, until: float):
         """Work until ``until``; True if a hospital stay ended the job first (the spell's end
@@ -263,10 +321,13 @@ class Pathway:
     def _no_coach_wait(self, client: Client, budget: float) -> float:
         """Days until an offer without a coach: spend the exponential ``budget`` of cumulative
         hazard at the usual rate times the client's employability times
-        (level(years out of work) / level at referral) ** ``duration_dependence``, a rate that
+        (level(years out of work) / level at referral) ** ``duration_dependence`` times
+        (1 + ``experience_effect`` x years worked since referral), a rate that
         is constant between the 1- and 3-year marks of time out of work (exact piecewise
         integration)."""
         rate = self.usual_rate * client.baseline.employability
+        if self.experience:
+            rate *= 1.0 + self.experience * client.worked_days
         if self.dependence == 0.0:
             return budget / rate
         if math.isnan(client.idle_from):
@@ -296,8 +357,11 @@ class Pathway:
 
     @staticmethod
     def _job_over(client: Client) -> None:
-        """The job has ended: time out of work counts from its end."""
-        client.idle_from = client.job.end_day
+        """The job has ended: time out of work counts from its end, and its days since referral
+        add to the work done."""
+        job = client.job
+        client.idle_from = job.end_day
+        client.worked_days += job.end_day - max(job.start_day, client.referral_day)
         client.job = None
 
     def _clock(self, client: Client, rate: float) -> float:
@@ -312,9 +376,9 @@ class Pathway:
             return self.env.now + self._clock(client, rate)
         if rate <= 0:
             return INF
-        shape, spent = self.end_shape, (self.env.now - client.start_day) / YEAR_DAYS
+        shape, spent = self.end_shape, (self.env.now - client.ips_start) / YEAR_DAYS
         budget = client.luck.exponential(CLOCK) / (rate * YEAR_DAYS)
-        return client.start_day + YEAR_DAYS * (spent**shape + budget) ** (1.0 / shape)
+        return client.ips_start + YEAR_DAYS * (spent**shape + budget) ** (1.0 / shape)
 
     def _entry_job(self, client: Client) -> None:
         """A client working at referral (BAS-09) keeps that job until its tenure ends."""
@@ -330,7 +394,7 @@ class Pathway:
         if client.hospital_until > now:
             return  # in hospital: not searching, the offer is turned down
         if job_type is None:
-            trials = not in_ips or now - client.start_day >= self.jobs.work_trials_from_day
+            trials = not in_ips or now - client.ips_start >= self.jobs.work_trials_from_day
             job_type = draw_job_type(client.baseline, client.luck, self.jobs, trials)
         if job_type is None:
             return
@@ -349,6 +413,11 @@ class Pathway:
         if spell.job_type == "competitive" and math.isnan(client.first_unsubsidised_job_day):
             client.first_unsubsidised_job_day = now
 
-    def _exit(self, client: Client, reason: str) -> None:
-        client.exit_day = self.env.now
-        client.exit_reason = reason
+    def _exit(self, client: Client, reason: str, record: list[float] | None = None) -> None:
+        """Leave IPS (or the waiting list): on the client for the first referral, else on its
+        row of :attr:`returns`."""
+        if record is None:
+            client.exit_day = self.env.now
+            client.exit_reason = reason
+        else:
+            record[3] = self.env.now

@@ -88,6 +88,10 @@ class ArmHistory:
     stays: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     """Hospital stays, rows of (client_id, admission day, discharge day, 1 if the stay ended
     the client's job else 0), in order of admission (``model.care``)."""
+    returns: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    """Referrals after a client's first (IPS arm, ``coaching.re_referral_rate_per_month``), rows
+    of (client_id, day referred again, day placed with a coach, day left IPS or the waiting
+    list), in order of the day referred; NaN: never placed, or not yet left at the horizon."""
 
 
 def horizon_days(scenario: Scenario) -> float:
@@ -186,6 +190,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         by_region[client.region].append(client)
     spells: list = []
     requeues: list[list[float]] = []
+    returns: list[list[float]] = []
     stays: list[tuple[int, float, float, bool]] = []
     caseload_traces, staffing_traces = [], []
     events = 0
@@ -207,6 +212,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         env.run(until=horizon)
         spells += pathway.spells
         requeues += pathway.requeues
+        returns += pathway.returns
         stays += care.stays
         if team is not None:
             caseload_traces.append(np.array(team.caseload_trace, dtype=float).reshape(-1, 2))
@@ -215,6 +221,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         env.discard()
     spells.sort(key=attrgetter("start_day"))
     requeues.sort(key=itemgetter(1))
+    returns.sort(key=itemgetter(1))
     stays.sort(key=itemgetter(1))
     stay_table = np.array(stays, dtype=float).reshape(-1, 4)
     return ArmHistory(
@@ -225,6 +232,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
         events=events,
         requeues=np.array(requeues, dtype=float).reshape(-1, 3),
         stays=stay_table,
+        returns=np.array(returns, dtype=float).reshape(-1, 4),
     )
 
 

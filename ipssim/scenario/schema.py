@@ -265,6 +265,17 @@ class Employability(Strict):
         default_factory=lambda: {"under_1y": 0.5, "1_to_3y": 2.0, "over_3y": 5.0})
     """ASSUMPTION: years since the last job at referral for each BAS-10 category (midpoints; 5
     for over 3 years), where the clock of ``duration_dependence`` starts."""
+    experience_effect: Annotated[Real, Field(ge=0, le=10)] = 0.0
+    """Work that builds on work: without a coach the job-finding rate is multiplied by
+    (1 + this x years worked since referral), the work counted at each job's end
+    (:meth:`ipssim.model.pathway.Pathway._no_coach_wait`). 0: no state dependence (the model
+    without this parameter). ASSUMPTION, to be fitted by the calibration (bounds 0-2 in
+    calibration/parameters.yaml; swept over 0-1): labour economics finds past employment raises
+    future employment beyond what fixed traits explain (state dependence), and IPS follow-ups
+    find former participants working years later (OUT-L1: a third worked in 5 or more of 10
+    years; OUT-L2: 71% worked more than half of 8-12 years; OUT-L3: the advantage still there 7
+    years after services ended), which a rate fixed at referral cannot give once coaching ends;
+    OUT-C5 (Bern, 5 years: 65% vs 33%) sizes it."""
     population_multiplier: Multiplier = 1.0
     """Employability of this scenario's population relative to the Finnish pilot clients (1 = the
     same). The pooled trials (EMP-01) come from other countries, benefit systems and eligibility
@@ -319,6 +330,15 @@ class Coaching(Strict):
     """When a staffing change removes posts: their coaches keep their clients until each
     exits and take no new ones (``keep_until_exit``), or their clients move to free places of
     other coaches and, where there is none, to the front of the waiting list (``waiting_list``)."""
+    re_referral_rate_per_month: RatePerMonth = 0.0
+    """A way back in: hazard that a client who has left IPS (dropout, coaching ended, support no
+    longer wanted, or the waiting list abandoned; not the programme's close) is referred again,
+    while out of IPS and the programme is open; a re-referred client joins the same team's
+    waiting list like any new referral (IPS arm only). ASSUMPTION: IPS is open to all who want
+    work (FID-11, zero exclusion) and treats a lost job as a step to the next one, and coaches
+    judged IPS not timely for 28% of clients for reasons that pass (poor health, acute life
+    problems: COA-09), but the evidence gives no rate of return; swept over 0-0.03 a month (up
+    to about a third of leavers back within a year)."""
     waiting_patience_days: Days | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
     fidelity_slope: Annotated[Real, Field(ge=0, le=0.25)] = 0.1
@@ -469,6 +489,11 @@ class Scenario(Strict):
     cap (:meth:`ipssim.model.coaches.Team.follow_caseload`). The default 0 is the cohort the
     calibration was fitted on; trials recruit over a year or more (ASSUMPTION: the evidence
     gives no window; europe_rct.yaml sets 12 months)."""
+    trial_service_months: Annotated[Count, Field(ge=1, le=600)] | None = None
+    """Trial mode: months of IPS each participant is offered from entry (a recruited trial) and,
+    with ``recruitment_months``, how long after the last recruit the service closes; default:
+    the outcome window, as a 24-month trial serves its participants for its follow-up. A trial
+    whose design kept IPS for its 5-year follow-up sets 60."""
     regions: Annotated[list[Region], Field(min_length=1, max_length=MAX_REGIONS)]
     clients: ClientMix = ClientMix()
     employability: Employability = Employability()
@@ -510,8 +535,13 @@ class Scenario(Strict):
         is not paid for the years after, which a 120-month horizon would otherwise do)."""
         months = region.operating_months or self.operating_months
         if months is None and self.mode == "trial":
-            months = self.recruitment_months + self.outcome_window_months
+            months = self.recruitment_months + self.service_months
         return None if months is None or months >= self.horizon_months else float(months)
+
+    @property
+    def service_months(self) -> int:
+        """Trial mode: months of IPS each participant is offered (``trial_service_months``)."""
+        return self.trial_service_months or self.outcome_window_months
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Scenario:
@@ -568,6 +598,13 @@ class Scenario(Strict):
             if first != i:
                 raise ValueError(f"regions: names must be unique, ignoring case (given twice: "
                                  f"{self.regions[first].name!r} and {region.name!r})")
+        if self.trial_service_months is not None:
+            if self.mode != "trial":
+                raise ValueError("trial_service_months: applies to trial mode only (programme "
+                                 "mode serves each client until they leave)")
+            if self.trial_service_months > self.horizon_months:
+                raise ValueError(f"trial_service_months: must be <= horizon_months "
+                                 f"({self.horizon_months}; got {self.trial_service_months})")
         if self.outcome_window_months > self.horizon_months:
             raise ValueError(f"outcome_window_months: must be <= horizon_months "
                              f"({self.horizon_months}; got {self.outcome_window_months})")
