@@ -40,9 +40,11 @@ def test_mean_wait_matches_erlang_c():
         "regions": [{"name": "queue", "coaches": COACHES,
                      "referrals_per_month": arrival_rate * MONTH_DAYS,
                      "referral_months": [0, LAST_REFERRAL_MONTH], "employers": 5}],
-        # Leaving at the same rate whether searching or working makes the stay exponential.
+        # Leaving at the same rate whether searching or working makes the stay exponential;
+        # nobody is referred again, so arrivals stay Poisson.
         "coaching": {"caseload_cap": CAP, "engagement_days_mean": 0.0,
                      "dropout_rate_per_month": 0.0, "waiting_patience_days": None,
+                     "re_referral_rate_per_month": 0.0,
                      "end_rate_searching_per_month": exit_rate_per_month,
                      "end_rate_working_per_month": exit_rate_per_month},
         # Nobody is offered a job or admitted to hospital to speak of: the queue does not need

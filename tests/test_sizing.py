@@ -44,6 +44,7 @@ def mmc_data(coaches: int) -> dict:
         "regions": [{"name": "queue", "coaches": coaches, "employers": 5,
                      "referrals_per_month": OFFERED * service_rate * MONTH_DAYS}],
         "coaching": {"caseload_cap": 1, "engagement_days_mean": 0.0,
+                     "re_referral_rate_per_month": 0.0,  # nobody returns: Poisson arrivals
                      "dropout_rate_per_month": 0.0, "end_rate_searching_per_month": exit_rate,
                      "end_rate_working_per_month": exit_rate},
         # no jobs or hospital stays to speak of: the queue does not need them (see test_queue)
