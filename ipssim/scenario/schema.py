@@ -269,8 +269,9 @@ class Employability(Strict):
     """Work that builds on work: without a coach the job-finding rate is multiplied by
     (1 + this x years worked since referral), the work counted at each job's end
     (:meth:`ipssim.model.pathway.Pathway._no_coach_wait`). 0: no state dependence (the model
-    without this parameter). ASSUMPTION, to be fitted by the calibration (bounds 0-2 in
-    calibration/parameters.yaml; swept over 0-1): labour economics finds past employment raises
+    without this parameter, and the model the calibration was fitted on). ASSUMPTION, to be
+    fitted at the next refit with OUT-C5 read at 60 months as its target (bounds 0-2; swept
+    over 0-1): labour economics finds past employment raises
     future employment beyond what fixed traits explain (state dependence), and IPS follow-ups
     find former participants working years later (OUT-L1: a third worked in 5 or more of 10
     years; OUT-L2: 71% worked more than half of 8-12 years; OUT-L3: the advantage still there 7
@@ -337,8 +338,10 @@ class Coaching(Strict):
     waiting list like any new referral (IPS arm only). ASSUMPTION: IPS is open to all who want
     work (FID-11, zero exclusion) and treats a lost job as a step to the next one, and coaches
     judged IPS not timely for 28% of clients for reasons that pass (poor health, acute life
-    problems: COA-09), but the evidence gives no rate of return; swept over 0-0.03 a month (up
-    to about a third of leavers back within a year)."""
+    problems: COA-09), but the evidence gives no rate of return. 0.005 a month would bring back
+    6% of leavers within a year and 26% within five, about COA-09's 28%; the default stays 0,
+    the model the calibration was fitted on, until a refit with it. Swept over 0-0.03 a month
+    (up to about a third of leavers back within a year)."""
     waiting_patience_days: Days | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
     fidelity_slope: Annotated[Real, Field(ge=0, le=0.25)] = 0.1
