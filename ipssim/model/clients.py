@@ -135,6 +135,7 @@ class Client:
         "ips_start",
         "job",
         "luck",
+        "place",
         "process",
         "referral_day",
         "region",
@@ -157,6 +158,7 @@ class Client:
         # the coach post while in IPS (it may change when posts are cut): a coaches.Coach, typed
         # Any as that module imports this one
         self.coach: Any = None
+        self.place = 0  # units of a place the client takes on the coach's caseload (coaches.place_units)
         self.process: Process | None = None  # the client's SimPy process, to interrupt if its post is cut
         self.first_job_day = math.nan
         self.first_competitive_job_day = math.nan

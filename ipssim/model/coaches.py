@@ -2,8 +2,18 @@
 staffing that changes over time (hiring ramps, cuts, turnover with vacancies and ramp-up).
 
 A team holds its coach posts as objects with their own caseloads (not a ``simpy.Resource``), so
-the per-coach caseload is observable and the cap is enforced per post at every instant: a client
+the per-coach caseload is observable and the cap is enforced per post on admission: a client
 only ever takes a free place at a post that accepts clients.
+
+Follow-along (COA-17): a client working while on the caseload takes ``follow_along_weight`` of a
+place, a searching client a whole one, so a coach's caseload is weighted. Caseloads are counted
+in whole units of ``units`` per place (the weight rounded to a hundredth of a place, in the
+fewest units that hold it: 1 at weight 1, 2 at 0.5), so every structure indexed by caseload stays
+an integer array. A client is admitted only where a whole place is free (weighted caseload + 1 <=
+the cap). A follow-along client whose job ends goes back to a whole place with the same coach
+(continuity of the coach, an IPS principle), which may take the weighted caseload above the cap
+until clients leave; the post then takes nobody new. The caseload trace and the offer-rate
+multiplier read the weighted caseload (in places).
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
+from fractions import Fraction
 from heapq import heappop, heappush
 
 import numpy as np
@@ -27,6 +38,13 @@ replacement (its clients covered, no new ones); cut but keeping its clients unti
 not in use."""
 
 
+def place_units(coaching: Coaching) -> tuple[int, int]:
+    """(units per place, units a follow-along client takes): the follow-along weight rounded to a
+    hundredth of a place, in the fewest whole units that hold it (1 and 1 at weight 1)."""
+    weight = Fraction(round(coaching.follow_along_weight * 100), 100)
+    return weight.denominator, weight.numerator
+
+
 def recruited_in_month(recruits: np.ndarray, month: int) -> int:
     """Recruits entering in ``month`` (0-based; one on the month's last day counted)."""
     return int(np.searchsorted(recruits, (month + 1) * MONTH_DAYS, side="right")
@@ -34,7 +52,8 @@ def recruited_in_month(recruits: np.ndarray, month: int) -> int:
 
 
 class Coach:
-    """A coach post: its caseload, its clients, and how effective its coach is right now."""
+    """A coach post: its caseload (weighted, in units of :func:`place_units`), its clients, and
+    how effective its coach is right now."""
 
     __slots__ = ("caseload", "clients", "coach_id", "effectiveness", "hired_day", "index", "staffed",
                  "state")
@@ -62,6 +81,12 @@ class Team:
         self.env = env
         self.coaching = coaching
         self.cap = coaching.caseload_cap
+        self.units, self.follow_units = place_units(coaching)
+        # The cap in units, and the most units a post can hold: every client admitted where a
+        # whole place was free, each at least a follow-along weight, then all back at whole
+        # places.
+        self.cap_units = cap_units = self.cap * self.units
+        most = ((cap_units - self.units) // self.follow_units + 1) * self.units
         self.market = market
         posts = region.posts
         staffed = region.coaches
@@ -74,17 +99,19 @@ class Team:
         self.close_day = close_day
         self.rng = rng
         self.waiting: deque[tuple[simpy.Event, Client]] = deque()
-        # (day, largest caseload of any coach) after every change: the caseload trace.
-        self.caseload_trace: list[tuple[float, int]] = []
+        # (day, largest weighted caseload of any coach, in places) after every change: the
+        # caseload trace.
+        self.caseload_trace: list[tuple[float, float]] = []
         self._max_caseload = 0
-        # How many posts have each caseload (0 to the cap), so the largest is known at once.
-        self._with_load = [0] * (self.cap + 2)
+        # How many posts have each caseload (0 to the most, in units), so the largest is known
+        # at once.
+        self._with_load = [0] * (most + 2)
         self._with_load[0] = posts
-        # Posts that may take a client, by caseload: heaps of post numbers, checked when read
-        # (an entry is current while the post is filled and still has that caseload), so the
-        # free post with the fewest clients (the first such post on ties) is found without
-        # looking at every post.
-        self._free: list[list[int]] = [[] for _ in range(self.cap)]
+        # Posts with a whole place free, as one heap of caseload x posts + post number, checked
+        # when read (an entry is current while the post is filled and still has that caseload),
+        # so the free post with the lowest caseload (the first such post on ties) is found
+        # without looking at every post.
+        self._free: list[int] = []
         for coach in self.coaches:
             self._may_take(coach)
         # (day, coaches in post, team leaders, coaches hired so far) after every change.
@@ -94,11 +121,12 @@ class Team:
         quality = 1.0 + coaching.fidelity_slope * (region.fidelity - 100.0) / 25.0
         self.quality = max(quality, 0.0) * (1.0 if region.integrated else
                                             coaching.not_integrated_multiplier)
-        # Offer-rate multiplier by caseload (0 to the cap): less coach time per client above full
-        # attention means fewer job offers.
+        # Offer-rate multiplier by weighted caseload (in units, 0 to the most): less coach time
+        # per client above full attention means fewer job offers.
         full = coaching.full_attention_caseload
-        self.multiplier = [self.quality * min(1.0, full / load) ** coaching.caseload_elasticity
-                           if load else self.quality for load in range(self.cap + 1)]
+        self.multiplier = [self.quality * min(1.0, full / (load / self.units))
+                           ** coaching.caseload_elasticity if load else self.quality
+                           for load in range(most + 1)]
         weeks = int(min(close_day, horizon_days) // 7) + 1
         # Each post's employer contacts: how many in each week, and the employers, in order
         # (lists: read item by item every week).
@@ -149,6 +177,21 @@ class Team:
     def cancel(self, event: simpy.Event) -> None:
         """Remove an abandoned request from the waiting list."""
         self.waiting = deque(w for w in self.waiting if w[0] is not event)
+
+    def weigh(self, client: Client, working: bool) -> None:
+        """A client on a caseload starts (``working``) or stops following along: they take the
+        follow-along weight of a place, or a whole one again with the same coach (which may
+        take the caseload above the cap: the post then takes nobody new). A place freed goes to
+        the longest-waiting client at once."""
+        units = self.follow_units if working else self.units
+        coach = client.coach
+        if coach is None or client.place == units:
+            return
+        self._change(coach, units - client.place)
+        client.place = units
+        self._trace()
+        if working:
+            self._serve_waiting()
 
     def release(self, coach: Coach, client: Client) -> None:
         """A client leaves the caseload; the longest-waiting client takes the place."""
@@ -230,8 +273,9 @@ class Team:
     def _needed(self, month: int, recruits: np.ndarray) -> int:
         """Coaches for the clients in IPS now and those recruited in ``month``, at the cap; at
         most the posts, and at least one while recruits are still to come."""
-        in_ips = sum(c.caseload for c in self.coaches)
-        needed = math.ceil((in_ips + recruited_in_month(recruits, month)) / self.cap)
+        in_ips = sum(c.caseload for c in self.coaches)  # weighted, in units
+        needed = math.ceil((in_ips + recruited_in_month(recruits, month) * self.units)
+                           / self.cap_units)
         still_to_come = len(recruits) and recruits[-1] >= month * MONTH_DAYS
         return min(max(needed, int(bool(still_to_come))), len(self.coaches))
 
@@ -282,7 +326,7 @@ class Team:
             self._leave(coach, client)
             other = self._free_coach()
             if other is not None:
-                self._join(other, client)
+                self._join(other, client, client.place)
             else:
                 assert client.process is not None  # set when the client's IPS process starts
                 client.process.interrupt("post cut")
@@ -327,20 +371,21 @@ class Team:
     # -- places -------------------------------------------------------------------------------
 
     def _free_coach(self) -> Coach | None:
-        """The filled post under the cap with the fewest clients (the first on ties), if any."""
-        coaches = self.coaches
-        for load, heap in enumerate(self._free):
-            while heap:
-                coach = coaches[heap[0]]
-                if coach.state == FILLED and coach.caseload == load:
-                    return coach
-                heappop(heap)  # out of date: the post's caseload or state has changed
+        """The filled post with a whole place free and the lowest caseload (the first on ties),
+        if any."""
+        coaches, free, posts = self.coaches, self._free, len(self.coaches)
+        while free:
+            load, index = divmod(free[0], posts)
+            coach = coaches[index]
+            if coach.state == FILLED and coach.caseload == load:
+                return coach
+            heappop(free)  # out of date: the post's caseload or state has changed
         return None
 
     def _may_take(self, coach: Coach) -> None:
-        """Note a filled post under the cap under its caseload (see ``_free``)."""
-        if coach.state == FILLED and coach.caseload < self.cap:
-            heappush(self._free[coach.caseload], coach.index)
+        """Note a filled post with a whole place free under its caseload (see ``_free``)."""
+        if coach.state == FILLED and coach.caseload + self.units <= self.cap_units:
+            heappush(self._free, coach.caseload * len(self.coaches) + coach.index)
 
     def _serve_waiting(self) -> None:
         """Give free places to the longest-waiting clients."""
@@ -352,32 +397,37 @@ class Team:
             self._assign(event, coach, client)
 
     def _assign(self, event: simpy.Event, coach: Coach, client: Client) -> None:
-        self._join(coach, client)
+        """A new client takes a whole place (the pathway weighs a working one at once)."""
+        self._join(coach, client, self.units)
         event.succeed(coach)
 
-    def _join(self, coach: Coach, client: Client) -> None:
-        coach.caseload += 1
+    def _join(self, coach: Coach, client: Client, units: int) -> None:
         coach.clients.add(client)
         client.coach = coach
-        self._with_load[coach.caseload - 1] -= 1
-        self._with_load[coach.caseload] += 1
-        self._may_take(coach)
-        self._max_caseload = max(self._max_caseload, coach.caseload)
+        client.place = units
+        self._change(coach, units)
         self._trace()
 
     def _leave(self, coach: Coach, client: Client) -> None:
-        coach.caseload -= 1
         coach.clients.discard(client)
         client.coach = None
+        self._change(coach, -client.place)
+
+    def _change(self, coach: Coach, units: int) -> None:
+        """Add ``units`` (negative: take them) to the post's caseload and follow it in the
+        caseload structures."""
         with_load = self._with_load
-        with_load[coach.caseload + 1] -= 1
+        with_load[coach.caseload] -= 1
+        coach.caseload += units
         with_load[coach.caseload] += 1
         self._may_take(coach)
+        if coach.caseload > self._max_caseload:
+            self._max_caseload = coach.caseload
         while self._max_caseload and not with_load[self._max_caseload]:
             self._max_caseload -= 1
 
     def _trace(self) -> None:
-        self.caseload_trace.append((self.env.now, self._max_caseload))
+        self.caseload_trace.append((self.env.now, self._max_caseload / self.units))
 
     def _record_staffing(self) -> None:
         in_post = sum(c.staffed for c in self.coaches)

@@ -217,6 +217,7 @@ class Pathway:
         while True:
             now = env.now
             job = self._current_job(client)
+            team.weigh(client, job is not None)  # follow-along takes less of a place
             if job is not None:
                 support_end = self._end_clock(client, self.end_working_rate)
                 if job.end_day <= min(support_end, close):
