@@ -2,7 +2,9 @@
 
 A region's places are its coaches times the caseload cap. At a steady state (Little's law) the
 places serve ``places x 365.25 / mean stay`` clients a year, where the mean stay in coaching is
-that of the scenario's own (calibrated) behavioural parameters: it is measured on a simulated
+counted in place-days (a day working with follow-along support counts at
+``coaching.follow_along_weight``: :func:`place_days`) and is that of the scenario's own
+(calibrated) behavioural parameters: it is measured on a simulated
 cohort that starts coaching at once at full caseloads (trial mode, IPS arm only, fixed seed),
 because the stay depends on how fast clients find work and how coaching ends, which the model
 does not give in closed form. Against the referrals a year this says whether places will stand
@@ -18,10 +20,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from ipssim.model.coaches import place_units
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money.funding import staff
 from ipssim.scenario.load import parse_scenario
-from ipssim.scenario.schema import Region, Scenario
+from ipssim.scenario.schema import Coaching, Region, Scenario
 from ipssim.vocabulary import DEFAULT_SEED, MONTH_DAYS
 
 STAY_COHORT = 2000
@@ -111,8 +114,10 @@ def capacity(scenario: Scenario) -> Capacity | None:
     values = sorted(set(stays.values()))
     shown = values[0] if len(values) == 1 else float(np.mean([stays[(r.fidelity, r.integrated)]
                                                               for r in scenario.regions]))
-    source = ("mean stay in coaching of this scenario's calibrated parameters, simulated for a "
-              f"cohort of {STAY_COHORT:,} clients at full caseloads, seed {DEFAULT_SEED}"
+    source = ("mean stay in coaching in place-days (a day in work with the coach counting as "
+              f"{follow_along_weight(scenario.coaching):g} of a place) of this scenario's "
+              f"calibrated parameters, simulated for a cohort of {STAY_COHORT:,} clients at full "
+              f"caseloads, seed {DEFAULT_SEED}"
               + ("" if len(values) == 1 else
                  f"; {min(values):,.0f}-{max(values):,.0f} days by fidelity and integration, "
                  "each region at its own"))
@@ -138,9 +143,11 @@ def _cohort_scenario(scenario: Scenario, region: Region, employers_per_place: fl
 
 
 def mean_stay_days(cohort: Scenario) -> float:
-    """Mean days from the start of coaching to its end for the cohort scenario's clients, a
-    client referred again (``coaching.re_referral_rate_per_month``) counting the days of every
-    round in IPS, so that the places a referral takes include its returns."""
+    """Mean place-days from the start of coaching to its end for the cohort scenario's clients
+    (:func:`place_days`), a client referred again (``coaching.re_referral_rate_per_month``)
+    counting the days of every round in IPS, so that the places a referral takes include its
+    returns (a return's days at a whole place each: an ASSUMPTION that errs towards fewer
+    clients a year)."""
     return _mean_stay(cohort.model_dump_json())
 
 
@@ -148,10 +155,36 @@ def mean_stay_days(cohort: Scenario) -> float:
 def _mean_stay(cohort_json: str) -> float:
     cohort = Scenario.model_validate_json(cohort_json)
     history = simulate_arm(cohort, draw_cohort(cohort, DEFAULT_SEED, 0), "ips", DEFAULT_SEED, 0)
-    clients = history.clients
     horizon = STAY_HORIZON_MONTHS * MONTH_DAYS
-    stays = np.where(np.isnan(clients["exit_day"]), horizon, clients["exit_day"]) \
-        - clients["start_day"]
+    stays = place_days(history.clients, history.spells, follow_along_weight(cohort.coaching),
+                       horizon)
     returns = history.returns
     again = np.where(np.isnan(returns[:, 3]), horizon, returns[:, 3]) - returns[:, 2]
     return float((np.nansum(stays) + np.nansum(again)) / np.count_nonzero(~np.isnan(stays)))
+
+
+def follow_along_weight(coaching: Coaching) -> float:
+    """The share of a place a working client on a caseload takes, as the coaches count it
+    (rounded to a hundredth: :func:`ipssim.model.coaches.place_units`)."""
+    units, follow = place_units(coaching)
+    return follow / units
+
+
+def place_days(clients: dict[str, np.ndarray], spells: dict[str, np.ndarray], weight: float,
+               until: float) -> np.ndarray:
+    """Each client's place-days on a coach's caseload before ``until`` (NaN if never placed): the
+    days from the start of coaching to its end, a day in work counting at the follow-along
+    ``weight``. (A client a cut post moved back to the waiting list counts as still placed.)"""
+    start = clients["start_day"]
+    started = ~np.isnan(start)
+    end = np.minimum(np.where(np.isnan(clients["exit_day"]), until, clients["exit_day"]), until)
+    stay = np.where(started, end - np.where(started, start, end), np.nan)
+    if weight == 1.0 or not len(spells["client_id"]):
+        return stay
+    who = spells["client_id"].astype(np.int64)
+    job_end = np.where(np.isnan(spells["end_day"]), until, spells["end_day"])
+    overlap = (np.minimum(job_end, end[who])
+               - np.maximum(spells["start_day"], np.where(started, start, end)[who]))
+    working = np.bincount(who, weights=np.where(started[who], np.maximum(overlap, 0.0), 0.0),
+                          minlength=len(start))
+    return stay - (1.0 - weight) * working

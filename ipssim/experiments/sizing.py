@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ipssim.experiments.capacity import follow_along_weight, place_days
 from ipssim.experiments.runner import ReplicationResult, run_replications
 from ipssim.model.simulation import close_day
 from ipssim.money.funding import team_leaders_for
@@ -48,11 +49,15 @@ class Option:
     waited_share: float
     """Share of the region's referrals that waited at all."""
     utilisation: float
-    """Client-days in IPS over coaches x caseload cap x the days the region operates."""
+    """Place-days in IPS (a day in work with the coach at the follow-along weight) over coaches x
+    caseload cap x the days the region operates."""
     mean_caseload: float
-    """Clients per coach on average while the region operates (utilisation x caseload cap)."""
+    """Weighted clients per coach on average while the region operates (utilisation x caseload
+    cap)."""
     max_caseload: float
-    """The largest caseload of any coach of the region in any replication."""
+    """The largest weighted caseload of any coach of the region in any replication: above the
+    cap only through follow-along clients whose job ended going back to a whole place with the
+    same coach (nobody is admitted above it)."""
     cost_eur_per_year: float
     """The region's programme cost (staff, training, fidelity reviews; not discounted) per year
     it operates."""
@@ -62,11 +67,11 @@ class Option:
     net_public_eur_pv: float
     """Discounted net effect of the region's IPS on the public purse over the horizon."""
     feasible: bool
-    """The upper end of the 95% interval of the wait quantile is at most the maximum, and no
-    caseload exceeds the cap: the recommendation's rule."""
+    """The upper end of the 95% interval of the wait quantile is at most the maximum: the
+    recommendation's rule (the cap holds by construction: nobody is admitted above it)."""
     feasible_point: bool
-    """The point estimate of the wait quantile is at most the maximum, and no caseload exceeds
-    the cap (the answer without the allowance for Monte Carlo and referral luck)."""
+    """The point estimate of the wait quantile is at most the maximum (the answer without the
+    allowance for Monte Carlo and referral luck)."""
 
 
 def region_index(scenario: Scenario, name: str) -> int:
@@ -109,18 +114,20 @@ def waits(results: list[ReplicationResult], scenario: Scenario, region: int) -> 
 
 
 def utilisation(results: list[ReplicationResult], scenario: Scenario, region: int) -> float:
-    """Client-days in IPS over the places the region offers while it operates."""
+    """Place-days in IPS (:func:`ipssim.experiments.capacity.place_days`) over the places the
+    region offers while it operates."""
     r = scenario.regions[region]
     assert r.coaches is not None  # a validated region has a headcount (a budget gives one)
     horizon = scenario.horizon_months * MONTH_DAYS
     close = min(horizon, close_day(scenario, region))
     places = r.coaches * scenario.coaching.caseload_cap * close
+    weight = follow_along_weight(scenario.coaching)
     used = []
     for result in results:
         c = result.clients["ips"]
         started = (c["region"] == region) & ~np.isnan(c["start_day"])
-        end = np.minimum(np.where(np.isnan(c["exit_day"]), close, c["exit_day"]), close)
-        used.append(np.sum((end - c["start_day"])[started]))
+        days = place_days(c, result.spells["ips"], weight, close)
+        used.append(np.sum(days[started]))
     return float(np.mean(used)) / places
 
 
@@ -142,7 +149,6 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
 
     operating = sized.closing_month(sized.regions[region]) or sized.horizon_months
     used = utilisation(results, sized, region)
-    within_cap = largest <= scenario.coaching.caseload_cap
     return Option(
         coaches=coaches, team_leaders=sized.regions[region].team_leaders,
         wait_quantile_days=point, wait_lo95=float(lo), wait_hi95=float(hi),
@@ -152,8 +158,8 @@ def measure_option(scenario: Scenario, region: int, coaches: int, max_wait_days:
         cost_eur_per_year=mean("ips", "programme_cost_eur") / (operating / 12),
         additional_employed=mean("difference", "additional_employed_competitive_by_horizon"),
         net_public_eur_pv=mean("difference", "net_public_eur_pv"),
-        feasible=float(hi) <= max_wait_days and within_cap,
-        feasible_point=point <= max_wait_days and within_cap)
+        feasible=float(hi) <= max_wait_days,
+        feasible_point=point <= max_wait_days)
 
 
 def size(scenario: Scenario, region: int, max_wait_days: float, quantile: float, seed: int,
