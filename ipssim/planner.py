@@ -258,7 +258,8 @@ DERIVED_LINES = ("coaches", "wait_p90", "utilisation", "gross_ratio_public", "gr
                  "cost_per_client_started", "cost_per_client_month")
 """The headline's lines that are not rows of :data:`ipssim.vocabulary.HEADLINE`: the coaches
 funded (from the scenario), the 90th percentile of the wait (pooled over replications) and the
-share of the places used (clients in IPS over the places in post, month by month: ``spending.csv``'s
+share of the places used (clients in IPS, one in work at the follow-along weight of a place, over
+the places in post, month by month: ``spending.csv``'s
 ``place_use_share``; without it the ``utilisation_share`` summary row), the gross
 benefit-cost ratio beside each net return (``1 + roi``, its range shifted by 1) and the programme
 cost per person served and per client-month in IPS (from ``spending.csv``)."""
@@ -268,9 +269,9 @@ def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
              spent: dict[str, list] | None = None) -> list[Line]:
     """The headline figures of a run: the coaches funded, the rows of
     :data:`ipssim.vocabulary.HEADLINE` in its order, the 90th percentile of the wait, then the
-    utilisation of the places bought (clients in IPS over coaches x caseload cap, over the
-    months the programme is open) and, with ``spent`` (the columns of ``spending.csv``), the
-    cost per person served (:data:`DERIVED_LINES`)."""
+    utilisation of the places bought (clients in IPS, one in work at the follow-along weight of a
+    place, over coaches x caseload cap, over the months the programme is open) and, with
+    ``spent`` (the columns of ``spending.csv``), the cost per person served (:data:`DERIVED_LINES`)."""
     rows = summary.set_index(["metric", "arm"])
     lines = []
     for metric, arm, label, unit in HEADLINE:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from conftest import SMALL, small_scenario
 from ipssim.accounts.ledger import step_integral
 from ipssim.experiments.runner import run_replication
+from ipssim.model.coaches import largest_caseload, place_units
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money import rules as economics
 from ipssim.money.funding import coaches_for_budget, staffing_for_budgets, yearly_cost
@@ -48,9 +49,11 @@ def changing_capacity(draw) -> Scenario:
 @given(changing_capacity(), st.integers(0, 2**32 - 1))
 def test_caseloads_stay_within_the_cap_at_every_instant_as_capacity_changes(scenario, seed):
     result = run_replication(scenario, seed, 0)
-    cap = scenario.coaching.caseload_cap
-    # the caseload trace holds the largest caseload after every change of any caseload
-    assert np.all(result.trajectories["ips"]["max_caseload"] <= cap)
+    # the caseload trace holds the largest (weighted) caseload after every change of any
+    # caseload: at most the cap, or what returns from follow-along can add to it
+    units, _ = place_units(scenario.coaching)
+    most = largest_caseload(scenario.coaching) / units
+    assert np.all(result.trajectories["ips"]["max_caseload"] <= most)
     t = result.trajectories["ips"]
     np.testing.assert_array_equal(t["waiting"] + t["enrolled"] + t["exited"], t["referred"])
     assert np.all(t["programme_cost_eur"] >= 0)
@@ -80,7 +83,8 @@ def _cut_scenario(policy: str) -> Scenario:
         coaches=4, referrals_per_month=10.0, referral_months=[0, 4],
         staffing=[{"month": 6, "coaches": 1}])], coaching={
         "caseload_cap": 5, "capacity_cut_policy": policy, "dropout_rate_per_month": 0.0,
-        "end_rate_searching_per_month": 0.05, "end_rate_working_per_month": 0.05})
+        "end_rate_searching_per_month": 0.05, "end_rate_working_per_month": 0.05,
+        "follow_along_weight": 1.0})  # one client, one place (the weight: test_follow_along)
 
 
 def _in_post(result, day: float) -> float:

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import ipssim.model.simulation as simulation
 from conftest import SMALL, small_scenario
-from ipssim.experiments.capacity import follow_along_weight, place_days
+from ipssim.experiments.capacity import place_days
 from ipssim.experiments.runner import run_replication
 from ipssim.experiments.sizing import utilisation
-from ipssim.model.coaches import Team, place_units
+from ipssim.model.coaches import Team, follow_along_weight, place_units
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario
 

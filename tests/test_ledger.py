@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 import ipssim
 from conftest import ROOT, SMALL, small_scenario
 from conftest import ipssim as ipssim_command
+from ipssim.accounts.ledger import places_in_use
 from ipssim.accounts.spending import SPENDING, spending_line
+from ipssim.model.coaches import largest_caseload, place_units
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import ScenarioError
 from ipssim.sweep.design import build_design
@@ -118,19 +120,22 @@ def _recruited_trial(**changes: object) -> dict:
 
 def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
     """A trial cohort recruited evenly over 12 months, each served for the 24-month window from
-    entry: the team follows its caseload (coaches at each month's start for the clients in IPS
-    and the month's recruits), so no caseload ever exceeds the cap, nobody waits, the places in
-    post are mostly in use, and far fewer coach-months are paid than for the whole team."""
+    entry: the team follows its caseload (coaches at each month's start for the places the clients
+    in IPS take and the month's recruits), so nobody is admitted above the cap (a caseload passes
+    it only by follow-along returns), nobody waits, the places in post are mostly in use, and far
+    fewer coach-months are paid than for the whole team."""
     recruited = parse_scenario(_recruited_trial())
     assert recruited.recruitment_months == 12 and recruited.closing_month(recruited.regions[0]) == 36
     cap = recruited.coaching.caseload_cap
+    units, _ = place_units(recruited.coaching)
     result = ipssim.run(recruited, replications=2, seed=9)
     day0 = ipssim.run(parse_scenario(_recruited_trial(recruitment_months=0)), replications=2,
                       seed=9)
     for run in (result, day0):
         clients = run.clients[run.clients.arm == "ips"]
         assert (clients.start_day == clients.referral_day).all()
-        assert run.value("max_caseload", "ips") <= cap and not len(
+        assert run.value("max_caseload", "ips") <= largest_caseload(recruited.coaching) / units \
+            and not len(
             np.concatenate([r.waits[r.waits > 0] for r in run.replications]))
     ips = result.clients[result.clients.arm == "ips"]
     assert ips.referral_day.min() == 0 and 11 * MONTH_DAYS < ips.referral_day.max() < 12 * MONTH_DAYS
@@ -145,7 +150,7 @@ def test_recruitment_keeps_caseloads_at_or_under_the_cap_and_nobody_waits():
         # in post: what the clients in IPS at the month's start and its recruits need
         mine = ips[ips.replication == replication.replication]
         recruits = np.histogram(mine.referral_day, bins=np.arange(37) * MONTH_DAYS)[0]
-        enrolled_before = np.concatenate([[0], trajectory["enrolled"][:35]])
+        enrolled_before = np.concatenate([[0], places_in_use(trajectory, recruited)[:35]])
         assert (in_post * cap >= enrolled_before[:36] + recruits - 0.5).all()
     spent = result.spending.set_index("figure")["mean"]
     whole_team = 8 * cap * 36

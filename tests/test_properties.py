@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipssim.experiments.runner import run_replication
+from ipssim.model.coaches import largest_caseload, place_units
 from ipssim.money.rules import BENEFIT_TYPES, employer_contribution_rate
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario
@@ -39,6 +40,7 @@ def scenarios(draw) -> Scenario:
         "name": "random", "mode": mode, "horizon_months": draw(st.integers(2, 18)),
         "outcome_window_months": 2, "regions": regions,
         "coaching": {"caseload_cap": cap, "waiting_patience_days": patience,
+                     "follow_along_weight": draw(st.sampled_from([0.25, 0.5, 1.0])),
                      "engagement_days_mean": draw(st.floats(0.0, 45.0)),
                      "dropout_rate_per_month": draw(st.floats(0.0, 0.5)),
                      "full_attention_caseload": draw(st.floats(1.0, 10.0))},
@@ -64,8 +66,11 @@ def _concurrent_max(start: np.ndarray, end: np.ndarray) -> int:
 @PROPERTY
 @given(scenarios(), st.integers(0, 2**32 - 1))
 def test_no_coach_ever_above_the_cap(scenario, seed):
+    """Above the cap only by what returns from follow-along can add (nothing at weight 1;
+    admissions: test_follow_along)."""
     result = run_replication(scenario, seed, 0)
-    cap = scenario.coaching.caseload_cap
+    units, _ = place_units(scenario.coaching)
+    cap = largest_caseload(scenario.coaching) // units  # clients, and places, at most
     clients = result.clients["ips"]
     horizon = scenario.horizon_months * MONTH_DAYS
     started = ~np.isnan(clients["start_day"])

@@ -122,7 +122,7 @@ def test_each_region_follows_its_own_staffing():
     result = run_replication(_two_regions(), 3, 0)
     crowded, roomy = (r.metrics["ips"] for r in result.regions)
     assert crowded["mean_wait_days"] > roomy["mean_wait_days"] + 30
-    assert crowded["max_caseload"] == 20
+    assert crowded["max_caseload"] >= 20  # full; follow-along returns may pass the cap
     # the roomy region pays for 6 coaches, then 4; the crowded one for 1
     assert roomy["programme_cost_eur_pv"] > 3 * crowded["programme_cost_eur_pv"]
     assert result.regions[1].trajectories["usual"]["programme_cost_eur"].sum() == 0

@@ -10,13 +10,14 @@ from typing import cast
 
 import numpy as np
 
+from ipssim.model.coaches import follow_along_weight
 from ipssim.model.simulation import ArmHistory, close_day
 from ipssim.money import care, rules
 from ipssim.scenario.schema import Scenario
 from ipssim.vocabulary import MONTH_DAYS, PAYERS, PUBLIC_PAYERS
 
 TRAJECTORY_COLUMNS = (
-    "month", "clients", "referred", "waiting", "enrolled", "exited", "employed",
+    "month", "clients", "referred", "waiting", "enrolled", "following", "exited", "employed",
     "employed_competitive", "ever_employed", "ever_employed_competitive", "hours", "earnings_eur",
     "benefits_eur", "taxes_eur", "programme_cost_eur", "net_fiscal_eur", "max_caseload",
     "wage_subsidy_eur", "pensions_suspended", "pensions_ended", "discount_factor",
@@ -34,7 +35,7 @@ CARE_USE = ("admissions", "inpatient_days", "outpatient_visits", "housing_days",
 
 def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
     """Per client and month: days employed (any, competitive), hours and gross earnings (all,
-    and in wage-subsidised jobs)."""
+    and in wage-subsidised jobs), and in work at the month's end."""
     n = len(history.clients["client_id"])
     s = history.spells
     start = s["start_day"]
@@ -58,6 +59,8 @@ def client_months(history: ArmHistory, n_months: int) -> dict[str, np.ndarray]:
         "hours": per_client(hours),
         "earnings": per_client(hours * s["hourly_wage_eur"][:, None]),
         "subsidised_earnings": per_client(hours * s["hourly_wage_eur"][:, None] * subsidised),
+        "working_at_end": per_client((start[:, None] < month_start + MONTH_DAYS)
+                                     & (end[:, None] > month_start + MONTH_DAYS)) > 0,
     }
 
 
@@ -241,9 +244,17 @@ def max_caseload(traces: list[np.ndarray], n_months: int) -> np.ndarray:
     return out
 
 
-STATE_COUNTS = ("referred", "waiting", "enrolled", "exited", "employed", "employed_competitive")
+STATE_COUNTS = ("referred", "waiting", "enrolled", "following", "exited", "employed",
+                "employed_competitive")
 """Clients in each state at the month's end, counted by :func:`monthly_sums` besides the sums of
-the ledger's own columns."""
+the ledger's own columns (``following``: enrolled and in work, with follow-along support)."""
+
+
+def places_in_use(trajectory: dict[str, np.ndarray], scenario: Scenario) -> np.ndarray:
+    """Places in use at each month's end: the clients in IPS, one taking the follow-along weight
+    of a place while in work (``coaching.follow_along_weight``)."""
+    return trajectory["enrolled"] - (1.0 - follow_along_weight(scenario.coaching)) \
+        * trajectory["following"]
 
 
 def monthly_sums(ledger: dict[str, np.ndarray], arm: str, rows: slice | None = None,
@@ -265,11 +276,14 @@ def monthly_sums(ledger: dict[str, np.ndarray], arm: str, rows: slice | None = N
     back_waiting, back_enrolled = ledger["back_waiting"], ledger["back_enrolled"]
     months = referred.shape[1]
     sums = {name: _continued(values, before, name) for name, values in ledger.items()}
+    enrolled = started & ~exited & ~requeued
     counts = {
         "referred": referred.sum(axis=0),
         "waiting": ((referred & ~started & ~exited) | requeued | back_waiting).sum(axis=0)
         if arm == "ips" else np.zeros(months, dtype=int),
-        "enrolled": (((started & ~exited) | back_enrolled) & ~requeued).sum(axis=0),
+        "enrolled": (enrolled | (back_enrolled & ~requeued)).sum(axis=0),
+        "following": ((enrolled | (back_enrolled & ~requeued))
+                      & ledger["working_at_end"]).sum(axis=0),
         "exited": (exited & ~back_waiting & ~back_enrolled).sum(axis=0),
         "employed": (ledger["days"] > 0).sum(axis=0),
         "employed_competitive": (ledger["competitive_days"] > 0).sum(axis=0),

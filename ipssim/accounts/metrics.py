@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ipssim.accounts.ledger import places_in_use
 from ipssim.money import rules
 from ipssim.scenario.schema import Scenario
 from ipssim.stats import SUMMARY_STATISTICS, Summary, band95, describe
@@ -111,8 +112,10 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
                                     started.sum()),
             "max_caseload": float(np.max(trajectory["max_caseload"])),
             "places": float(places),
-            # Clients in IPS over the places, averaged over the months the programme is open.
-            "utilisation_share": _share(np.mean(trajectory["enrolled"][:open_months]), places),
+            # Places in use (a client in work at the follow-along weight) over the places,
+            # averaged over the months the programme is open.
+            "utilisation_share": _share(np.mean(places_in_use(trajectory, scenario)[:open_months]),
+                                        places),
         }
     return metrics
 

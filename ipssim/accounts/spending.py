@@ -5,8 +5,9 @@ One replication's IPS arm gives, over the months the teams operate:
 
 - place-months paid: coaches in post (each region's staffing trace, as the programme cost counts
   them) times the caseload cap;
-- client-months in IPS: clients in IPS at each month's end, summed (as ``utilisation_share``),
-  and their share of the place-months paid (``place_use_share``: unlike ``utilisation_share``,
+- client-months in IPS: clients in IPS at each month's end, summed, and the share of the
+  place-months paid that they use, one in work with follow-along support at
+  ``coaching.follow_along_weight`` of a place (``place_use_share``: as ``utilisation_share``, but
   against the places in post each month, not the most there ever were);
 - spent: the programme cost (undiscounted, as published costs per participant are); each month's
   cost is split into places in use and idle places by that month's share of its places filled,
@@ -21,7 +22,7 @@ import math
 
 import numpy as np
 
-from ipssim.accounts.ledger import step_integral
+from ipssim.accounts.ledger import places_in_use, step_integral
 from ipssim.model.simulation import close_day
 from ipssim.scenario.schema import Scenario
 from ipssim.stats import describe
@@ -62,22 +63,25 @@ def stated_budget(scenario: Scenario, region: int) -> float | None:
 def spending(scenario: Scenario, staffing_traces: list[np.ndarray],
              regions: list[dict[str, np.ndarray]], clients_started: float) -> dict[str, float]:
     """One replication's figures of :data:`SPENDING` from each region's staffing trace and IPS
-    trajectory (``regions``, in scenario order; each with ``programme_cost_eur``, ``enrolled``
-    and ``discount_factor``)."""
+    trajectory (``regions``, in scenario order; each with ``programme_cost_eur``, ``enrolled``,
+    ``following`` and ``discount_factor``): a place is in use by a client in IPS, or by the
+    follow-along weight of one in work (:func:`ipssim.accounts.ledger.places_in_use`)."""
     n_months = scenario.horizon_months
-    budget = spent = in_use = spent_pv = places = clients = 0.0
+    budget = spent = in_use = spent_pv = places = clients = in_places = 0.0
     for r, (trace, trajectory) in enumerate(zip(staffing_traces, regions, strict=True)):
         cost = np.asarray(trajectory["programme_cost_eur"], dtype=float)
         paid = place_months(scenario, r, trace, n_months)
         enrolled = np.asarray(trajectory["enrolled"], dtype=float)
+        used = np.asarray(places_in_use(trajectory, scenario), dtype=float)
         open_months = paid > 0
-        filled = np.divide(enrolled, paid, out=np.zeros(n_months), where=open_months)
+        filled = np.divide(used, paid, out=np.zeros(n_months), where=open_months)
         region_spent = float(cost.sum())
         spent += region_spent
         in_use += float(np.sum(cost * np.minimum(filled, 1.0)))
         spent_pv += float(np.sum(cost * trajectory["discount_factor"]))
         places += float(paid.sum())
         clients += float(enrolled[open_months].sum())
+        in_places += float(used[open_months].sum())
         stated = stated_budget(scenario, r)
         budget += region_spent if stated is None else stated
     return {
@@ -85,7 +89,7 @@ def spending(scenario: Scenario, staffing_traces: list[np.ndarray],
         "idle_eur": spent - in_use, "unspent_eur": budget - spent, "spent_eur_pv": spent_pv,
         "idle_share": (spent - in_use) / spent if spent else math.nan,
         "place_months": places, "client_months": clients,
-        "place_use_share": clients / places if places else math.nan,
+        "place_use_share": in_places / places if places else math.nan,
         "clients_started": clients_started,
         "programme_cost_per_client_started_eur": spent / clients_started if clients_started
         else math.nan,

@@ -434,7 +434,7 @@ class SizingResult:
     options: list[sizing.Option]
     recommended: sizing.Option | None
     """The smallest headcount whose wait quantile is short enough at the upper end of its 95%
-    interval (and no caseload over the cap)."""
+    interval (nobody is admitted above the cap)."""
     point_estimate: sizing.Option | None
     """The smallest headcount whose point estimate of the wait quantile is short enough."""
     out: Path | None = None
@@ -450,7 +450,7 @@ def size(scenario: Scenario, region: str, max_wait_days: float, quantile: float 
          max_coaches: int = sizing.MAX_COACHES, progress: Update | None = None,
          scheduler: str | None = None, out: str | Path | bool | None = None) -> SizingResult:
     """The smallest coach headcount of ``region`` whose ``quantile`` of waiting time is at most
-    ``max_wait_days`` at the upper end of its 95% interval, with no caseload over the cap
+    ``max_wait_days`` at the upper end of its 95% interval, nobody being admitted above the cap
     (``recommended``; ``point_estimate`` on the point estimate alone; None if even
     ``max_coaches`` are not enough). ``out``: a new CSV file of the options tried (``True``:
     ``outputs/size-<scenario>-<region>-<time>.csv``), claimed before the runs start."""

@@ -20,11 +20,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ipssim.model.coaches import place_units
+from ipssim.model.coaches import follow_along_weight
 from ipssim.model.simulation import draw_cohort, simulate_arm
 from ipssim.money.funding import staff
 from ipssim.scenario.load import parse_scenario
-from ipssim.scenario.schema import Coaching, Region, Scenario
+from ipssim.scenario.schema import Region, Scenario
 from ipssim.vocabulary import DEFAULT_SEED, MONTH_DAYS
 
 STAY_COHORT = 2000
@@ -161,13 +161,6 @@ def _mean_stay(cohort_json: str) -> float:
     returns = history.returns
     again = np.where(np.isnan(returns[:, 3]), horizon, returns[:, 3]) - returns[:, 2]
     return float((np.nansum(stays) + np.nansum(again)) / np.count_nonzero(~np.isnan(stays)))
-
-
-def follow_along_weight(coaching: Coaching) -> float:
-    """The share of a place a working client on a caseload takes, as the coaches count it
-    (rounded to a hundredth: :func:`ipssim.model.coaches.place_units`)."""
-    units, follow = place_units(coaching)
-    return follow / units
 
 
 def place_days(clients: dict[str, np.ndarray], spells: dict[str, np.ndarray], weight: float,

@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ipssim.experiments.capacity import follow_along_weight, place_days
+from ipssim.experiments.capacity import place_days
 from ipssim.experiments.runner import ReplicationResult, run_replications
+from ipssim.model.coaches import follow_along_weight
 from ipssim.model.simulation import close_day
 from ipssim.money.funding import team_leaders_for
 from ipssim.progress import Update

@@ -45,6 +45,21 @@ def place_units(coaching: Coaching) -> tuple[int, int]:
     return weight.denominator, weight.numerator
 
 
+def follow_along_weight(coaching: Coaching) -> float:
+    """The share of a place a working client on a caseload takes, as the coaches count it
+    (rounded to a hundredth: :func:`place_units`)."""
+    units, follow = place_units(coaching)
+    return follow / units
+
+
+def largest_caseload(coaching: Coaching) -> int:
+    """The most units (:func:`place_units`) a post can hold: every client admitted where a whole
+    place was free, each taking at least the follow-along weight, then all back at whole
+    places (the cap itself at weight 1)."""
+    units, follow = place_units(coaching)
+    return ((coaching.caseload_cap * units - units) // follow + 1) * units
+
+
 def recruited_in_month(recruits: np.ndarray, month: int) -> int:
     """Recruits entering in ``month`` (0-based; one on the month's last day counted)."""
     return int(np.searchsorted(recruits, (month + 1) * MONTH_DAYS, side="right")
@@ -82,11 +97,8 @@ class Team:
         self.coaching = coaching
         self.cap = coaching.caseload_cap
         self.units, self.follow_units = place_units(coaching)
-        # The cap in units, and the most units a post can hold: every client admitted where a
-        # whole place was free, each at least a follow-along weight, then all back at whole
-        # places.
-        self.cap_units = cap_units = self.cap * self.units
-        most = ((cap_units - self.units) // self.follow_units + 1) * self.units
+        self.cap_units = self.cap * self.units
+        most = largest_caseload(coaching)
         self.market = market
         posts = region.posts
         staffed = region.coaches
