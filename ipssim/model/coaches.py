@@ -326,8 +326,9 @@ class Team:
 
     def _cut(self, coach: Coach, hand_over: bool = False) -> None:
         """Close a post: its coach keeps the clients until each exits (``keep_until_exit``,
-        unless ``hand_over``), or they move to free places of other coaches and, where there is
-        none, to the front of the waiting list."""
+        unless ``hand_over``), or they move to free places of other coaches (a follow-along
+        client to room for its weight) and, where there is none, to the front of the waiting
+        list."""
         if self.coaching.capacity_cut_policy == "keep_until_exit" and coach.caseload and \
                 not hand_over:
             coach.state = CLOSING  # a vacant post's clients stay covered, unpaid, until they exit
@@ -336,7 +337,7 @@ class Team:
         coach.staffed = False
         for client in sorted(coach.clients, key=lambda c: c.client_id):
             self._leave(coach, client)
-            other = self._free_coach()
+            other = self._room(client.place)
             if other is not None:
                 self._join(other, client, client.place)
             else:
@@ -393,6 +394,17 @@ class Team:
                 return coach
             heappop(free)  # out of date: the post's caseload or state has changed
         return None
+
+    def _room(self, units: int) -> Coach | None:
+        """A filled post with room for ``units`` (a whole place: :meth:`_free_coach`; less, for
+        a follow-along client moved from a cut post: the lowest caseload with room, looked up
+        post by post as cuts are rare)."""
+        coach = self._free_coach()
+        if coach is None and units < self.units:
+            fits = [c for c in self.coaches
+                    if c.state == FILLED and c.caseload + units <= self.cap_units]
+            coach = min(fits, key=lambda c: (c.caseload, c.index), default=None)
+        return coach
 
     def _may_take(self, coach: Coach) -> None:
         """Note a filled post with a whole place free under its caseload (see ``_free``)."""
