@@ -53,11 +53,11 @@ def follow_along_weight(coaching: Coaching) -> float:
 
 
 def largest_caseload(coaching: Coaching) -> int:
-    """The most units (:func:`place_units`) a post can hold: every client admitted where a whole
-    place was free, each taking at least the follow-along weight, then all back at whole
-    places (the cap itself at weight 1)."""
+    """The most units (:func:`place_units`) a post can hold: every client joined where there was
+    room for at least the follow-along weight (a whole place for a new one), then all back at
+    whole places (the cap itself at weight 1)."""
     units, follow = place_units(coaching)
-    return ((coaching.caseload_cap * units - units) // follow + 1) * units
+    return coaching.caseload_cap * units // follow * units
 
 
 def recruited_in_month(recruits: np.ndarray, month: int) -> int:
