@@ -312,11 +312,12 @@ class Coaching(Strict):
     follow_along_weight: Annotated[Real, Field(ge=0.1, le=1)] = 1.0
     """How much of a place a client working with follow-along support (COA-17) takes on the
     coach's caseload, a searching client taking a whole one (counted in hundredths of a place).
-    ASSUMPTION: 0.5; support in work is faded gradually (COA-17), and employed clients needed
-    less help keeping a job than finding one (BAR-07: very much help with retention 12%, with
-    finding a new job 34%; BAR-06: 41% needed at least fairly much support at job start); the
-    fidelity scale counts every client on the caseload as one (OUT-E4), the upper end. Range
-    0.25-1 (1: a working client takes a whole place)."""
+    ASSUMPTION: about 0.5; support in work is faded gradually (COA-17), and employed clients
+    needed less help keeping a job than finding one (BAR-07: very much help with retention 12%,
+    with finding a new job 34%; BAR-06: 41% needed at least fairly much support at job start);
+    the fidelity scale counts every client on the caseload as one (OUT-E4), the upper end. The
+    default stays 1 (a working client takes a whole place), the model the calibration was fitted
+    on, until a refit with 0.5. Range 0.25-1."""
     end_hazard_shape: Annotated[Real, Field(ge=0.1, le=10)] = 1.0
     """ASSUMPTION, calibrated: Weibull shape of both coaching-end hazards in time since IPS start
     (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
