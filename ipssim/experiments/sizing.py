@@ -101,6 +101,8 @@ def waits(results: list[ReplicationResult], scenario: Scenario, region: int) -> 
 
     Only referrals made while the region operates count: one made after its close is turned
     away on the day, and its zero wait would make the waiting list look shorter than it was.
+    A client's later referrals (``coaching.re_referral_rate_per_month``, 0 by default) are not
+    among them yet: a replication's result keeps each client's first referral only.
     """
     horizon = scenario.horizon_months * MONTH_DAYS
     close = close_day(scenario, region)
