@@ -22,12 +22,14 @@ them from the days spent in each state (:mod:`ipssim.accounts.ledger`).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from statistics import NormalDist
 
+import numpy as np
 import simpy
 
 from ipssim.model.clients import Client
-from ipssim.model.streams import Luck
+from ipssim.model.streams import CARE, Luck, LuckCursor, compact
 from ipssim.scenario.care import Care
 from ipssim.vocabulary import MONTH_DAYS
 
@@ -49,11 +51,55 @@ class CareLuck(Luck):
     __slots__ = ()
 
 
+class CareDraws:
+    """A cohort's care streams (:class:`CareLuck`), shared by both arms, each client's built only
+    when first needed.
+
+    Every client's first candidate admission is drawn at referral from the first :data:`GAP`
+    uniform, kept here as its exponential (:attr:`first_gaps`); for most clients it falls past
+    the horizon, and a client whose first candidate comes never needs the rest of the stream.
+    So a client's :class:`CareLuck`, and each arm's cursor over it, are made at the first
+    candidate (:meth:`cursor`), with the same uniforms as if made at referral."""
+
+    def __init__(self, seed: int, replication: int):
+        self.seed = seed
+        self.replication = replication
+        self.first_gaps: list[float] = []
+        """Per client (by ``client_id``): the first candidate's gap at rate 1."""
+        self._starts: list[int] = []  # each region's first client_id
+        self._values: list = []  # each region's uniforms, client after client (compact)
+        self._lucks: dict[int, CareLuck] = {}
+
+    def add_region(self, uniforms: np.ndarray) -> None:
+        """The next region's clients' uniforms: (client, :attr:`CareLuck.WIDTH`), each client's
+        purposes one block after the other."""
+        self._starts.append(len(self.first_gaps))
+        self._values.append(compact(uniforms.ravel()))
+        self.first_gaps += [-math.log1p(-u) for u in uniforms[:, GAP * CareLuck.BLOCK].tolist()]
+
+    def cursor(self, client_id: int) -> LuckCursor:
+        """An arm's cursor over the client's care stream, its first :data:`GAP` uniform (that
+        of :attr:`first_gaps`) already read."""
+        luck = self._lucks.get(client_id)
+        if luck is None:
+            r = bisect_right(self._starts, client_id) - 1
+            k, width = client_id - self._starts[r], CareLuck.WIDTH
+            luck = self._lucks[client_id] = CareLuck(
+                self.seed, (CARE, self.replication, r, k),
+                self._values[r][k * width:(k + 1) * width])
+        cursor = luck.cursor()
+        cursor.uniform(GAP)
+        return cursor
+
+
 class CareUse:
     """Hospital stays of one arm's clients; records each stay."""
 
-    def __init__(self, env: simpy.Environment, care: Care, horizon: float):
+    def __init__(self, env: simpy.Environment, care: Care, horizon: float,
+                 draws: CareDraws | None):
+        """``draws``: the cohort's care streams (None when nobody is ever admitted)."""
         self.env = env
+        self.draws = draws
         self.horizon = horizon
         """The arm's last day: a candidate after it is never scheduled (it could not fire)."""
         self.top = care.admission_rate_per_month / MONTH_DAYS
@@ -79,15 +125,20 @@ class CareUse:
         return relative * self.coached if client.coach is not None else relative
 
     def start(self, client: Client) -> None:
-        """The client's first candidate admission, from referral (now)."""
-        self._candidate_after(client, 0.0)
+        """The client's first candidate admission, from referral (now): as
+        :meth:`_candidate_after` with no delay, its gap from :attr:`CareDraws.first_gaps`."""
+        assert self.draws is not None  # care is on
+        self._schedule(client, self.draws.first_gaps[client.client_id] / self.top)
 
     def _candidate_after(self, client: Client, delay: float) -> None:
         """Schedule the client's next candidate admission after ``delay`` days plus the gap
-        drawn at the highest hazard: a bare timeout with :meth:`_candidate` as its callback,
-        so a candidate costs one event (no process to start or resume), and none past the
-        horizon (about half of all candidates: every client's last)."""
-        after = delay + client.care_luck.exponential(GAP) / self.top
+        drawn at the highest hazard."""
+        self._schedule(client, delay + client.care_luck.exponential(GAP) / self.top)
+
+    def _schedule(self, client: Client, after: float) -> None:
+        """A candidate ``after`` days from now: a bare timeout with :meth:`_candidate` as its
+        callback, so a candidate costs one event (no process to start or resume), and none past
+        the horizon (about half of all candidates: every client's last)."""
         if self.env.now + after < self.horizon:
             self.env.timeout(after, client).callbacks.append(self._candidate)
 
@@ -96,6 +147,9 @@ class CareUse:
         may end the job, and the next candidate is drawn from discharge (none in hospital)."""
         client: Client = event.value  # type: ignore[assignment]  # the timeout carries its client
         luck = client.care_luck
+        if luck is None:  # the client's first candidate
+            assert self.draws is not None  # care is on
+            luck = client.care_luck = self.draws.cursor(client.client_id)
         if luck.uniform(ADMIT) >= self.relative(client):
             self._candidate_after(client, 0.0)
             return

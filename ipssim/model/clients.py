@@ -166,5 +166,5 @@ class Client:
         self.job: Any = None  # the current job: a jobs.Spell (typed Any: jobs imports this module)
         self.idle_from = math.nan  # day time out of work counts from (set by the pathway)
         self.worked_days = 0.0  # days worked since referral in jobs that have ended
-        self.care_luck: Any = None  # the client's care stream, a LuckCursor (model.care)
+        self.care_luck: Any = None  # the client's care stream (model.care), from a first candidate
         self.hospital_until = -math.inf  # day of discharge from the last hospital stay

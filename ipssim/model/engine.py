@@ -19,6 +19,9 @@ BUCKET_DAYS = 2.0
 """Width of the event queue's buckets (see :class:`Environment`)."""
 _PER_DAY = 1.0 / BUCKET_DAYS
 _FAR = 1 << 62  # the bucket of events too far off to number (an infinite delay)
+_BOUND = tuple(name for name, attribute in vars(simpy.Environment).items()
+               if type(attribute) is BoundClass)
+"""SimPy's event constructors, bound to each instance (see :class:`Environment`)."""
 
 
 class Environment(simpy.Environment):
@@ -39,9 +42,8 @@ class Environment(simpy.Environment):
         # SimPy binds its event constructors to the instance only for names defined on the class
         # itself, not on a subclass; without this every ``env.process`` would build a bound
         # method anew.
-        for name, attribute in vars(simpy.Environment).items():
-            if type(attribute) is BoundClass:
-                setattr(self, name, getattr(self, name))
+        for name in _BOUND:
+            setattr(self, name, getattr(self, name))
         self._bucket = 0  # the current bucket: events in it or before go to ``_queue``
         self._later: dict[int, list] = {}
         self._buckets: list[int] = []  # heap of the keys of ``_later``
@@ -147,7 +149,8 @@ class Environment(simpy.Environment):
         A waiting process and the event it waits on refer to each other, so without this each
         pending event, its process and the process's generator are left for the cyclic garbage
         collector to find (thousands of objects per run); with the events' callbacks cut they
-        are freed at once.
+        are freed at once. The bound event constructors (which refer to the environment) go too,
+        so that the environment itself is not left in a cycle.
         """
         for *_, event in self._queue:
             event.callbacks = None  # type: ignore[assignment]  # SimPy hints a list
@@ -157,6 +160,8 @@ class Environment(simpy.Environment):
         self._queue.clear()
         self._later.clear()
         self._buckets.clear()
+        for name in _BOUND:
+            delattr(self, name)
 
 
 def _unhandled(event: Event) -> BaseException:

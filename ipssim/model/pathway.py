@@ -61,6 +61,8 @@ from ipssim.vocabulary import MONTH_DAYS, YEAR_DAYS
 
 INF = math.inf
 ABANDONED = "abandoned"
+LEVEL_ENDS = (YEAR_DAYS, 3 * YEAR_DAYS, INF)
+"""Days out of work at which each level of the no-coach rate ends (``Pathway._no_coach_wait``)."""
 
 
 class Pathway:
@@ -90,8 +92,12 @@ class Pathway:
         levels = e.work_history_multiplier
         # Relative level by years out of work: < 1, 1-3, > 3 (the BAS-10 categories).
         self.levels = (levels["under_1y"], levels["1_to_3y"], levels["over_3y"])
+        # Per time since work at referral, the rate multiplier of each level:
+        # (level / level at referral) ** duration_dependence.
+        self.relative_levels = {category: tuple((level / own) ** self.dependence
+                                                for level in self.levels)
+                                for category, own in levels.items()}
         self.years_at_referral = e.years_out_of_work_at_referral
-        self.level_at_referral = dict(levels)
         self.spells: list = []
         # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
         # placed again (inf while still waiting)].
@@ -334,13 +340,13 @@ class Pathway:
         if math.isnan(client.idle_from):
             years = self.years_at_referral[client.baseline.time_since_work]
             client.idle_from = client.referral_day - years * YEAR_DAYS
-        own = self.level_at_referral[client.baseline.time_since_work]
         out = self.env.now - client.idle_from
         waited = 0.0
-        for level, mark in zip(self.levels, (YEAR_DAYS, 3 * YEAR_DAYS, INF), strict=True):
+        for relative, mark in zip(self.relative_levels[client.baseline.time_since_work],
+                                  LEVEL_ENDS, strict=True):
             if out + waited >= mark:
                 continue
-            current = rate * (level / own) ** self.dependence
+            current = rate * relative
             span = mark - (out + waited)
             if current * span >= budget:
                 return waited + budget / current

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import simpy
 
-from ipssim.model.care import CareLuck, CareUse
+from ipssim.model.care import CareDraws, CareLuck, CareUse
 from ipssim.model.clients import Baseline, BaselineSampler, Client
 from ipssim.model.coaches import Team
 from ipssim.model.employers import EmployerMarket, LabourMarket
@@ -31,7 +31,6 @@ from ipssim.model.streams import (
     EMPLOYERS,
     REFERRALS,
     Luck,
-    compact,
     region_luck,
     region_uniforms,
     stream,
@@ -67,8 +66,8 @@ class Cohort:
     members: list[CohortMember]
     labour_markets: list[LabourMarket]
     baseline_table: dict[str, np.ndarray]
-    care_luck: list[CareLuck] | None = None
-    """Each member's care stream (None when nobody is ever admitted: ``care``)."""
+    care: CareDraws | None = None
+    """The members' care streams (None when nobody is ever admitted: ``model.care``)."""
 
 
 @dataclass
@@ -110,7 +109,8 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     sampler = BaselineSampler(scenario.clients, scenario.employability)
     members: list[CohortMember] = []
     housing: list[np.ndarray] = []
-    care_luck: list[CareLuck] | None = [] if scenario.care.admission_rate_per_month > 0 else None
+    care_draws = CareDraws(seed, replication) if scenario.care.admission_rate_per_month > 0 \
+        else None
     for r, region in enumerate(scenario.regions):
         if scenario.mode == "trial":
             days = recruitment_days(region.cohort_size, scenario.recruitment_months)
@@ -127,11 +127,8 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
         baselines = sampler.draw(uniforms[:, BASELINE], limit_draws)
         care = stream(seed, CARE, replication, r).random((len(days), 1 + CareLuck.WIDTH))
         housing.append(care[:, 0] < scenario.care.supported_housing_share)
-        if care_luck is not None:
-            values = compact(care[:, 1:].ravel())
-            care_luck += [CareLuck(seed, (CARE, replication, r, k),
-                                   values[k * CareLuck.WIDTH:(k + 1) * CareLuck.WIDTH])
-                          for k in range(len(days))]
+        if care_draws is not None:
+            care_draws.add_region(care[:, 1:])
         for day, baseline, luck in zip(days.tolist(), baselines, lucks, strict=True):
             members.append(CohortMember(len(members), r, day, baseline, luck))
     labour_markets = [LabourMarket(scenario.employers, region.employers, horizon,
@@ -140,7 +137,7 @@ def draw_cohort(scenario: Scenario, seed: int, replication: int) -> Cohort:
     table = _baseline_table([m.baseline for m in members])
     table["supported_housing"] = np.concatenate([np.zeros(0, dtype=bool), *housing])
     table["supported_housing"].flags.writeable = False
-    return Cohort(members, labour_markets, table, care_luck)
+    return Cohort(members, labour_markets, table, care_draws)
 
 
 @contextmanager
@@ -182,9 +179,6 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     horizon = horizon_days(scenario)
     clients = [Client(m.client_id, m.region, m.referral_day, m.baseline, m.luck)
                for m in cohort.members]
-    if cohort.care_luck is not None:
-        for client, luck in zip(clients, cohort.care_luck, strict=True):
-            client.care_luck = luck.cursor()
     by_region: list[list[Client]] = [[] for _ in scenario.regions]
     for client in clients:
         by_region[client.region].append(client)
@@ -198,7 +192,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     for r, region in enumerate(scenario.regions):
         env = Environment()
         pathway = Pathway(env, scenario)
-        care = CareUse(env, scenario.care, horizon)
+        care = CareUse(env, scenario.care, horizon, cohort.care)
         market = EmployerMarket(env, cohort.labour_markets[r], region.posts, seed,
                                 (replication, r, ARMS.index(arm)))
         team = None
@@ -219,6 +213,7 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
             staffing_traces.append(np.array(team.staffing_trace, dtype=float).reshape(-1, 4))
         events += events_processed(env)
         env.discard()
+        _release(by_region[r])
     spells.sort(key=attrgetter("start_day"))
     requeues.sort(key=itemgetter(1))
     returns.sort(key=itemgetter(1))
@@ -236,10 +231,24 @@ def _run_arm(scenario: Scenario, cohort: Cohort, arm: str, seed: int,
     )
 
 
+def _release(clients: list[Client]) -> None:
+    """Cut each client's links to the run once it is over (their process, their coach), so that
+    reference counting frees the process, its generator and the coach's caseload at once.
+
+    A client refers to their process, whose suspended generator refers to the client; a coach's
+    caseload refers to the clients in it, each of whom refers to the coach. Left in place, these
+    cycles would hold every client's objects until the cyclic collector's next pass, which then
+    has hundreds of thousands of objects to walk (``collector_paused``)."""
+    for client in clients:
+        client.process = None
+        client.coach = None
+
+
 def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, care: CareUse,
                arm: str, market: EmployerMarket, team: Team | None):
     """Start each client's process on the day of referral (in trial mode, over the recruitment
     window), and their hospital stays' when anyone is ever admitted."""
+    start_care = care.start if care.on else None
     for client in clients:
         if client.referral_day > env.now:
             yield env.timeout(client.referral_day - env.now)
@@ -249,8 +258,8 @@ def _referrals(env: simpy.Environment, clients: list[Client], pathway: Pathway, 
             env.process(pathway.ips(client, team, market))
         else:
             env.process(pathway.usual(client, market))
-        if care.on:
-            care.start(client)
+        if start_care is not None:
+            start_care(client)
 
 
 def _client_table(clients: list[Client], baseline_table: dict[str, np.ndarray],
