@@ -62,12 +62,18 @@ def test_common_random_numbers_share_clients_across_arms():
 
 
 def test_interrupted_run_leaves_no_folder(tmp_path):
+    """Ctrl-C to the whole group once the run is under way (its folder claimed: the lock beside
+    it exists), however long the machine took to get there."""
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "ipssim", "run", str(SCENARIOS / "finland_pilot.yaml"),
          "--replications", "500", "--workers", "2", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / ".out.lock").exists():
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "the run did not claim its folder"
+        time.sleep(0.05)
     assert process.poll() is None, "the run ended before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
