@@ -173,7 +173,8 @@ def test_validate_prints_what_each_region_buys():
     hus = next(line for line in lines if line.strip().startswith("HUS Psychiatry:"))
     assert "9 coaches and 1 team leader, 180 places" in hus and "clients a year; demand 55 " \
         "referrals a year" in hus and "warning: places exceed demand" in hus
-    assert "mean stay in coaching of this scenario's calibrated parameters" in lines[-1]
+    assert "mean stay in coaching in place-days" in lines[-1]
+    assert "of this scenario's calibrated parameters" in lines[-1]
 
 
 def test_levers_for_coaches_and_eligible_people():
