@@ -44,8 +44,14 @@ class FinlandObservation(Strict):
 
 
 class TrialObservation(Strict):
+    """The trials' outcome windows from each participant's entry: ``window_months`` for each
+    arm's ever-in-work share (EMP-01) and ``long_window_months`` for the difference between the
+    arms (OUT-C5, Bern at 5 years). One simulation gives both: the calibration runs the trial
+    scenario to the end of the last window of its last recruit (:func:`trial_horizon_months`)."""
+
     scenario: str
     window_months: float = Field(gt=0)
+    long_window_months: float = Field(gt=0)
 
 
 class Observation(Strict):
@@ -143,6 +149,8 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
         raw = dict(read_scenario_data(root / obs.scenario))
         raw.pop("calibration", None)  # fit from the defaults, never from an earlier fit
         data[key] = raw
+    data["trial"]["horizon_months"] = trial_horizon_months(
+        parse_scenario(data["trial"], "trial"), targets.observation.trial)
     for name in params.parameters:
         scope = name.rpartition(":")[0]
         if scope not in ("", TRIAL_SCOPE):
@@ -152,6 +160,15 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
                 params.quick, data)
     spec.scenarios(spec.from_unit(np.full(len(spec.names), 0.5)))  # every path must exist
     return spec
+
+
+def trial_horizon_months(trial: Scenario, observation: TrialObservation) -> int:
+    """The trial scenario's horizon, extended where it is shorter to the last month any window
+    observes (the last recruit's entry plus the longest window), so that every participant is
+    followed for every window; never shortened, so its outcome window and service still fit."""
+    longest = max(observation.window_months, observation.long_window_months)
+    last = math.ceil(trial.recruitment_months + longest)
+    return max(trial.horizon_months, last)
 
 
 def _to_unit(value: float, p: Parameter) -> float:

@@ -16,9 +16,9 @@ Work that builds on work (``employability.experience_effect``): the no-coach rat
 by (1 + effect x years worked since referral). Work only accumulates while working and the rate
 only matters while not, so within a search the factor is a constant and the exact integration
 below is unchanged. Which evidence fits it and which checks it, decided before any fit:
-OUT-C5 (Bern, 5 years: 65% vs 33% in competitive work) becomes the calibration target that
-identifies it (``europe_rct`` read at 60 months, the arms' difference; today a validation figure,
-``OUT-C5_difference`` in calibration/validation.yaml, which the refit moves to the targets);
+OUT-C5 (Bern, 5 years: 65% vs 33% in competitive work) is the calibration target that
+identifies it (``europe_rct`` read at 60 months, the arms' difference:
+``rct_long_ever_competitive_difference`` in calibration/targets.yaml, no longer validation);
 OUT-L1..L3 have no control group (L1, L2) or report no share the model produces (L3), so they
 stay validation, for the direction: former participants keep working years after IPS.
 
