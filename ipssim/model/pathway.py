@@ -177,12 +177,15 @@ class Pathway:
         patience = self.coaching.waiting_patience_days
         give_up = env.now + patience * client.baseline.patience_draw if patience is not None \
             else INF
+        # A recruited trial serves a participant for its service months from entry: a return
+        # still waiting when they end leaves the list as at the programme's close.
+        service_end = client.referral_day + self.service_days
         offer_at = INF
         while not request.triggered:
             job = self._current_job(client)
             if job is None and offer_at == INF:
                 offer_at = env.now + self._no_coach_wait(client, client.luck.exponential(SEARCH))
-            wake = min(job.end_day if job is not None else offer_at, give_up)
+            wake = min(job.end_day if job is not None else offer_at, give_up, service_end)
             try:
                 yield request | env.timeout(wake - env.now)
             except simpy.Interrupt as stop:
@@ -191,6 +194,9 @@ class Pathway:
                 continue
             if request.triggered:
                 break
+            if env.now >= service_end:
+                team.cancel(request)
+                return None
             if env.now >= give_up:
                 team.cancel(request)
                 return ABANDONED
