@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
 from ipssim.scenario.schema import Scenario, ScenarioError
@@ -47,11 +47,21 @@ class TrialObservation(Strict):
     """The trials' outcome windows from each participant's entry: ``window_months`` for each
     arm's ever-in-work share (EMP-01) and ``long_window_months`` for the difference between the
     arms (OUT-C5, Bern at 5 years). One simulation gives both: the calibration runs the trial
-    scenario to the end of the last window of its last recruit (:func:`trial_horizon_months`)."""
+    scenario to the end of the last window of its last recruit (:func:`trial_horizon_months`),
+    offering each participant IPS for ``service_months`` from entry, as the trial did (at least
+    ``window_months``, so the shorter window's statistics do not depend on it)."""
 
     scenario: str
     window_months: float = Field(gt=0)
     long_window_months: float = Field(gt=0)
+    service_months: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _service_covers_window(self) -> TrialObservation:
+        if self.service_months < self.window_months:
+            raise ValueError(f"service_months: must be >= window_months ({self.window_months}; "
+                             f"got {self.service_months})")
+        return self
 
 
 class Observation(Strict):
@@ -151,6 +161,7 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
         data[key] = raw
     data["trial"]["horizon_months"] = trial_horizon_months(
         parse_scenario(data["trial"], "trial"), targets.observation.trial)
+    data["trial"]["trial_service_months"] = targets.observation.trial.service_months
     for name in params.parameters:
         scope = name.rpartition(":")[0]
         if scope not in ("", TRIAL_SCOPE):
