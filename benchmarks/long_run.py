@@ -11,8 +11,9 @@ wage subsidy) at that month, and the share ever in an open-market job (without w
 trials' outcome: EMP-01) by that month; jobs held at entry do not count. The figures: the
 ever-in-open-market-work gap at 24, 60 and 120 months and the employed share at 60 and 120
 months, the means over replications with their 2.5th and 97.5th percentiles. Bern's 5-year
-trial kept 65% against 33% in competitive work (OUT-C5): a validation figure
-(``calibration/validation.yaml``), not a target. matplotlib comes with SALib (a core dependency).
+trial kept 65% against 33% in competitive work (OUT-C5): its difference is a calibration target
+(read with IPS on offer for all 60 months, as in Bern), its two arms validation figures; the
+scenario here keeps ``europe_rct``'s own service, 24 months. matplotlib comes with SALib (a core dependency).
 """
 
 from __future__ import annotations

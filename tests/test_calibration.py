@@ -13,9 +13,10 @@ import yaml
 from conftest import ROOT
 from ipssim.calibration.result import CalibrationResult, Evaluation
 from ipssim.calibration.run import Evaluator, calibrate
-from ipssim.calibration.spec import load_spec
+from ipssim.calibration.spec import load_spec, trial_horizon_months
 from ipssim.reports.fit import write_fit_report
 from ipssim.scenario.load import scoped_values
+from ipssim.scenario.schema import ScenarioError
 
 FINLAND = {"name": "fin", "mode": "programme", "horizon_months": 30,
            "regions": [{"name": "A", "coaches": 4, "referrals_per_month": 6.0,
@@ -37,7 +38,8 @@ def write_spec(folder, targets: dict[str, tuple[float, float]], settings: dict):
     (folder / "rct.yaml").write_text(yaml.safe_dump(TRIAL))
     observation = {"finland": {"scenario": "fin.yaml", "data_close_month": 24,
                                "min_months_in_ips": 6},
-                   "trial": {"scenario": "rct.yaml", "window_months": 18}}
+                   "trial": {"scenario": "rct.yaml", "window_months": 18,
+                             "long_window_months": 24, "service_months": 24}}
     (folder / "targets.yaml").write_text(yaml.safe_dump({
         "observation": observation,
         "targets": {name: {"value": value, "se": se, "tolerance": 3 * se, "fact": "SYNTHETIC",
@@ -128,6 +130,33 @@ def test_scoped_values_apply_only_within_their_scope():
     fin, trial = spec.scenarios(spec.defaults() | {"trial:employability.population_multiplier": 0.7})
     assert fin.employability.population_multiplier == 1.0
     assert trial.employability.population_multiplier == 0.7
+
+
+def test_the_trial_runs_to_the_end_of_its_longest_window_and_no_longer():
+    """The calibration's trial follows its last recruit to the end of the 60-month window, with
+    IPS offered throughout as in Bern, and no longer."""
+    spec = load_spec(ROOT / "calibration" / "targets.yaml", ROOT / "calibration" / "parameters.yaml")
+    _, trial = spec.scenarios(spec.defaults())
+    observation = spec.observation.trial
+    assert (observation.window_months, observation.long_window_months) == (24, 60)
+    # europe_rct recruits over 12 months: its last recruit is followed for 60 months
+    assert trial.recruitment_months == 12
+    assert trial.horizon_months == 12 + 60
+    # and each participant is offered IPS for all 60 months, as Bern did (OUT-C5)
+    assert observation.service_months == 60 and trial.service_months == 60
+    # a scenario's longer horizon is kept (never shortened)
+    assert trial_horizon_months(trial.model_copy(update={"horizon_months": 120}), observation) == 120
+
+
+def test_a_trial_service_shorter_than_its_window_is_refused(tmp_path):
+    """The 24-month statistics must not depend on the service length: a shorter service is an
+    error naming the field, not a silently different target."""
+    write_spec(tmp_path, {name: (0.5, 1.0) for name in MOMENTS}, {})
+    targets = yaml.safe_load((tmp_path / "targets.yaml").read_text())
+    targets["observation"]["trial"]["service_months"] = 12
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(targets))
+    with pytest.raises(ScenarioError, match="service_months: must be >= window_months"):
+        load_spec(tmp_path / "targets.yaml", tmp_path / "parameters.yaml")
 
 
 def test_a_warm_start_joins_the_first_design_and_is_recorded(tmp_path):

@@ -89,9 +89,14 @@ def test_trial_window_counts_new_unsubsidised_jobs_from_entry():
     # a job held at entry is not an outcome
     spells["at_entry"][5] = True
     assert obs.ever_in_work_within(clients, spells, 100.0) == pytest.approx(1 / 5)
-    stats = obs.trial_statistics((clients, spells), (clients, spells), 300.0)
+    # usual services: client 1's job (~420 days from entry) is subsidised instead, so the arms
+    # differ only in the long window (OUT-C5: IPS minus usual)
+    usual = {**spells, "job_type": spells["job_type"].copy()}
+    usual["job_type"][3] = "subsidised"
+    stats = obs.trial_statistics((clients, spells), (clients, usual), 300.0, 500.0)
     assert stats == {"rct_ips_ever_competitive": pytest.approx(2 / 5),
-                     "rct_usual_ever_competitive": pytest.approx(2 / 5)}
+                     "rct_usual_ever_competitive": pytest.approx(2 / 5),
+                     "rct_long_ever_competitive_difference": pytest.approx(1 / 5)}
 
 
 def test_finnish_statistics_names_every_target():

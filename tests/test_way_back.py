@@ -29,9 +29,10 @@ BUSY = {"name": "busy", "mode": "programme", "horizon_months": 48,
         "regions": [{"name": "P", "coaches": 1, "referrals_per_month": 3.0,
                      "referral_months": [0, 36], "employers": 30}],
         "coaching": {"re_referral_rate_per_month": 0.3, "dropout_rate_per_month": 0.2,
-                     "caseload_cap": 5}}
+                     "caseload_cap": 5, "follow_along_weight": 1.0}}
 """One coach of five places and more referrals than it can take: a waiting list throughout,
-and leavers soon referred again."""
+and leavers soon referred again (every client a whole place, so the caseload never passes the
+cap: follow-along at a lower weight may, tests/test_follow_along.py)."""
 
 
 def _ips(data: dict, seed: int = 3) -> ArmHistory:
@@ -192,3 +193,25 @@ def test_every_earlier_invariant_holds_at_120_months_with_the_new_mechanisms(dat
     for arm in ("ips", "usual"):
         for name, values in result.trajectories[arm].items():
             assert np.isfinite(np.asarray(values, dtype=float)).all(), (arm, name)
+
+
+def test_a_trial_return_is_served_only_within_its_service_window():
+    """A recruited trial offers IPS for its service months from entry: a return still waiting
+    when they end leaves the list, and nobody is placed or coached after them (this once
+    failed with a negative delay)."""
+    data = {"name": "t", "mode": "trial", "horizon_months": 48, "recruitment_months": 12,
+            "regions": [{"name": "T", "coaches": 2, "cohort_size": 40, "employers": 30}],
+            "coaching": {"re_referral_rate_per_month": 2.0, "dropout_rate_per_month": 0.2,
+                         "end_rate_searching_per_month": 0.3}}
+    scenario = parse_scenario(data)
+    service_end = scenario.service_months * MONTH_DAYS
+    for seed in range(4):  # seed 1 places a return after its window ends
+        history = _ips(data, seed)
+        returns = history.returns
+        assert len(returns)
+        who = returns[:, 0].astype(int)
+        end = history.clients["referral_day"][who] + service_end
+        placed, left = returns[:, 2], returns[:, 3]
+        assert np.all(returns[:, 1] < end)
+        assert np.all(np.isnan(placed) | (placed <= end))
+        assert np.all(np.isnan(left) | (left <= end))

@@ -6,7 +6,7 @@ The Finnish pilots (S003) documented each client from IPS start to the latest of
 coaching at the close with less than 6 months in IPS were excluded (n = 49); only spells that
 ended during data collection give tenures (JOB-07). The European trials (EMP-01) counted anyone
 with a competitive job (open market, no wage subsidy) at some point in a fixed window from
-randomisation.
+randomisation, and Bern (OUT-C5) the same at 5 years.
 
 Every function takes the columnar client and spell tables of one arm (``ArmHistory.clients`` and
 ``.spells``) and returns plain numbers or arrays, so each can be checked on hand-built tables.
@@ -175,15 +175,20 @@ def finnish_statistics(clients: Table, spells: Table, data_close_day: float) -> 
 
 
 def trial_statistics(ips: tuple[Table, Table], usual: tuple[Table, Table],
-                     window_days: float) -> dict[str, float]:
-    """The EMP-01 outcome in both arms of a trial, from each arm's (clients, spells).
+                     window_days: float, long_window_days: float) -> dict[str, float]:
+    """The EMP-01 outcome in both arms of a trial within ``window_days`` of entry, and the
+    difference between the arms (IPS minus usual services) within ``long_window_days`` (OUT-C5,
+    Bern at 5 years), from each arm's (clients, spells) of one simulation followed to the end of
+    both windows.
 
     "Competitive" is read as the IPS definition, an open-market job without wage subsidy: S003
     compares its unsubsidised share (FIN-04, 36%) with this 37%, and subsidised jobs are set aside
     by the subsidy rather than open to anyone on the same terms.
     """
     return {"rct_ips_ever_competitive": ever_in_work_within(*ips, window_days),
-            "rct_usual_ever_competitive": ever_in_work_within(*usual, window_days)}
+            "rct_usual_ever_competitive": ever_in_work_within(*usual, window_days),
+            "rct_long_ever_competitive_difference": ever_in_work_within(*ips, long_window_days)
+            - ever_in_work_within(*usual, long_window_days)}
 
 
 def _ratio(numerator: int, denominator: int) -> float:

@@ -65,7 +65,8 @@ def simulate_statistics(spec: Spec, values: dict[str, float], seed: int, replica
     cohort = draw_cohort(trial, seed, replication)
     arms = [simulate_arm(trial, cohort, arm, seed, replication) for arm in ("ips", "usual")]
     ips_tables, usual_tables = [(history.clients, history.spells) for history in arms]
-    out |= trial_statistics(ips_tables, usual_tables, obs.trial.window_months * MONTH_DAYS)
+    out |= trial_statistics(ips_tables, usual_tables, obs.trial.window_months * MONTH_DAYS,
+                            obs.trial.long_window_months * MONTH_DAYS)
     return out, first
 
 

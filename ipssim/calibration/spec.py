@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ipssim.scenario.load import parse_scenario, read_scenario_data, scoped_values, with_values
 from ipssim.scenario.schema import Scenario, ScenarioError
@@ -44,8 +44,24 @@ class FinlandObservation(Strict):
 
 
 class TrialObservation(Strict):
+    """The trials' outcome windows from each participant's entry: ``window_months`` for each
+    arm's ever-in-work share (EMP-01) and ``long_window_months`` for the difference between the
+    arms (OUT-C5, Bern at 5 years). One simulation gives both: the calibration runs the trial
+    scenario to the end of the last window of its last recruit (:func:`trial_horizon_months`),
+    offering each participant IPS for ``service_months`` from entry, as the trial did (at least
+    ``window_months``, so the shorter window's statistics do not depend on it)."""
+
     scenario: str
     window_months: float = Field(gt=0)
+    long_window_months: float = Field(gt=0)
+    service_months: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _service_covers_window(self) -> TrialObservation:
+        if self.service_months < self.window_months:
+            raise ValueError(f"service_months: must be >= window_months ({self.window_months}; "
+                             f"got {self.service_months})")
+        return self
 
 
 class Observation(Strict):
@@ -143,6 +159,9 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
         raw = dict(read_scenario_data(root / obs.scenario))
         raw.pop("calibration", None)  # fit from the defaults, never from an earlier fit
         data[key] = raw
+    data["trial"]["horizon_months"] = trial_horizon_months(
+        parse_scenario(data["trial"], "trial"), targets.observation.trial)
+    data["trial"]["trial_service_months"] = targets.observation.trial.service_months
     for name in params.parameters:
         scope = name.rpartition(":")[0]
         if scope not in ("", TRIAL_SCOPE):
@@ -152,6 +171,15 @@ def load_spec(targets_path: str | Path, parameters_path: str | Path) -> Spec:
                 params.quick, data)
     spec.scenarios(spec.from_unit(np.full(len(spec.names), 0.5)))  # every path must exist
     return spec
+
+
+def trial_horizon_months(trial: Scenario, observation: TrialObservation) -> int:
+    """The trial scenario's horizon, extended where it is shorter to the last month any window
+    observes (the last recruit's entry plus the longest window), so that every participant is
+    followed for every window; never shortened, so its outcome window and service still fit."""
+    longest = max(observation.window_months, observation.long_window_months)
+    last = math.ceil(trial.recruitment_months + longest)
+    return max(trial.horizon_months, last)
 
 
 def _to_unit(value: float, p: Parameter) -> float:

@@ -16,9 +16,10 @@ Work that builds on work (``employability.experience_effect``): the no-coach rat
 by (1 + effect x years worked since referral). Work only accumulates while working and the rate
 only matters while not, so within a search the factor is a constant and the exact integration
 below is unchanged. Which evidence fits it and which checks it, decided before any fit:
-OUT-C5 (Bern, 5 years: 65% vs 33% in competitive work) becomes the calibration target that
-identifies it (``europe_rct`` read at 60 months, the arms' difference; today a validation figure,
-``OUT-C5_difference`` in calibration/validation.yaml, which the refit moves to the targets);
+OUT-C5 (Bern, 5 years: 65% vs 33% in competitive work) is the calibration target that
+identifies it (``europe_rct`` read at 60 months, the arms' difference, with IPS offered for
+the 60 months as Bern did: ``rct_long_ever_competitive_difference`` in calibration/targets.yaml,
+no longer validation);
 OUT-L1..L3 have no control group (L1, L2) or report no share the model produces (L3), so they
 stay validation, for the direction: former participants keep working years after IPS.
 
@@ -179,12 +180,15 @@ class Pathway:
         patience = self.coaching.waiting_patience_days
         give_up = env.now + patience * client.baseline.patience_draw if patience is not None \
             else INF
+        # A recruited trial serves a participant for its service months from entry: a return
+        # still waiting when they end leaves the list as at the programme's close.
+        service_end = client.referral_day + self.service_days
         offer_at = INF
         while not request.triggered:
             job = self._current_job(client)
             if job is None and offer_at == INF:
                 offer_at = env.now + self._no_coach_wait(client, client.luck.exponential(SEARCH))
-            wake = min(job.end_day if job is not None else offer_at, give_up)
+            wake = min(job.end_day if job is not None else offer_at, give_up, service_end)
             try:
                 yield request | env.timeout(wake - env.now)
             except simpy.Interrupt as stop:
@@ -193,6 +197,9 @@ class Pathway:
                 continue
             if request.triggered:
                 break
+            if env.now >= service_end:
+                team.cancel(request)
+                return None
             if env.now >= give_up:
                 team.cancel(request)
                 return ABANDONED

@@ -269,9 +269,9 @@ class Employability(Strict):
     """Work that builds on work: without a coach the job-finding rate is multiplied by
     (1 + this x years worked since referral), the work counted at each job's end
     (:meth:`ipssim.model.pathway.Pathway._no_coach_wait`). 0: no state dependence (the model
-    without this parameter, and the model the calibration was fitted on). ASSUMPTION, to be
-    fitted at the next refit with OUT-C5 read at 60 months as its target (bounds 0-2; swept
-    over 0-1): labour economics finds past employment raises
+    without this parameter). ASSUMPTION, fitted by the calibration with OUT-C5 read at 60 months
+    as its target (calibration/parameters.yaml, bounds 0-2; swept over 0-1): labour economics
+    finds past employment raises
     future employment beyond what fixed traits explain (state dependence), and IPS follow-ups
     find former participants working years later (OUT-L1: a third worked in 5 or more of 10
     years; OUT-L2: 71% worked more than half of 8-12 years; OUT-L3: the advantage still there 7
@@ -309,15 +309,14 @@ class Coaching(Strict):
     end_rate_working_per_month: RatePerMonth = 0.15
     """ASSUMPTION: follow-along support fades (COA-17); hazard that a working client no longer
     wants support. Together these shape coaching duration, mean 235 d (COA-01)."""
-    follow_along_weight: Annotated[Real, Field(ge=0.1, le=1)] = 1.0
+    follow_along_weight: Annotated[Real, Field(ge=0.1, le=1)] = 0.5
     """How much of a place a client working with follow-along support (COA-17) takes on the
     coach's caseload, a searching client taking a whole one (counted in hundredths of a place).
     ASSUMPTION: about 0.5; support in work is faded gradually (COA-17), and employed clients
     needed less help keeping a job than finding one (BAR-07: very much help with retention 12%,
     with finding a new job 34%; BAR-06: 41% needed at least fairly much support at job start);
-    the fidelity scale counts every client on the caseload as one (OUT-E4), the upper end. The
-    default stays 1 (a working client takes a whole place), the model the calibration was fitted
-    on, until a refit with 0.5. Range 0.25-1."""
+    the fidelity scale counts every client on the caseload as one (OUT-E4), the upper end (1: a
+    working client takes a whole place). Range 0.25-1."""
     end_hazard_shape: Annotated[Real, Field(ge=0.1, le=10)] = 1.0
     """ASSUMPTION, calibrated: Weibull shape of both coaching-end hazards in time since IPS start
     (1 = constant; above 1 = rising, as when coaches close cases as they age); the two rates above
@@ -340,7 +339,7 @@ class Coaching(Strict):
     """When a staffing change removes posts: their coaches keep their clients until each
     exits and take no new ones (``keep_until_exit``), or their clients move to free places of
     other coaches and, where there is none, to the front of the waiting list (``waiting_list``)."""
-    re_referral_rate_per_month: RatePerMonth = 0.0
+    re_referral_rate_per_month: RatePerMonth = 0.005
     """A way back in: hazard that a client who has left IPS (dropout, coaching ended, support no
     longer wanted, or the waiting list abandoned; not the programme's close) is referred again,
     while out of IPS and the programme is open; a re-referred client joins the same team's
@@ -348,9 +347,8 @@ class Coaching(Strict):
     work (FID-11, zero exclusion) and treats a lost job as a step to the next one, and coaches
     judged IPS not timely for 28% of clients for reasons that pass (poor health, acute life
     problems: COA-09), but the evidence gives no rate of return. 0.005 a month would bring back
-    6% of leavers within a year and 26% within five, about COA-09's 28%; the default stays 0,
-    the model the calibration was fitted on, until a refit with it. Swept over 0-0.03 a month
-    (up to about a third of leavers back within a year)."""
+    6% of leavers within a year and 26% within five, about COA-09's 28% (0: no way back in).
+    Swept over 0-0.03 a month (up to about a third of leavers back within a year)."""
     waiting_patience_days: Days | None = None
     """Mean days a referred client waits before abandoning the waiting list; None: never abandons."""
     fidelity_slope: Annotated[Real, Field(ge=0, le=0.25)] = 0.1
