@@ -1,5 +1,6 @@
-"""Why two Finnish targets stay out of reach and why the fragile share of paid jobs sits on its
-lower bound: one-way profiles around the calibrated values (issue 16, point 4).
+"""Why some targets stay out of reach and why a parameter sits on a bound: one-way profiles
+around the calibrated values (issue 16, point 4; issue 26: JOB-08's 3-month band, OUT-C5 at 60
+months and the experience effect).
 
 Each profile moves one fitted parameter over its search range with every other parameter at its
 calibrated value, runs the two observation scenarios on the same replications (common random
@@ -33,6 +34,7 @@ SHOWN = {  # column title: target
     "JOB-02 other": "fin_mix_other", "<1m all": "fin_ended_under_1m_all",
     "<1m paid": "fin_ended_under_1m_paid", "<3m all": "fin_ended_under_3m_all",
     "JOB-07 mean": "fin_ended_tenure_mean", "JOB-09": "fin_running_share",
+    "OUT-C5 diff": "rct_long_ever_competitive_difference",
 }
 PROFILES = {  # parameter: values (None: 7 points over its search range, on its search scale)
     "jobs.other_share": None,
@@ -44,6 +46,7 @@ PROFILES = {  # parameter: values (None: 7 points over its search range, on its 
     "jobs.tenure_days_fragile": None,
     "jobs.tenure_scale_days_other": None,
     "jobs.tenure_shape_other": None,
+    "employability.experience_effect": [0.0, 0.25, 0.5, 1.0, 2.0],
 }
 JOINT = {  # paid fragile share against longer work trials of a set length (Weibull shape 4)
     "jobs.paid_fragile_share": [0.05, 0.25, 0.4],
