@@ -42,7 +42,7 @@ offer rate, which the coach re-evaluates at every review (the caseload may have 
 
 A client in hospital (:mod:`ipssim.model.care`) is not searching: an offer that comes during a
 stay is turned down, which, the clocks being memoryless, is searching at rate zero there. A stay
-that ends the job wakes the client from the wait for the job's end (:data:`JOB_LOST`).
+that ends the job wakes the client from the wait for the job's end (:meth:`Pathway._work`).
 """
 
 from __future__ import annotations
@@ -111,45 +111,13 @@ class Pathway:
 
     def ips(self, client: Client, team: Team, market: EmployerMarket):
         """Referral to exit under IPS, then usual services, until a re-referral (if any) starts
-        the next round through the waiting list; usual services for the rest of the horizon
-        after the last. A round after the first is recorded as a row of :attr:`returns`, the
-        first on the client. (One generator for all rounds: every event of the client passes
-        through it, so a generator per round would cost a level on each.)"""
+        the next round; usual services for the rest of the horizon after the last."""
         env = self.env
         client.process = env.active_process
         self._entry_job(client)
-        record: list[float] | None = None
+        record = None
         while True:
-            coach = yield from self._wait(client, team, market, team.request(client))
-            if coach == ABANDONED or coach is None:
-                reason = ABANDONED if coach == ABANDONED else "programme_closed"
-            else:
-                client.ips_start = env.now
-                if record is None:
-                    client.start_day = env.now
-                    client.coach_id = client.coach.coach_id
-                else:
-                    record[2] = env.now
-                engaged_at = env.now + self.coaching.engagement_days_mean * \
-                    client.luck.exponential(CLOCK)
-                left: str | None = None
-                while left is None:
-                    try:
-                        left = yield from self._coaching(client, team, market, engaged_at)
-                    except simpy.Interrupt as stop:
-                        if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
-                            continue
-                        requeue = [client.client_id, env.now, INF]
-                        self.requeues.append(requeue)
-                        coach = yield from self._placed(client, team,
-                                                        team.request(client, first=True))
-                        requeue[2] = env.now
-                        if coach is None:
-                            left = "programme_closed"
-                reason = left
-                if client.coach is not None:
-                    team.release(client.coach, client)
-            self._exit(client, reason, record)
+            reason = yield from self._referral(client, team, market, record)
             again = self._re_referral_day(client, team, reason)
             if again == INF:
                 break
@@ -157,6 +125,42 @@ class Pathway:
             record = [client.client_id, env.now, math.nan, math.nan]
             self.returns.append(record)
         yield from self._usual_services(client, market)
+
+    def _referral(self, client: Client, team: Team, market: EmployerMarket,
+                  record: list[float] | None):
+        """One referral: the waiting list, IPS, exit; returns the exit reason. ``record``: the
+        row of :attr:`returns` of a referral after the first (None: the first, recorded on the
+        client)."""
+        env = self.env
+        coach = yield from self._wait(client, team, market, team.request(client))
+        if coach == ABANDONED or coach is None:
+            left = ABANDONED if coach == ABANDONED else "programme_closed"
+            self._exit(client, left, record)
+            return left
+        client.ips_start = env.now
+        if record is None:
+            client.start_day = env.now
+            client.coach_id = client.coach.coach_id
+        else:
+            record[2] = env.now
+        engaged_at = env.now + self.coaching.engagement_days_mean * client.luck.exponential(CLOCK)
+        reason: str | None = None
+        while reason is None:
+            try:
+                reason = yield from self._coaching(client, team, market, engaged_at)
+            except simpy.Interrupt as stop:
+                if stop.cause is JOB_LOST:  # a job already over (a cut post came first)
+                    continue
+                requeue = [client.client_id, env.now, INF]
+                self.requeues.append(requeue)
+                coach = yield from self._placed(client, team, team.request(client, first=True))
+                requeue[2] = env.now
+                if coach is None:
+                    reason = "programme_closed"
+        if client.coach is not None:
+            team.release(client.coach, client)
+        self._exit(client, reason, record)
+        return reason
 
     def _placed(self, client: Client, team: Team, request: simpy.Event):
         """Wait for a place (the request's value: a coach, or None when the programme closes).
@@ -229,18 +233,12 @@ class Pathway:
             team.weigh(client, job is not None)  # follow-along takes less of a place
             if job is not None:
                 support_end = self._end_clock(client, self.end_working_rate)
-                # Work until the job or the support ends; a stay that ends the job wakes the
-                # client (JOB_LOST, the spell's end moved to the admission).
-                ends = job.end_day <= min(support_end, close)
-                try:
-                    yield env.timeout((job.end_day if ends else min(support_end, close)) - now)
-                except simpy.Interrupt as woken:
-                    if woken.cause is not JOB_LOST:
-                        raise
-                    ends = True  # ended in hospital: search again, with the coach
-                if ends:
+                if job.end_day <= min(support_end, close):
+                    yield from self._work(job.end_day)
                     self._job_over(client)
                     continue
+                if (yield from self._work(min(support_end, close))):
+                    continue  # the job ended in hospital: search again, with the coach
                 return "completed" if support_end < close else "programme_closed"
             # The trial route (jobs.trial_route_rate_per_month) opens at work_trials_from_day
             # for a client with no paid job so far; a search stops there to add it.
@@ -302,17 +300,11 @@ class Pathway:
         while True:
             job = self._current_job(client)
             if job is not None:
-                # A hospital stay that ends the job moves the spell's end to the admission and
-                # wakes the client (:data:`JOB_LOST`): the job is then over, whatever ``until``.
-                ends = job.end_day < until
-                try:
-                    yield env.timeout((job.end_day if ends else until) - env.now)
-                except simpy.Interrupt as stop:
-                    if stop.cause is not JOB_LOST:
-                        raise
-                    ends = True
-                if not ends:
-                    return
+                if job.end_day >= until:
+                    if not (yield from self._work(until)):
+                        return
+                    continue  # the job ended in hospital first
+                yield from self._work(job.end_day)
                 self._job_over(client)
             wait = self._no_coach_wait(client, client.luck.exponential(SEARCH))
             if env.now + wait >= until:
@@ -328,6 +320,17 @@ class Pathway:
             return INF
         day = self.env.now + self._clock(client, self.re_referral_rate)
         return day if day < min(team.close_day, client.referral_day + self.service_days) else INF
+
+    def _work(self, until: float):
+        """Work until ``until``; True if a hospital stay ended the job first (the spell's end
+        is then moved to the admission: :mod:`ipssim.model.care`)."""
+        try:
+            yield self.env.timeout(until - self.env.now)
+        except simpy.Interrupt as stop:
+            if stop.cause is not JOB_LOST:
+                raise
+            return True
+        return False
 
     def _no_coach_wait(self, client: Client, budget: float) -> float:
         """Days until an offer without a coach: spend the exponential ``budget`` of cumulative
