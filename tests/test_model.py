@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
-from ipssim.experiments.runner import run_replications
+from ipssim.experiments.runner import run_replication, run_replications
+from ipssim.model.clients import Client
+from ipssim.model.coaches import Team
+from ipssim.model.employers import EmployerMarket
+from ipssim.model.engine import Environment
 from ipssim.scenario.load import read_scenario_file
 from ipssim.vocabulary import MONTH_DAYS
 
@@ -115,3 +121,43 @@ def test_work_trials_come_only_after_their_day_in_ips():
         shares["early"] += early_result.metrics["ips"]["ever_employed_competitive_by_horizon_share"]
     assert trials > 20
     assert shares["late"] > shares["early"]
+
+
+def test_a_process_started_at_once_takes_its_first_step_inside_the_call():
+    """``Environment.start`` (how clients start at referral): the first step runs inside the
+    call, as the new process, and the caller is the active process again afterwards."""
+    env = Environment()
+    seen = []
+
+    def child():
+        seen.append(("child", env.now, env.active_process))
+        yield env.timeout(1.0)
+        seen.append(("child", env.now))
+
+    def parent():
+        yield env.timeout(2.0)
+        started = env.start(child())
+        seen.append(("parent", env.active_process is caller, started.is_alive))
+        seen.append(started)
+
+    caller = env.process(parent())
+    env.run(until=10)
+    started = seen[2]
+    assert seen == [("child", 2.0, started), ("parent", True, True), started, ("child", 3.0)]
+    assert not started.is_alive
+
+
+def test_a_replication_leaves_no_client_team_or_market_in_a_reference_cycle():
+    """Once a region's run is over its clients, team and market are freed by reference counting
+    (``simulation._release``, ``EmployerMarket.end``): none is left for the cyclic collector,
+    whose pass over them cost 0.29 CPU-s a national replication."""
+    scenario, _ = read_scenario_file(SCENARIOS / "finland_pilot.yaml")
+    gc.collect()
+    gc.disable()
+    try:
+        result = run_replication(scenario, 3, 0)
+        alive = [o for o in gc.get_objects() if type(o) in (Client, Team, EmployerMarket)]
+    finally:
+        gc.enable()
+    assert len(result.clients["ips"]["client_id"]) > 100
+    assert alive == []

@@ -182,6 +182,11 @@ class EmployerMarket:
         self._deferred = weeks
         self._due = next(weeks, None)
 
+    def end(self) -> None:
+        """The run is over: drop the contacts still deferred (their generator refers to the
+        team, which refers to this market), so that reference counting frees both."""
+        self._deferred, self._due = iter(()), None
+
     def _catch_up(self, now: float) -> None:
         """Make the deferred contacts due by ``now``, as :meth:`contact` would have on their day:
         the decay factor is the same for every contact of a day (a rescaling, if any, comes at

@@ -13,7 +13,7 @@ from typing import Any
 
 import simpy
 from simpy.core import BoundClass, EmptySchedule, Infinity
-from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
+from simpy.events import NORMAL, URGENT, Event, EventPriority, ProcessGenerator, Timeout
 
 BUCKET_DAYS = 2.0
 """Width of the event queue's buckets (see :class:`Environment`)."""
@@ -93,6 +93,24 @@ class Environment(simpy.Environment):
         self._push((self._now + delay, NORMAL, next(self._eid), event))
         return event
 
+    def start(self, generator: ProcessGenerator) -> simpy.Process:
+        """A process whose generator runs to its first ``yield`` now, inside this call.
+
+        ``env.process`` queues an urgent ``Initialize`` event for now to do that, processed once
+        the calling step is over: an event, a queue push and a pop per process (about 1 µs).
+        The two agree whenever the rest of the calling step changes nothing the first step
+        reads (as when ``model.simulation`` starts clients), except that the first step's events
+        are now numbered before those the rest of the calling step queues, which only events
+        due at the very same time could tell."""
+        process = simpy.Process.__new__(simpy.Process)
+        process.env = self
+        process.callbacks = []
+        process._generator = generator
+        active = self._active_proc
+        process._resume(_STARTED)
+        self._active_proc = active
+        return process
+
     def peek(self) -> float:
         """The time of the next scheduled event (infinity if none)."""
         if self._queue:
@@ -162,6 +180,12 @@ class Environment(simpy.Environment):
         self._buckets.clear()
         for name in _BOUND:
             delattr(self, name)
+
+
+_STARTED = Event.__new__(Event)
+"""The event a process started at once (:meth:`Environment.start`) resumes from: done, no value."""
+_STARTED._ok = True
+_STARTED._value = None
 
 
 def _unhandled(event: Event) -> BaseException:
