@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import copy
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -37,6 +42,35 @@ def ipssim(*args: object, cwd: Path | None = None) -> subprocess.CompletedProces
     """Run the real command line in a child process."""
     return subprocess.run([sys.executable, "-m", "ipssim", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=300)
+
+
+def serve(workers: int, output: int | IO) -> tuple[subprocess.Popen, str]:
+    """A real ``ipssim serve`` on a free port, and its address. ``output``: where its output
+    goes (a file, or ``subprocess.PIPE``)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
+                                "--workers", str(workers)], cwd=ROOT, stdout=output,
+                               stderr=subprocess.STDOUT, text=True)
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, seconds: float,
+                         output: Callable[[], str]) -> None:
+    """Wait until the server at ``url`` answers; if it exits or ``seconds`` pass first, stop
+    it and fail with its ``output()``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise AssertionError("ipssim serve did not start:\n" + output()) from None
+            time.sleep(0.2)
 
 
 def package_copy(folder: Path, change: str = "") -> Path:

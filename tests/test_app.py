@@ -16,9 +16,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -26,8 +23,8 @@ import pytest
 import yaml
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT
 from conftest import ipssim as cli
+from conftest import serve, wait_until_answering
 
 RUN_FILES = {"manifest.json", "trajectories.parquet", "trajectories.csv", "clients.parquet",
              "spells.parquet", "summary.csv", "regions.parquet", "summary_regions.csv",
@@ -40,35 +37,15 @@ PLACES: dict[int, str] = {}
 """Run number -> the places its headline says its coaches offer."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real ``ipssim serve``. Its output (a line per request) goes to a file, not a pipe: a
     pipe nobody reads fills after some hundreds of requests, and the server's logging then
     blocks every request thread (the page froze mid-module under load)."""
-    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "w") as output:
-        process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
-                                    "--workers", "2"], cwd=ROOT, stdout=output,
-                                   stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise AssertionError("ipssim serve did not start:\n" + log.read_text()) from None
-            time.sleep(0.3)
+        process, url = serve(2, output)
+    wait_until_answering(process, url, 180, log.read_text)
     yield url
     process.terminate()
     try:

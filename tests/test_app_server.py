@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,7 +22,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import serve, wait_until_answering
 
 WORKERS = 2
 MAX_RESPONSE = 2_000_000
@@ -34,30 +32,15 @@ BUSY = "The server is busy: 5 runs queued; try again later."
 EXPIRED = "This page's session has expired: reload the page."
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """A real ``ipssim serve`` and a client of its Dash callbacks (payloads built from the
     page's own ``/_dash-dependencies``, as the browser builds them)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ipssim", "serve", "--port", str(self.port), "--workers",
-             str(WORKERS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process, self.url = serve(WORKERS, subprocess.PIPE)
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        deadline = time.monotonic() + 120
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                raise AssertionError("ipssim serve did not start:\n" + "".join(self.output))
-            time.sleep(0.2)
+        wait_until_answering(self.process, self.url, 120, lambda: "".join(self.output))
         self.callbacks = {dep["output"]: dep for dep in self.get_json("_dash-dependencies")}
 
     def _read(self) -> None:
@@ -445,20 +428,9 @@ def test_a_server_whose_output_nobody_reads_keeps_answering():
     (a service manager's, a test's), 60 requests for a 4,000-character path (240 KB of request
     lines, nearly four times a pipe's buffer) would otherwise block its logging, and with it
     every request thread."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "ipssim", "serve", "--port", str(port),
-                                "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process, url = serve(1, subprocess.PIPE)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.2)
+        wait_until_answering(process, url, 120, lambda: "(its output is on the unread pipe)")
         for _ in range(60):
             try:
                 urllib.request.urlopen(url + "x" * 4000, timeout=30).read()
