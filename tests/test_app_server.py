@@ -440,3 +440,40 @@ def test_a_server_whose_output_nobody_reads_keeps_answering():
     finally:
         process.kill()
         process.communicate()
+
+
+def test_a_burst_of_capacity_panels_computes_one_at_a_time(server):
+    """Twelve sessions move the caseload cap at once, each to another value: each new cap
+    simulates a cohort of 2,000 clients in the request's thread. They take turns (one at a
+    time, ``page.CAPACITY_WAIT_S``), so the server's memory holds one such cohort, not twelve;
+    each panel shows the capacity table or says the server is busy."""
+    first = server.call("capacity.children", form(server, caseload_cap__value=8))
+    assert "capacity-table" in json.dumps(first)  # what a cohort's simulation needs is loaded
+    root = psutil.Process(server.process.pid)
+    before = root.memory_info().rss
+    peak, stop = [before], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], root.memory_info().rss)
+            time.sleep(0.02)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    answers: dict[int, str] = {}
+    threads = [threading.Thread(target=lambda cap=cap: answers.__setitem__(cap, json.dumps(
+        server.call("capacity.children", form(server, caseload_cap__value=cap))))) for cap in
+        range(9, 21)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        stop.set()
+        watcher.join()
+    print(f"\nburst of 12 capacity panels: peak {(peak[0] - before) / 2**20:.0f} MB above "
+          f"{before / 2**20:.0f} MB")
+    assert all("capacity-table" in a or "the server is busy" in a for a in answers.values()), answers
+    # One at a time: about 110-120 MB above the server's size here (glibc keeps an arena for
+    # each request thread); all twelve at once: 460 MB.
+    assert peak[0] - before < 250 * 2**20

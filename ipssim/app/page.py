@@ -13,6 +13,7 @@ import math
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,13 @@ from ipssim.app.uploads import (
 from ipssim.validation import one_line
 
 SIDE_BY_SIDE = 4
+CAPACITY_WAIT_S = 15.0
+"""How long a capacity panel waits for the server's one capacity computation at a time (a new mix
+of caseload cap, fidelity, integration and employers per place simulates a cohort of 2,000
+clients, about a second of a core, in the request's own thread): a burst of crafted lever
+changes takes one core at most, and past the wait a panel says the server is busy."""
+CAPACITY_BUSY = "Capacity: the server is busy; move a lever again in a moment."
+_capacity_turn = threading.Lock()
 MAX_BODY = MAX_ENCODED + MAX_UPLOAD + 500_000
 """The largest request the server reads, in bytes: an upload in base64, the regions table it
 fills (its names at most the upload's bytes again) and the rest of the form."""
@@ -484,7 +492,12 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
                 base, mode, total, demand, rows, cap, fidelity, integrated, years, horizon, None))
         except (values.Invalid, api.ScenarioError):
             return ""  # Run names the problem beside its field
-        return capacity_panel(api.capacity(scenario))
+        if not _capacity_turn.acquire(timeout=CAPACITY_WAIT_S):
+            return html.Div(CAPACITY_BUSY, className="capacity-warning")
+        try:
+            return capacity_panel(api.capacity(scenario))
+        finally:
+            _capacity_turn.release()
 
     @app.callback([Output(f"error-{f}", "children") for f in FIELDS] + [Output("form-error", "children")],
                   Input("run", "n_clicks"), State("session", "data"), State("scenario", "value"),
