@@ -498,7 +498,7 @@ def _print_headline(result: ipssim.RunResult) -> None:
     """The headline the workbench shows, in the same words and numbers."""
     print("headline (IPS against usual services; money discounted):")
     for line in result.headline():
-        tail = f"  (95% range {line.range_text})" if line.range_text else ""
+        tail = f"  ({line.bounds} {line.range_text})" if line.range_text else ""
         print(f"  {line.label}: {line.text}{tail}")
     print(f"  Programme money: {result.spending_line()}")
     for warning in result.warnings():

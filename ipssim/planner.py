@@ -24,6 +24,7 @@ from ipssim.reports.numbers import number_text, range_text
 from ipssim.scenario.edits import editable, edited
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.stats import mean_interval
 from ipssim.vocabulary import GROSS_RATIO_WORDS, HEADLINE, MONTH_DAYS
 
 BUDGET_MODES = ("scenario", "total", "per_region", "coaches")
@@ -231,10 +232,21 @@ def scenario_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+RANGE = "95% range"
+"""What a headline line's bounds are when the run has enough replications: the 2.5th and 97.5th
+percentiles over them (:func:`ipssim.stats.band95`)."""
+MEAN_INTERVAL = "95% interval of the mean"
+"""What they are in a run with too few (:func:`ipssim.experiments.uncertain.rough`): the mean
++/- 1.96 Monte Carlo standard errors, its precision, since a percentile of a handful of values
+is no range."""
+
+
 @dataclass
 class Line:
-    """One headline figure: what it is in words, its value (mean) and 95% range, and its unit
-    (one of :data:`ipssim.reports.numbers.UNITS`)."""
+    """One headline figure: what it is in words, its value (mean), its bounds (``lo95``,
+    ``hi95``: the :data:`RANGE` or, in a run of too few replications, the
+    :data:`MEAN_INTERVAL`, as ``bounds`` says) and its unit (one of
+    :data:`ipssim.reports.numbers.UNITS`)."""
 
     key: str
     label: str
@@ -242,6 +254,7 @@ class Line:
     lo95: float = math.nan
     hi95: float = math.nan
     unit: str = ""
+    bounds: str = RANGE
 
     @property
     def text(self) -> str:
@@ -250,7 +263,7 @@ class Line:
 
     @property
     def range_text(self) -> str:
-        """The 95% range in words; empty where there is none."""
+        """The bounds in words; empty where there are none."""
         return range_text(self.lo95, self.hi95, self.unit)
 
 
@@ -266,48 +279,56 @@ cost per person served and per client-month in IPS (from ``spending.csv``)."""
 
 
 def headline(scenario: Scenario, summary: pd.DataFrame, waits: np.ndarray,
-             spent: dict[str, list] | None = None) -> list[Line]:
+             spent: dict[str, list] | None = None, rough: bool = False) -> list[Line]:
     """The headline figures of a run: the coaches funded, the rows of
     :data:`ipssim.vocabulary.HEADLINE` in its order, the 90th percentile of the wait, then the
     utilisation of the places bought (clients in IPS, one in work at the follow-along weight of a
     place, over coaches x caseload cap, over the months the programme is open) and, with
-    ``spent`` (the columns of ``spending.csv``), the cost per person served (:data:`DERIVED_LINES`)."""
+    ``spent`` (the columns of ``spending.csv``), the cost per person served (:data:`DERIVED_LINES`).
+    With ``rough`` (too few replications) each line's bounds are its mean's interval."""
     rows = summary.set_index(["metric", "arm"])
+    bounds = MEAN_INTERVAL if rough else RANGE
+
+    def figure(mean: float, lo95: float, hi95: float, mc_se: float) -> tuple[float, float, float]:
+        """A mean and its bounds (:data:`RANGE` or :data:`MEAN_INTERVAL`)."""
+        return (mean, *mean_interval(mean, mc_se)) if rough else (mean, lo95, hi95)
+
     lines = []
     for metric, arm, label, unit in HEADLINE:
         if (metric, arm) not in rows.index:
             continue
         row = rows.loc[(metric, arm)]
-        lines.append(Line(metric, label, float(row["mean"]), float(row["lo95"]), float(row["hi95"]), unit))
+        mean, lo, hi = figure(*(float(row[c]) for c in ("mean", "lo95", "hi95", "mc_se")))
+        lines.append(Line(metric, label, mean, lo, hi, unit, bounds))
         if metric.startswith("roi_"):
             view = metric.removeprefix("roi_")
             words = "public purse" if view == "public" else view
             lines.append(Line(f"gross_ratio_{view}", f"{GROSS_RATIO_WORDS}, {words}",
-                              1 + float(row["mean"]), 1 + float(row["lo95"]),
-                              1 + float(row["hi95"]), unit))
+                              1 + mean, 1 + lo, 1 + hi, unit, bounds))
     lines.append(Line("wait_p90", "90th percentile of the wait (anyone still waiting counts to the end)",
-                      wait_quantile(waits, 0.9), unit="days"))
+                      wait_quantile(waits, 0.9), unit="days", bounds=bounds))
     lines.insert(0, Line("coaches", "Coaches funded (most in post at once, all regions)",
-                         float(sum(r.posts for r in scenario.regions)), unit="people"))
+                         float(sum(r.posts for r in scenario.regions)), unit="people",
+                         bounds=bounds))
     figures = {name: i for i, name in enumerate(spent["figure"])} if spent is not None else {}
     if ("utilisation_share", "ips") in rows.index:
         used, places = rows.loc[("utilisation_share", "ips")], rows.loc[("places", "ips")]["mean"]
-        share = (float(used["mean"]), float(used["lo95"]), float(used["hi95"]))
+        share = figure(*(float(used[c]) for c in ("mean", "lo95", "hi95", "mc_se")))
         if spent is not None:  # against the places in post each month
             i = figures["place_use_share"]
-            share = (spent["mean"][i], spent["lo95"][i], spent["hi95"][i])
+            share = figure(*(spent[c][i] for c in ("mean", "lo95", "hi95", "mc_se")))
         lines.append(Line("utilisation",
                           f"Places used on average while open (of {number_text(places)} places)",
-                          *share, unit="share"))
+                          *share, unit="share", bounds=bounds))
     if spent is not None:
-        for key, figure, label in (
+        for key, name, label in (
                 ("cost_per_client_started", "programme_cost_per_client_started_eur",
                  "Programme cost per person served (undiscounted)"),
                 ("cost_per_client_month", "programme_cost_per_client_month_eur",
                  "Programme cost per client-month in IPS (undiscounted)")):
-            i = figures[figure]
-            lines.append(Line(key, label, spent["mean"][i], spent["lo95"][i], spent["hi95"][i],
-                              unit="eur"))
+            i = figures[name]
+            lines.append(Line(key, label, *figure(*(spent[c][i] for c in (
+                "mean", "lo95", "hi95", "mc_se"))), unit="eur", bounds=bounds))
     return lines
 
 

@@ -136,7 +136,8 @@ def test_headline_equals_ipssim_run_on_the_downloaded_yaml(page, tmp_path):
     done = cli("run", scenario, "--seed", seed.group(1), "--replications", seed.group(2),
                "--workers", "2", "--out", tmp_path / "cli")
     assert done.returncode == 0, done.stderr
-    printed = dict(re.findall(r"^  ([^:\n]+): (.+?)(?:  \(95% range .*\))?$", done.stdout, re.M))
+    printed = dict(re.findall(r"^  ([^:\n]+): (.+?)(?:  \(95% (?:range|interval of the mean) .*\))?$",
+                              done.stdout, re.M))
     for label, value in shown.items():
         assert printed.get(label) == value, (label, value, printed.get(label))
     # the output folder, zipped: the file contract of ipssim run

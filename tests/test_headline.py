@@ -119,3 +119,24 @@ def test_the_headline_list_is_made_of_summary_metrics():
         net, gross = lines[f"roi_{view}"], lines[f"gross_ratio_{view}"]
         assert (gross.mean, gross.lo95, gross.hi95) == (1 + net.mean, 1 + net.lo95, 1 + net.hi95)
         assert net.label.startswith("Net return") and gross.label.startswith("Gross benefit-cost")
+
+
+def test_a_quick_run_bounds_its_headline_by_the_means_interval_not_a_range():
+    """Below 40 replications a percentile of the replications is no range: every headline
+    line's bounds are then its mean's 95% interval (mean +/- 1.96 Monte Carlo SEs), and say
+    so; from 40 on, the 95% range over replications."""
+    quick = ipssim.run(small_scenario(), replications=4, seed=11)
+    summary = quick.summary.set_index(["metric", "arm"])
+    lines = {line.key: line for line in quick.headline()}
+    net = lines["net_public_eur_pv"]
+    row = summary.loc[("net_public_eur_pv", "difference")]
+    assert net.bounds == "95% interval of the mean"
+    assert (net.lo95, net.hi95) == pytest.approx((row["mean"] - 1.96 * row["mc_se"],
+                                                  row["mean"] + 1.96 * row["mc_se"]))
+    assert (net.lo95, net.hi95) != pytest.approx((row["lo95"], row["hi95"]))
+    assert {line.bounds for line in lines.values()} == {"95% interval of the mean"}
+    assert "none is shown" in quick.range_note()
+    full = ipssim.run(small_scenario(), replications=40, seed=11)
+    row = full.summary.set_index(["metric", "arm"]).loc[("net_public_eur_pv", "difference")]
+    net = {line.key: line for line in full.headline()}["net_public_eur_pv"]
+    assert (net.bounds, net.lo95, net.hi95) == ("95% range", row["lo95"], row["hi95"])

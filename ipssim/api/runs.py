@@ -44,7 +44,7 @@ from ipssim.experiments.runner import (
     run_replications,
     spending_summary,
 )
-from ipssim.experiments.uncertain import draw_parameters, range_note
+from ipssim.experiments.uncertain import draw_parameters, range_note, rough
 from ipssim.experiments.workload import check_workload
 from ipssim.files import Manifest, claimed, default_out, write_csv
 from ipssim.outputs import (
@@ -214,7 +214,8 @@ class RunResult:
         competitive work, money (discounted) per perspective and payer, break-even, return per
         euro, mean and 90th-percentile wait, utilisation of the places."""
         return headline(self.scenario, self.summary,
-                        np.concatenate([r.waits for r in self.replications]), self._spending)
+                        np.concatenate([r.waits for r in self.replications]), self._spending,
+                        rough(len(self.replications)))
 
     @cached_property
     def _spending(self) -> dict[str, list]:

@@ -201,15 +201,17 @@ def _close(given, value: float) -> bool:
 
 
 def headline_panel(run) -> html.Div:
-    """The headline: a paragraph in words, the warnings, then every figure with its 95% range."""
+    """The headline: a paragraph in words, the warnings, then every figure with its 95% range
+    (or, in a quick run, its mean's 95% interval: ``planner.Line.bounds``)."""
     lines = {line.key: line for line in run.result.headline()}
+    bounds = next(iter(lines.values())).bounds
 
     def value(key: str) -> str:
         return lines[key].text if key in lines else "?"
 
     def range95(key: str) -> str:
         text = lines[key].range_text if key in lines else ""
-        return f" (95% range {text})" if text else ""
+        return f" ({bounds} {text})" if text else ""
 
     def returned(key: str) -> str:
         return f"{1 + lines[key].mean:,.2f}" if key in lines else "?"
@@ -252,7 +254,7 @@ def headline_panel(run) -> html.Div:
     table = html.Table(id="headline-table", style={"borderCollapse": "collapse", "fontSize": "14px"},
                        children=[html.Tr([html.Th("", style={"textAlign": "left"}),
                                           html.Th("mean", style={"textAlign": "right"}),
-                                          html.Th("95% range", style={"textAlign": "left",
+                                          html.Th(bounds, style={"textAlign": "left",
                                                                       "paddingLeft": "16px"})])] + [
         html.Tr([html.Td(line.label, style={"paddingRight": "16px"}),
                  html.Td(line.text, className="value", **{"data-key": line.key},

@@ -147,6 +147,6 @@ def range_note(replications: int, drawn: int) -> str:
                 "know).")
     if rough(replications):
         what += (f" With {replications} replications (fewer than {RANGE_REPLICATIONS}) a 95% "
-                 "range is the spread of a few values: read it as rough, and the mean's "
-                 "interval (mean +/- 1.96 mc_se) as the figure's precision.")
+                 "range would be the spread of a few values, so none is shown: the bounds are "
+                 "each mean's 95% interval (mean +/- 1.96 mc_se), and the run is rough.")
     return what
