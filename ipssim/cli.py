@@ -24,7 +24,7 @@ from typing import NoReturn
 import ipssim
 from ipssim import vocabulary
 from ipssim.experiments.compare import BOUGHT, OWN, SPENT, USUAL_SERVICES
-from ipssim.experiments.decision import DEFAULT_WTP_EUR
+from ipssim.experiments.decision import DEFAULT_WTP_EUR, nmb_bounds
 from ipssim.experiments.runner import TABLES
 from ipssim.experiments.sizing import MAX_COACHES
 from ipssim.money.funding import staff
@@ -482,8 +482,9 @@ def _print_decision(result: ipssim.ComparisonResult) -> None:
     for (view, effect), rows in table.groupby(["perspective", "effect"], sort=False):
         print(f"\ndecision, {view} ({effect}; net cost against usual services, EUR discounted; "
               f"NMB at {rows['wtp_eur'].iloc[0]:,.0f} EUR):")
+        bounds = f"NMB [{nmb_bounds(int(rows['draws'].iloc[0]))}]"
         print(f"{'option':30} {'net cost':>14} {'effect':>9} {'ICER':>12} {'status':22} "
-              f"{'NMB [95% range]':>36} {'P(best)':>7}")
+              f"{bounds:>36} {'P(best)':>7}")
         for row in rows.itertuples():
             icer = f"{row.icer_eur:,.0f}" if math.isfinite(row.icer_eur) else ""
             status = row.status + (f" by {row.reference}" if row.status != "frontier" else "")

@@ -24,7 +24,7 @@ from ipssim.reports.numbers import number_text, range_text
 from ipssim.scenario.edits import editable, edited
 from ipssim.scenario.load import parse_scenario
 from ipssim.scenario.schema import Scenario, ScenarioError
-from ipssim.stats import mean_interval
+from ipssim.stats import MEAN_INTERVAL, RANGE, mean_interval
 from ipssim.vocabulary import GROSS_RATIO_WORDS, HEADLINE, MONTH_DAYS
 
 BUDGET_MODES = ("scenario", "total", "per_region", "coaches")
@@ -230,15 +230,6 @@ def scenario_yaml(scenario: Scenario) -> str:
     data = editable(scenario, mode="json")
     data.pop("calibration", None)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-RANGE = "95% range"
-"""What a headline line's bounds are when the run has enough replications: the 2.5th and 97.5th
-percentiles over them (:func:`ipssim.stats.band95`)."""
-MEAN_INTERVAL = "95% interval of the mean"
-"""What they are in a run with too few (:func:`ipssim.experiments.uncertain.rough`): the mean
-+/- 1.96 Monte Carlo standard errors, its precision, since a percentile of a handful of values
-is no range."""
 
 
 @dataclass

@@ -62,6 +62,31 @@ def band95(values: Any, axis: int | None = None, censored: bool = False) -> tupl
     return lo, hi
 
 
+RANGE = "95% range"
+"""What bounds are from :data:`RANGE_REPLICATIONS` replications on: the 2.5th and 97.5th
+percentiles over them (:func:`band95`)."""
+MEAN_INTERVAL = "95% interval of the mean"
+"""What they are below: the mean +/- 1.96 Monte Carlo standard errors (:func:`mean_interval`),
+its precision, since a percentile of a handful of values is no range."""
+RANGE_REPLICATIONS = 40
+"""Fewest replications whose 2.5th and 97.5th percentiles are shown as a "95% range": with 40
+values each percentile falls between the two most extreme (one value in forty lies beyond each),
+so below that the range is the spread of a handful of values."""
+
+
+def bounds95(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per column of ``values`` (replications x columns), its 95% range or, with fewer
+    than :data:`RANGE_REPLICATIONS` rows, its mean's 95% interval; and which (:data:`RANGE`,
+    :data:`MEAN_INTERVAL`)."""
+    x = np.asarray(values, dtype=float)
+    if len(x) >= RANGE_REPLICATIONS:
+        lo, hi = band95(x, axis=0)
+        return np.asarray(lo), np.asarray(hi), RANGE
+    mean = x.mean(axis=0)
+    se = x.std(axis=0, ddof=1) / math.sqrt(len(x)) if len(x) > 1 else np.full(mean.shape, math.nan)
+    return mean - 1.96 * se, mean + 1.96 * se, MEAN_INTERVAL
+
+
 def mean_interval(mean: float, mc_se: float) -> tuple[float, float]:
     """The 95% interval of a mean from its Monte Carlo standard error (normal approximation);
     NaN where there is no standard error (one replication, a break-even month)."""

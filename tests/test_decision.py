@@ -11,7 +11,6 @@ from scipy.stats import norm
 
 from ipssim.experiments.decision import (
     EDF_PER_DRAW,
-    MIN_RANGE_REPLICATIONS,
     VIEW_WORDS,
     acceptability,
     choice,
@@ -23,9 +22,11 @@ from ipssim.experiments.decision import (
     icer,
     incremental_analysis,
     net_benefit,
+    nmb_bounds,
     run_icers,
     verdicts,
 )
+from ipssim.stats import RANGE_REPLICATIONS
 
 OPTIONS = ["usual", "B", "C", "D", "E"]
 COSTS = [0.0, 100.0, 250.0, 350.0, 400.0]
@@ -159,7 +160,7 @@ def test_decide_gives_a_table_and_a_verdict_with_its_probability():
     # on money alone usual services costs least in every draw but a few
     money = float(np.mean(costs.argmin(axis=1) == 0))
     assert line.endswith(f"; on money alone, usual (probability {money:.2f}).")
-    assert "rough" not in line.split("replications")[-1] or draws < MIN_RANGE_REPLICATIONS
+    assert "rough" not in line.split("replications")[-1] or draws < RANGE_REPLICATIONS
 
 
 def test_icer_states_dominance_and_a_range_only_where_replications_support_it():
@@ -241,3 +242,23 @@ def test_a_runs_net_monetary_benefit_per_person_is_worked_from_its_summary():
     richer = run_icers([r.metrics for r in result.replications], wtp=50_000)
     assert all(b.nmb_per_person > a.nmb_per_person for a, b in zip(result.icers, richer,
                                                                      strict=True)) or gained <= 0
+
+
+def test_the_net_benefit_is_bounded_by_its_range_only_from_40_draws():
+    """From 40 draws an option's NMB bounds are the 2.5th and 97.5th percentiles over draws;
+    with fewer, the expected NMB's 95% interval (mean +/- 1.96 sd / sqrt(n)), and
+    ``nmb_bounds`` says which."""
+    rng = np.random.default_rng(4)
+    for draws in (10, RANGE_REPLICATIONS):
+        costs = np.column_stack([np.zeros(draws), rng.normal(1000, 300, draws)])
+        effects = np.column_stack([np.zeros(draws), rng.normal(0.2, 0.05, draws)])
+        p = decide(["usual", "B"], costs, effects, "public", "employed", 20_000)
+        nmb = 20_000 * effects[:, 1] - costs[:, 1]
+        lo, hi = p.nmb_band[0][1], p.nmb_band[1][1]
+        if draws < RANGE_REPLICATIONS:
+            half = 1.96 * nmb.std(ddof=1) / np.sqrt(draws)
+            assert (lo, hi) == pytest.approx((nmb.mean() - half, nmb.mean() + half))
+            assert nmb_bounds(draws) == "95% interval of the mean"
+        else:
+            assert (lo, hi) == pytest.approx(tuple(np.percentile(nmb, [2.5, 97.5])))
+            assert nmb_bounds(draws) == "95% range"

@@ -33,6 +33,7 @@ from ipssim.experiments.decision import (
     Icer,
     decision_table,
     decisions,
+    nmb_bounds,
     run_icers,
     verdicts,
 )
@@ -506,8 +507,15 @@ class Decision:
     """Whether every run had the same seed (the same clients and luck in each replication)."""
     draws: int
 
+    @property
+    def bounds(self) -> str:
+        """What the net benefit's bounds are: its 95% range over the draws, or with fewer than
+        40 its expected value's 95% interval."""
+        return nmb_bounds(self.draws)
+
     def figure(self) -> go.Figure:
-        """Each option's expected net benefit with its 95% range, per perspective."""
+        """Each option's expected net benefit with its bounds (:attr:`bounds`), per
+        perspective."""
         return decision_figure(self.table.to_dict("list"))
 
 

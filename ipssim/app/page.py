@@ -355,7 +355,7 @@ DECISION_SHOWN = {"option": "option", "status": "status", "cost_eur": "net cost,
 
 def decision_panel(runs) -> html.Div:
     """The ticked runs and usual services as one decision: the verdict lines, a chart of each
-    option's net benefit with its range, the option table and its CSV download."""
+    option's net benefit with its bounds, the option table and its CSV download."""
     chosen = api.decision({option_name(run): run.result for run in runs})
     table = chosen.table
     csv = table.to_csv(index=False)
@@ -364,7 +364,8 @@ def decision_panel(runs) -> html.Div:
             + ("The runs share their seed: each replication sees the same people in every option. "
                if chosen.paired else "The runs have different seeds: the options are not compared "
                "on the same people, so the probabilities are rougher. ")
-            + "Ranges are Monte Carlo only: uncertain parameters are held at their values.")
+            + "Ranges are Monte Carlo only: uncertain parameters are held at their values. "
+            + f"Net benefit in brackets: its {chosen.bounds}.")
     rows = [html.Tr([html.Th(label) for label in ("perspective", *DECISION_SHOWN.values())])]
     for row in table.itertuples():
         cells = [row.perspective, row.option,

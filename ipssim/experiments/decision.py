@@ -28,12 +28,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ipssim.stats import band95
+from ipssim.stats import MEAN_INTERVAL, RANGE, RANGE_REPLICATIONS, band95, bounds95
 
 USUAL_SERVICES_OPTION = "usual services"
-MIN_RANGE_REPLICATIONS = 40
-"""Fewest draws that support a 95% range: with fewer, the 2.5th percentile falls between the two
-smallest values and the range is the spread of a handful of numbers."""
 DEFAULT_WTP_EUR = 20_000.0
 """Willingness to pay for one more person ever in competitive work, unless the user states one.
 ASSUMPTION: no Finnish threshold exists; 20,000 EUR is about a year of the benefits and services
@@ -50,7 +47,10 @@ STATUSES = ("frontier", "dominated", "extendedly dominated")
 DECISION_COLUMNS = ("perspective", "effect", "wtp_eur", "option", "rank", "cost_eur", "effect_value",
                     "incremental_cost_eur", "incremental_effect", "icer_eur", "status", "reference",
                     "nmb_eur", "nmb_lo95_eur", "nmb_hi95_eur", "p_best", "best", "draws")
-"""Columns of ``decision.csv``: per perspective and option, in order of expected cost."""
+"""Columns of ``decision.csv``: per perspective and option, in order of expected cost;
+``nmb_lo95_eur`` and ``nmb_hi95_eur`` bound the net benefit over the draws by its 95% range, or
+with fewer than :data:`ipssim.stats.RANGE_REPLICATIONS` draws by its expected value's 95%
+interval (:func:`ipssim.stats.bounds95`; :func:`nmb_bounds` says which)."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ class Perspective:
     rows: list[Row]
     choice: Choice
     nmb_band: tuple[np.ndarray, np.ndarray]
-    """Per option, the 2.5th and 97.5th percentiles of its NMB over draws."""
+    """Per option, the bounds of its NMB over draws (:func:`ipssim.stats.bounds95`)."""
     money: Choice
     """The choice on money alone (willingness to pay 0)."""
 
@@ -303,9 +303,15 @@ def decide(options: Sequence[str], costs: np.ndarray, effects: np.ndarray, view:
         rows = incremental_analysis(list(options), list(np.nanmean(costs, axis=0)),
                                     list(np.nanmean(effects, axis=0)))
     nmb = net_benefit(costs, effects, wtp)
-    lo, hi = band95(nmb, axis=0)
-    return Perspective(view, effect, wtp, list(options), rows, choice(nmb),
-                       (np.asarray(lo), np.asarray(hi)), choice(-costs))
+    lo, hi, _ = bounds95(nmb)
+    return Perspective(view, effect, wtp, list(options), rows, choice(nmb), (lo, hi),
+                       choice(-costs))
+
+
+def nmb_bounds(draws: int) -> str:
+    """What ``decision.csv``'s NMB bounds are with ``draws`` draws (:data:`ipssim.stats.RANGE`
+    or :data:`ipssim.stats.MEAN_INTERVAL`)."""
+    return RANGE if draws >= RANGE_REPLICATIONS else MEAN_INTERVAL
 
 
 def option_arrays(metrics: Sequence[Sequence[dict[str, dict[str, float]]]], view: str,
@@ -391,7 +397,7 @@ def verdicts(perspectives: Sequence[Perspective]) -> list[str]:
     for p in perspectives:
         best = p.options[p.choice.best]
         n = p.choice.draws
-        rough = (f"; rough: only {n} replications" if n < MIN_RANGE_REPLICATIONS else "")
+        rough = (f"; rough: only {n} replications" if n < RANGE_REPLICATIONS else "")
         lines.append(
             f"{best} has the highest expected net benefit for {VIEW_WORDS[p.view]} at "
             f"{p.wtp:,.0f} EUR {EFFECT_WORDS[p.effect]} ({p.choice.expected_nmb[p.choice.best]:,.0f}"
@@ -420,7 +426,7 @@ class Icer:
     lo95: float
     hi95: float
     """2.5th and 97.5th percentiles of the replications' own ratios; NaN with fewer than
-    :data:`MIN_RANGE_REPLICATIONS` replications or when a replication gains nothing."""
+    :data:`RANGE_REPLICATIONS` replications or when a replication gains nothing."""
     replications: int
     wtp: float = DEFAULT_WTP_EUR
     """Willingness to pay per unit of effect, for the net monetary benefit."""
@@ -448,8 +454,8 @@ class Icer:
             return (f"{head}{self.dominance} ({saving} {abs(self.cost):,.0f} EUR discounted, "
                     f"{self.gained:+,.2f} {'people in work' if self.effect == 'employed' else 'QALYs'})")
         if math.isnan(self.lo95):
-            why = (f"only {self.replications} replications, {MIN_RANGE_REPLICATIONS} needed"
-                   if self.replications < MIN_RANGE_REPLICATIONS
+            why = (f"only {self.replications} replications, {RANGE_REPLICATIONS} needed"
+                   if self.replications < RANGE_REPLICATIONS
                    else "some replications gain nothing")
             return f"{head}{self.icer:,.0f} EUR {per} (no 95% range: {why})"
         return (f"{head}{self.icer:,.0f} EUR {per} (95% range over {self.replications} "
@@ -471,7 +477,7 @@ def icer(costs: np.ndarray, effects: np.ndarray, view: str, effect: str = "emplo
         dominance = "IPS is dominated"
     ratio = cost / gained if not dominance else math.nan
     lo = hi = math.nan
-    if not dominance and n >= MIN_RANGE_REPLICATIONS and (effects > 0).all():
+    if not dominance and n >= RANGE_REPLICATIONS and (effects > 0).all():
         lo, hi = (float(v) for v in band95(costs / effects))
     return Icer(view, effect, cost, gained, ratio, dominance, lo, hi, n)
 

@@ -24,15 +24,12 @@ from ipssim.scenario.load import parse_scenario, scoped_values
 from ipssim.scenario.paths import apply_values, coerce, field_kind
 from ipssim.scenario.sampling import Space, describe, parameter_space
 from ipssim.scenario.schema import Scenario, ScenarioError
+from ipssim.stats import RANGE_REPLICATIONS
 from ipssim.validation import read_yaml
 
 PARAMETER_DRAWS = 0x50
 """First word of the spawn key of replication ``r``'s parameter draw (``(PARAMETER_DRAWS, r)``
 under the run seed): apart from every stream of the model (``model.streams``, keys 0 to 6)."""
-RANGE_REPLICATIONS = 40
-"""Fewest replications whose 2.5th and 97.5th percentiles a report shows as a "95% range": with
-40 values each percentile falls between the two most extreme (one value in forty lies beyond
-each), so below that the range is the spread of a handful of values and is shown as rough."""
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 """The bundled scenarios' folder: a scenario's ``calibration`` path is relative to it unless the
 scenario's own folder is given (``ipssim run FILE`` gives it)."""

@@ -20,10 +20,11 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from ipssim.experiments.uncertain import RANGE_REPLICATIONS, SCENARIOS
+from ipssim.experiments.uncertain import SCENARIOS
 from ipssim.money import parameters as money_parameters
 from ipssim.scenario import schema
 from ipssim.scenario.schema import Scenario
+from ipssim.stats import RANGE_REPLICATIONS
 from ipssim.validation import InputError, read_yaml
 from ipssim.vocabulary import PAYERS, PUBLIC_PAYERS
 

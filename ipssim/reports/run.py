@@ -19,13 +19,14 @@ from plotly.subplots import make_subplots
 
 from ipssim.accounts.spending import SPENDING_UNITS, spending_line
 from ipssim.experiments.compare import OWN
-from ipssim.experiments.uncertain import RANGE_REPLICATIONS, range_note, rough
+from ipssim.experiments.decision import nmb_bounds
+from ipssim.experiments.uncertain import range_note, rough
 from ipssim.money.rules import break_even_month
 from ipssim.reports.numbers import number_text, range_text, with_range
 from ipssim.reports.page import COLOURS, Cell, cell, chart, section, table, write_page
 from ipssim.scenario.budgets import bought_by_year, funding_cell, funding_table
 from ipssim.scenario.schema import Scenario
-from ipssim.stats import band95, mean_interval
+from ipssim.stats import RANGE_REPLICATIONS, band95, mean_interval
 from ipssim.vocabulary import HEADLINE, PAYERS, metric_window, money_unit, window_glossary
 
 ARM_STYLE = {"ips": ("IPS", "#1f77b4", "rgba(31,119,180,0.18)"),
@@ -226,9 +227,11 @@ def net_effect_figure(effects: dict[str, dict[str, np.ndarray]]) -> go.Figure:
 
 def decision_figure(decision: dict[str, list]) -> go.Figure:
     """The options of a decision (``decision.csv``): per perspective, each option's expected net
-    monetary benefit against usual services with its 95% range over replications, the best
-    option marked."""
+    monetary benefit against usual services with its bounds (its 95% range over replications,
+    or with fewer than 40 its mean's 95% interval: ``decision.nmb_bounds``), the best option
+    marked."""
     views = list(dict.fromkeys(zip(decision["perspective"], decision["effect"], strict=True)))
+    bounds = nmb_bounds(int(decision["draws"][0])) if decision["draws"] else ""
     titles = [f"{VIEW_TITLES.get(v, v)}: net benefit, EUR (pv), per {e}" for v, e in views]
     figure = make_subplots(rows=1, cols=len(views), subplot_titles=titles)
     for col, (view, effect) in enumerate(views, start=1):
@@ -246,6 +249,8 @@ def decision_figure(decision: dict[str, list]) -> go.Figure:
                                     for i, m in zip(rows, mean, strict=True)]}),
             row=1, col=col)
         figure.add_hline(y=0, line_color="#888", row=1, col=col)
+    if bounds:
+        figure.update_yaxes(title_text=f"bars: {bounds}", row=1, col=1)
     figure.update_layout(height=380, template="plotly_white")
     return figure
 
