@@ -84,3 +84,15 @@ def test_three_budgets_side_by_side_give_a_verdict_a_chart_and_a_table(page, tmp
     expect(page.locator("#glossary")).to_contain_text("Public purse")
     assert page.locator("#glossary dt").all_text_contents() == [
         "Public purse", "Society", "Discounted", "Ever in work"]
+
+    # the willingness to pay: at 0 the decision is on money alone, each verdict says so and the
+    # best option by NMB is the one the verdict named "on money alone" at 20,000 EUR
+    on_money = [re.search(r"on money alone, (.+?) \(probability", v).group(1) for v in verdicts]
+    page.fill("#wtp", "0")
+    page.press("#wtp", "Enter")
+    expect(panel.locator(".verdict").first).to_contain_text("at 0 EUR per additional person")
+    at_zero = panel.locator(".verdict").all_inner_texts()
+    assert [v.split(" has the highest")[0] for v in at_zero] == on_money, (at_zero, on_money)
+    page.fill("#wtp", "20000")
+    page.press("#wtp", "Enter")
+    expect(panel.locator(".verdict").first).to_contain_text("at 20,000 EUR per additional")

@@ -477,3 +477,16 @@ def test_a_burst_of_capacity_panels_computes_one_at_a_time(server):
     # One at a time: about 110-120 MB above the server's size here (glibc keeps an arena for
     # each request thread); all twelve at once: 460 MB.
     assert peak[0] - before < 250 * 2**20
+
+
+def test_the_decision_takes_a_willingness_to_pay_and_refuses_one_out_of_bounds(server, finished):
+    """The side-by-side's decision at the page's willingness to pay: its verdicts say it; a
+    value the field's bounds would stop in a browser, sent anyway, gets one line naming it."""
+    def decision(wtp):
+        return json.dumps(server.call("side-by-side.children", {
+            "history.value": [1], "wtp.value": wtp, "session.data": finished}))
+    assert "at 5,000 EUR per additional person" in decision(5000)
+    assert "at 20,000 EUR per additional person" in decision(None)  # emptied: the default
+    for wtp in (-5, 2e9, "a lot"):
+        answer = decision(wtp)
+        assert "error-wtp" in answer and "wtp: " in answer and "verdict" not in answer, answer

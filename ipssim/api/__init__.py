@@ -12,7 +12,7 @@ functions; a notebook uses the same ones and gets pandas DataFrames back::
 
 The public names are those of ``ipssim.__all__`` (docs/reference.md lists each); this module
 also holds the few the web page uses beside them (its replications, the idle threshold of the
-capacity check, the lever an error is about).
+capacity check, the lever an error is about, the default willingness to pay).
 """
 
 from ipssim._version import __version__ as __version__
@@ -38,6 +38,7 @@ from ipssim.api.studies import sweep as sweep
 from ipssim.api.studies import validate_calibration as validate_calibration
 from ipssim.experiments.capacity import IDLE_UTILISATION as IDLE_UTILISATION
 from ipssim.experiments.capacity import Capacity as Capacity
+from ipssim.experiments.decision import DEFAULT_WTP_EUR as DEFAULT_WTP_EUR
 from ipssim.files import OutputError as OutputError
 from ipssim.planner import REPLICATIONS as REPLICATIONS
 from ipssim.planner import LeverError as LeverError

@@ -153,6 +153,11 @@ def layout(session: str) -> html.Div:
         html.Div("Tick up to four runs to set them side by side.",
                  style={"fontSize": "13px", "color": "#555"}),
         dcc.Checklist(id="history", options=[], value=[], labelStyle={"display": "block"}),
+        html.Label(["Willingness to pay for the decision, EUR per additional person in "
+                    "competitive work: ",
+                    dcc.Input(id="wtp", type="number", value=api.DEFAULT_WTP_EUR, min=0,
+                              step=1000, debounce=True, style={"width": "110px"})],
+                   style={"fontSize": "13px"}),
         html.Div(id="side-by-side"),
     ])
     return html.Div([
@@ -308,8 +313,9 @@ UTILISATION = "Places used on average while open"
 """The side-by-side label of the utilisation row, whose cells each name their own places."""
 
 
-def side_by_side(runs) -> html.Div:
-    """One column per run, one row per headline figure, and the net-effect curves overlaid."""
+def side_by_side(runs, wtp: object = None) -> html.Div:
+    """One column per run, one row per headline figure, the net-effect curves overlaid, and the
+    runs as a decision at willingness to pay ``wtp`` (the field's value: empty for the default)."""
     if not runs:
         return html.Div()
     headlines = [{line.key: line for line in run.result.headline()} for run in runs]
@@ -339,7 +345,7 @@ def side_by_side(runs) -> html.Div:
     return html.Div([
         html.Table(id="side-by-side-table", children=[header, about, *body],
                    style={"borderCollapse": "collapse", "fontSize": "14px", "margin": "8px 0"}),
-        dcc.Graph(figure=figure, config={"displaylogo": False}), decision_panel(runs)])
+        dcc.Graph(figure=figure, config={"displaylogo": False}), decision_panel(runs, wtp)])
 
 
 def option_name(run) -> str:
@@ -353,10 +359,19 @@ DECISION_SHOWN = {"option": "option", "status": "status", "cost_eur": "net cost,
                   "nmb_eur": "net benefit, EUR (pv)", "p_best": "P(best)"}
 
 
-def decision_panel(runs) -> html.Div:
-    """The ticked runs and usual services as one decision: the verdict lines, a chart of each
-    option's net benefit with its bounds, the option table and its CSV download."""
-    chosen = api.decision({option_name(run): run.result for run in runs})
+def decision_panel(runs, wtp: object = None) -> html.Div:
+    """The ticked runs and usual services as one decision at willingness to pay ``wtp`` (the
+    field's value; empty: :data:`ipssim.api.DEFAULT_WTP_EUR`): the verdict lines, a chart of
+    each option's net benefit with its bounds, the option table and its CSV download; a value
+    out of bounds gets one line instead."""
+    try:
+        wtp = values.number(wtp, "wtp")
+        chosen = api.decision({option_name(run): run.result for run in runs},
+                              api.DEFAULT_WTP_EUR if wtp is None else wtp)
+    except (values.Invalid, api.InputError) as exc:
+        return html.Div(id="decision-panel", children=[
+            html.H3("Which option?", style={"fontSize": "17px"}),
+            html.Div(one_line(str(exc)), id="error-wtp", style=CSS["error"])])
     table = chosen.table
     csv = table.to_csv(index=False)
     note = (f"Usual services and the ticked runs are the options, at {table['wtp_eur'].iloc[0]:,.0f}"
@@ -591,8 +606,8 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         return panel, charts(run)
 
     @app.callback(Output("side-by-side", "children"), Input("history", "value"),
-                  State("session", "data"), prevent_initial_call=True)
-    def compare(ticked, session):
+                  Input("wtp", "value"), State("session", "data"), prevent_initial_call=True)
+    def compare(ticked, wtp, session):
         """The ticked runs side by side. The ticks are only read, never written back: a reply to
         an earlier tick would otherwise undo a tick made while it was on its way."""
         if not store.known(session):
@@ -602,7 +617,7 @@ def build_app(workers: int = 2, at_once: int = AT_ONCE, waiting: int = WAITING) 
         except values.Invalid:
             return dash.no_update
         runs = [store.get(session, n) for n in numbers]
-        return side_by_side([r for r in runs if r is not None and r.result is not None])
+        return side_by_side([r for r in runs if r is not None and r.result is not None], wtp)
 
     @app.server.route("/download/<session>/<int:number>.<kind>")
     def download(session: str, number: int, kind: str):
