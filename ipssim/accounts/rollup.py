@@ -80,12 +80,12 @@ def account_replication(scenario: Scenario, histories: dict[str, ArmHistory],
     regions = []
     for block in _blocks(counts):
         first, last = block[0], block[-1] + 1
-        mine = (region_of >= first) & (region_of < last)
+        rows = slice(sum(counts[:first]), sum(counts[:last]))
         region_sums: list[dict[str, dict[str, np.ndarray]]] = [{} for _ in block]
         for arm in ARMS:
             whole = first == 0 and last == len(counts)
             ledger = client_ledger(histories[arm] if whole else
-                                   _subset(histories[arm], mine, slice(first, last)), scenario, arm)
+                                   _subset(histories[arm], rows, slice(first, last)), scenario, arm)
             start = 0
             for i, r in enumerate(block):
                 region_sums[i][arm] = monthly_sums(ledger, arm, slice(start, start + counts[r]))
@@ -121,29 +121,30 @@ def region_scenario(scenario: Scenario, region: int) -> Scenario:
 
 
 def region_history(history: ArmHistory, region: int) -> ArmHistory:
-    """An arm's history restricted to one region, its clients renumbered 0, 1, ..."""
-    return _subset(history, history.clients["region"] == region, slice(region, region + 1))
+    """An arm's history restricted to one region, its clients renumbered 0, 1, ... (clients
+    are numbered region by region: ``simulation.draw_cohort``)."""
+    lo, hi = np.searchsorted(history.clients["region"], (region, region + 1)).tolist()
+    return _subset(history, slice(lo, hi), slice(region, region + 1))
 
 
-def _subset(history: ArmHistory, mine: np.ndarray, teams: slice) -> ArmHistory:
-    """An arm's history restricted to the clients ``mine`` (renumbered 0, 1, ...) and the
-    ``teams`` (regions) given."""
+def _subset(history: ArmHistory, rows: slice, teams: slice) -> ArmHistory:
+    """An arm's history restricted to the clients of ``rows`` (consecutive client numbers,
+    renumbered 0, 1, ...: their columns are views) and the ``teams`` (regions) given."""
+    lo, hi = rows.start, rows.stop
     clients, spells = history.clients, history.spells
-    renumbered = np.full(len(mine), -1, dtype=np.int64)
-    renumbered[mine] = np.arange(int(mine.sum()))
-    kept = mine[spells["client_id"]]
+    whose = spells["client_id"]
+    kept = (whose >= lo) & (whose < hi)
     own_spells = {name: column[kept] for name, column in spells.items()}
-    own_spells["client_id"] = renumbered[spells["client_id"][kept]]
-    own_clients = {name: column[mine] for name, column in clients.items()}
-    own_clients["client_id"] = renumbered[mine]
-    requeued = history.requeues[:, 0].astype(np.int64)
-    requeues = history.requeues[mine[requeued]]
-    requeues[:, 0] = renumbered[requeued[mine[requeued]]]
-    stayed = history.stays[:, 0].astype(np.int64)
-    stays = history.stays[mine[stayed]]
-    stays[:, 0] = renumbered[stayed[mine[stayed]]]
-    returned = history.returns[:, 0].astype(np.int64)
-    returns = history.returns[mine[returned]]
-    returns[:, 0] = renumbered[returned[mine[returned]]]
+    own_spells["client_id"] = (whose[kept] - lo).astype(np.int64, copy=False)
+    own_clients = {name: column[rows] for name, column in clients.items()}
+    own_clients["client_id"] = np.arange(hi - lo, dtype=np.int64)
+
+    def own(table: np.ndarray) -> np.ndarray:
+        """The rows of a (client_id, ...) table that are these clients', renumbered."""
+        mine = table[(table[:, 0] >= lo) & (table[:, 0] < hi)]
+        mine[:, 0] -= lo
+        return mine
+
+    requeues, stays, returns = own(history.requeues), own(history.stays), own(history.returns)
     return ArmHistory(own_clients, own_spells, history.caseload_traces[teams],
                       history.staffing_traces[teams], 0, requeues, stays, returns)

@@ -69,8 +69,12 @@ def subgroup_metrics(scenario: Scenario, clients: dict[str, dict[str, np.ndarray
                          for arm in totals}
     out: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
     for grouping, level_of in levels(scenario, clients["ips"]).items():
-        for level in sorted(set(level_of)):
-            mine = level_of == level
+        # Each client's level as its rank among the level names (one dictionary look-up a
+        # client), so that a level's clients are found by comparing integers, not names.
+        rank = {level: i for i, level in enumerate(sorted(set(level_of)))}
+        code = np.array([rank[level] for level in level_of.tolist()])
+        for level, i in rank.items():
+            mine = code == i
             n = float(mine.sum())
             per_arm = {arm: _arm_figures(totals[arm], first_competitive[arm], mine, n)
                        for arm in ("ips", "usual")}

@@ -60,7 +60,7 @@ class LabourMarket:
         # Vacancies in the order their open period ends (ties by vacancy number).
         self.closing_order: list[int] = np.argsort(
             np.asarray(self.close_day), kind="stable").tolist()
-        # Their closing days in that order (sorted), to find by bisection those closed by a day.
+        # Their closing days in that order (sorted), read in turn as the clock passes them.
         self.closing_days: list[float] = [self.close_day[v] for v in self.closing_order]
 
 
@@ -115,33 +115,32 @@ class EmployerMarket:
         closed again), drop those closed since, and return the list.
 
         A vacancy opens at its ``open_times`` entry and closes when filled or when its open period
-        ends (``close_day``)."""
+        ends (``close_day``). Both lists are walked from where the last call stopped: a call
+        usually meets a handful of changes, fewer comparisons than a bisection of the lists
+        (2% of a national replication's instructions, ``valgrind --tool=callgrind``)."""
         if now < self._next_change:
             return self.open
         labour = self.labour
         close_day, open_times = labour.close_day, labour.open_times
         open_, place = self.open, self._place
-        n = len(open_times)
-        # Opened since the last match, in opening order, unless already closed again.
-        opened = bisect_right(open_times, now, self._opened)
-        new = [v for v in range(self._opened, opened) if close_day[v] > now]
-        for at, vacancy in enumerate(new, len(open_)):
-            place[vacancy] = at
-        open_ += new
+        opened, n = self._opened, len(open_times)
+        while opened < n and open_times[opened] <= now:
+            if close_day[opened] > now:
+                place[opened] = len(open_)
+                open_.append(opened)
+            opened += 1
         self._opened = opened
-        # Closed by time since, in closing order; each one open is removed as :meth:`_remove`
-        # does (the last open vacancy takes its place), written out here: this is the loop of
-        # the simulation that runs most often.
-        order, closing_days = labour.closing_order, labour.closing_days
-        closed = bisect_right(closing_days, now, self._closed)
-        for vacancy in order[self._closed:closed]:
+        order, closing_days, closed = labour.closing_order, labour.closing_days, self._closed
+        while closed < n and closing_days[closed] <= now:
+            vacancy = order[closed]
             at = place[vacancy]
-            if at >= 0:
+            if at >= 0:  # still open: removed as ``_remove`` does, written out
                 last = open_.pop()
                 if last != vacancy:
                     open_[at] = last
                     place[last] = at
                 place[vacancy] = -1
+            closed += 1
         self._closed = closed
         # Nothing opens or closes by time before this (a vacancy filled meanwhile is removed by
         # ``match`` itself).

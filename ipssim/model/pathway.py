@@ -93,10 +93,11 @@ class Pathway:
         levels = e.work_history_multiplier
         # Relative level by years out of work: < 1, 1-3, > 3 (the BAS-10 categories).
         self.levels = (levels["under_1y"], levels["1_to_3y"], levels["over_3y"])
-        # Per time since work at referral, the rate multiplier of each level:
-        # (level / level at referral) ** duration_dependence.
-        self.relative_levels = {category: tuple((level / own) ** self.dependence
-                                                for level in self.levels)
+        # Per time since work at referral, each level's rate multiplier,
+        # (level / level at referral) ** duration_dependence, with the day out of work it ends.
+        self.relative_levels = {category: tuple(((level / own) ** self.dependence, end)
+                                                for level, end in zip(self.levels, LEVEL_ENDS,
+                                                                      strict=True))
                                 for category, own in levels.items()}
         self.years_at_referral = e.years_out_of_work_at_referral
         self.spells: list = []
@@ -349,8 +350,7 @@ class Pathway:
             client.idle_from = client.referral_day - years * YEAR_DAYS
         out = self.env.now - client.idle_from
         waited = 0.0
-        for relative, mark in zip(self.relative_levels[client.baseline.time_since_work],
-                                  LEVEL_ENDS, strict=True):
+        for relative, mark in self.relative_levels[client.baseline.time_since_work]:
             if out + waited >= mark:
                 continue
             current = rate * relative
