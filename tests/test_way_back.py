@@ -61,14 +61,19 @@ def test_a_re_referred_client_waits_on_the_list_like_any_other():
     assert np.all(ordered[1:] >= ordered[:-1])
 
 
-def test_each_referral_counts_once_in_the_starts_waits_and_places():
+def test_each_referral_counts_once_in_the_waits_and_places_and_each_person_once_served():
     scenario = parse_scenario(BUSY)
     result = run_replication(scenario, 3, 0)
     history = _ips(BUSY)
     returns = history.returns
     c = result.clients["ips"]
-    starts = np.sum(~np.isnan(c["start_day"])) + np.sum(~np.isnan(returns[:, 2]))
-    assert result.metrics["ips"]["clients_started"] == starts
+    first = ~np.isnan(c["start_day"])
+    placed_again = returns[~np.isnan(returns[:, 2]), 0].astype(int)
+    # people served: each person placed with a coach, once, whichever referral placed them
+    served = first.copy()
+    served[placed_again] = True
+    assert result.metrics["ips"]["clients_started"] == served.sum()
+    assert served.sum() < first.sum() + len(placed_again)  # some were placed twice
     assert len(result.waits) == len(c["referral_day"]) + len(returns)
     np.testing.assert_array_equal(result.waits, waits_for_coach(
         c, scenario.horizon_months * MONTH_DAYS, returns))

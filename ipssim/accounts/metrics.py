@@ -41,8 +41,9 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
                 scenario: Scenario, arm: str, returns: np.ndarray | None = None
                 ) -> dict[str, float]:
     """One replication's metrics for one arm, from its client table, monthly trajectory and
-    referrals after the first (``ArmHistory.returns``): the starts with a coach, the waits and
-    the places used count each referral (a client referred twice is started twice)."""
+    referrals after the first (``ArmHistory.returns``): the waits and the places used count each
+    referral (a client referred twice waits twice), the people served count each person placed
+    with a coach once, on whichever referral."""
     horizon = scenario.horizon_months * MONTH_DAYS
     window = scenario.outcome_window_months * MONTH_DAYS
     referral = clients["referral_day"]
@@ -54,10 +55,10 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
     n_observed = int(observed.sum())
     started = ~np.isnan(clients["start_day"])
     wait = np.where(started, clients["start_day"], clients["exit_day"]) - referral
-    starts = float(started.sum())
+    served = started
     if returns is not None and len(returns):
         again = ~np.isnan(returns[:, 2])
-        starts += float(again.sum())
+        served = started | np.isin(clients["client_id"], returns[again, 0])
         wait = np.concatenate([wait, np.where(again, returns[:, 2], returns[:, 3])
                                - returns[:, 1]])
     enrolled_or_left = ~np.isnan(wait)
@@ -102,7 +103,7 @@ def arm_metrics(clients: dict[str, np.ndarray], trajectory: dict[str, np.ndarray
                               math.ceil(scenario.closing_month(r) or scenario.horizon_months))
                           for r in scenario.regions)
         metrics |= {
-            "clients_started": starts,
+            "clients_started": float(served.sum()),
             # Referred but never placed with a coach by the horizon: the list left at the end.
             "clients_waiting_at_horizon": float(trajectory["waiting"][-1]),
             "mean_wait_days": float(np.mean(wait[enrolled_or_left])) if enrolled_or_left.any()
