@@ -90,18 +90,7 @@ class Environment(simpy.Environment):
         event._value = value
         event._delay = delay
         event._ok = True
-        at = self._now + delay  # then as ``_push``, written out: most events are timeouts
-        entry = (at, NORMAL, next(self._eid), event)
-        bucket = int(at * _PER_DAY) if at < _FAR else _FAR
-        if bucket <= self._bucket:
-            heappush(self._queue, entry)
-            return event
-        later = self._later.get(bucket)
-        if later is None:
-            self._later[bucket] = [entry]
-            heappush(self._buckets, bucket)
-        else:
-            later.append(entry)
+        self._push((self._now + delay, NORMAL, next(self._eid), event))
         return event
 
     def start(self, generator: ProcessGenerator) -> simpy.Process:
