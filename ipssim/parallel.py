@@ -193,8 +193,8 @@ CONNECT_SECONDS = 5.0
 @contextmanager
 def cluster(scheduler: str) -> Iterator[Any]:
     """A Dask client of the existing cluster whose scheduler is at ``scheduler``; its workers
-    must run this ipssim, the same version and code (checked, since results must not depend on
-    where they ran). An address where no Dask scheduler answers within seconds is refused in
+    must run this ipssim's code (checked, since results must not depend on where they ran). An
+    address where no Dask scheduler answers within seconds is refused in
     one line (:func:`check_scheduler`)."""
     try:
         from distributed import Client
@@ -207,11 +207,11 @@ def cluster(scheduler: str) -> Iterator[Any]:
         raise ClusterError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} "
                            f"({str(exc).splitlines()[0][:200]})") from None
     try:
-        versions = set(client.run(_version).values())
-        if versions != {_version()}:
+        workers = set(client.run(_software).values())
+        if {code for _, code in workers} != {code_id}:
             raise ClusterError(f"--scheduler: the workers at {scheduler} run ipssim "
-                               f"{', '.join(sorted(map(str, versions))) or '(no workers)'}; "
-                               f"this is {_version()}")
+                               f"{', '.join(sorted(map(_named, workers))) or '(no workers)'}; "
+                               f"this is {_named(_software())}")
         yield client
     finally:
         client.close()
@@ -266,10 +266,16 @@ async def _identity(scheduler: str) -> object:
     return await asyncio.wait_for(ask(), 2 * CONNECT_SECONDS)
 
 
-def _version() -> str:
-    """This process's ipssim: its version and its code (an uncommitted edit changes only the
-    code)."""
-    return f"{__version__} (code {code_id})"
+def _software() -> tuple[str, str]:
+    """This process's ipssim: its version and its code. Workers must have the same code; their
+    version may differ where the code does not (another commit that left the package alone, or a
+    checkout with edits elsewhere: ``.dirty``)."""
+    return __version__, code_id
+
+
+def _named(software: tuple[str, str]) -> str:
+    version, code = software
+    return f"{version} (code {code})"
 
 
 def ordered_map(fn: Callable, *iterables: Iterable, workers: int = 1, pool: Pool | None = None,

@@ -87,6 +87,22 @@ def test_workers_running_other_code_are_refused(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_workers_running_the_same_code_under_another_version_compute(tmp_path):
+    """The code decides, not the version string: a copy of this package outside git (version
+    0+unknown, as a checkout with an edited README would be .dirty) gives the same rows."""
+    code = package_copy(tmp_path / "same")
+    small = write_yaml(tmp_path / "small.yaml", SMALL)
+    with dask_cluster(tmp_path, workers=1, env=os.environ | {"PYTHONPATH": str(code)}) as address:
+        done = ipssim("run", small, "--replications", "2", "--seed", "3", "--scheduler", address,
+                      "--out", tmp_path / "cluster")
+    assert done.returncode == 0, done.stderr
+    local = ipssim("run", small, "--replications", "2", "--seed", "3", "--workers", "1",
+                   "--out", tmp_path / "local")
+    assert local.returncode == 0, local.stderr
+    assert (tmp_path / "cluster" / "summary.csv").read_bytes() == \
+        (tmp_path / "local" / "summary.csv").read_bytes()
+
+
 def test_an_unreachable_cluster_is_one_line(tmp_path):
     done = ipssim("run", write_yaml(tmp_path / "small.yaml", SMALL), "--scheduler",
                   "tcp://127.0.0.1:9", "--out", tmp_path / "out")
