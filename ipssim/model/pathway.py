@@ -95,10 +95,10 @@ class Pathway:
         self.levels = (levels["under_1y"], levels["1_to_3y"], levels["over_3y"])
         # Per time since work at referral, each level's rate multiplier,
         # (level / level at referral) ** duration_dependence, with the day out of work it ends.
-        self.relative_levels = {category: tuple(((level / own) ** self.dependence, end)
-                                                for level, end in zip(self.levels, LEVEL_ENDS,
-                                                                      strict=True))
-                                for category, own in levels.items()}
+        self.level_spans = {category: tuple(((level / own) ** self.dependence, end)
+                                           for level, end in zip(self.levels, LEVEL_ENDS,
+                                                                 strict=True))
+                            for category, own in levels.items()}
         self.years_at_referral = e.years_out_of_work_at_referral
         self.spells: list = []
         # Clients moved back to the waiting list by a cut post: [client_id, day moved, day
@@ -350,7 +350,7 @@ class Pathway:
             client.idle_from = client.referral_day - years * YEAR_DAYS
         out = self.env.now - client.idle_from
         waited = 0.0
-        for relative, mark in self.relative_levels[client.baseline.time_since_work]:
+        for relative, mark in self.level_spans[client.baseline.time_since_work]:
             if out + waited >= mark:
                 continue
             current = rate * relative
